@@ -1,0 +1,3 @@
+"""prunebench: reproduce published neural-network pruning results, honestly."""
+
+__version__ = "0.1.0"

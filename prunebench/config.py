@@ -1,0 +1,91 @@
+"""Run configuration: scientific fields (hashed into the run id) apart from operational ones.
+
+A new scientific field must default to a no-op and be listed in `FIELDS_ADDED_LATER`: it is left out
+of the hash while it has its default, so the ids of existing runs stay valid (tests pin a few ids).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+FIELDS_ADDED_LATER: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    name: str = "adam"  # adam | sgd
+    lr: float = 0.01
+    momentum: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: str = "constant"  # constant | multistep | cosine
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.1
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run's numbers. `parent` is the run whose final weights start it."""
+
+    dataset: str
+    model: str
+    method: str = "dense"
+    width: float = 1.0
+    model_options: dict[str, Any] = field(default_factory=dict)
+    method_options: dict[str, Any] = field(default_factory=dict)
+    prune_rule: str | None = None
+    prune_ratio: float = 0.0
+    epochs: int = 1
+    batch_size: int = 128
+    optimizer: OptimizerConfig = OptimizerConfig()
+    train_subset: int | None = None
+    augment: bool = True
+    seed: int = 0
+    eval_every: int = 1  # hard-prune evaluation cadence in epochs; 0 = only at the end
+    parent: RunConfig | None = None
+    tag: str = ""  # readable part of the run id only
+
+    def scientific_dict(self) -> dict[str, Any]:
+        """Canonical content of the hash: every field but the seed and the tag, defaults of newer
+        fields dropped."""
+        data = dataclasses.asdict(self)
+        data.pop("seed")
+        data.pop("tag")
+        for name in FIELDS_ADDED_LATER:
+            if getattr(self, name) == getattr(RunConfig, name, None):
+                data.pop(name)
+        data["parent"] = None if self.parent is None else self.parent.run_id
+        return data
+
+    @property
+    def config_hash(self) -> str:
+        blob = json.dumps(self.scientific_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+    @property
+    def run_id(self) -> str:
+        ratio = f"-p{self.prune_ratio:g}" if self.prune_rule else ""
+        tag = f"-{self.tag}" if self.tag else ""
+        return f"{self.method}-{self.model}-{self.dataset}{ratio}{tag}/{self.config_hash}/seed{self.seed}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["parent"] = None if self.parent is None else self.parent.to_json()
+        return data
+
+
+@dataclass(frozen=True)
+class Operational:
+    """Where and how a run executes; never part of the run id."""
+
+    runs_root: Path = Path("runs")
+    baselines_root: Path = Path("baselines") / "cache"
+    data_root: Path | None = None
+    device: str = "cpu"
+    progress: bool = True
+    threads: int | None = None

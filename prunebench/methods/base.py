@@ -1,0 +1,94 @@
+"""The hooks a pruning method has on the one training loop.
+
+A method is constructed from its options dataclass and the sparsity plan, then sees the model at
+fixed points of every step and epoch. Everything it needs to continue exactly after a restart goes
+through `state_dict` / `load_state_dict`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+from torch import nn
+
+from prunebench.registry import Registry
+from prunebench.sparsity import SparsityPlan, plan_parameters
+
+
+@dataclass
+class EpochContext:
+    """What the trainer knows at an epoch's end that a method may use."""
+
+    epoch: int  # 1-based, the epoch just finished
+    mean_train_loss: float  # mean cross-entropy over the epoch's minibatches
+    fixed_subset_loss: Callable[[], float]  # cross-entropy on a fixed training subset, W as it is now
+
+
+class Method:
+    """No-op hooks; subclasses override what they need. `Options` is the hyperparameter dataclass."""
+
+    name: ClassVar[str]
+
+    @dataclass(frozen=True)
+    class Options:
+        pass
+
+    def __init__(self, options: Any, plan: SparsityPlan):
+        self.options = options
+        self.plan = plan
+        self.log: list[dict[str, Any]] = []  # one row per multiplier/Z update, for figures
+        self._parameters: tuple[int, list[nn.Parameter]] | None = None
+
+    def parameters(self, model: nn.Module) -> list[nn.Parameter]:
+        """The planned weights of `model`, in plan order (looked up once per model: a hot path)."""
+        if self._parameters is None or self._parameters[0] != id(model):
+            self._parameters = (id(model), plan_parameters(model, self.plan))
+        return self._parameters[1]
+
+    @classmethod
+    def from_dict(cls, options: dict[str, Any], plan: SparsityPlan) -> Method:
+        known = {f.name for f in dataclasses.fields(cls.Options)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(f"method {cls.name!r} has no option(s) {unknown}; options: {sorted(known)}")
+        return cls(cls.Options(**options), plan)
+
+    def setup(self, model: nn.Module, context: EpochContext) -> None:
+        """Called once before the first epoch (not again on resume); context.epoch is 0."""
+
+    def after_backward(self, model: nn.Module) -> None:
+        """Gradient edits (penalty gradients, masks)."""
+
+    def after_step(self, model: nn.Module) -> None:
+        """Proximal or projection steps on the weights."""
+
+    def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
+        """Multiplier / Z updates; returns scalars to log for this epoch."""
+        return {}
+
+    def finalize(self, model: nn.Module) -> dict[str, float]:
+        """Turn the trained model into the final one (hard prune); returns scalars to record."""
+        return {}
+
+    def summary(self) -> dict[str, float]:
+        """Scalars summarising the whole run's method log (written as result metrics)."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"log": self.log}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.log = state["log"]
+
+
+METHODS: Registry[type[Method]] = Registry("method")
+
+
+def register(name: str) -> Callable[[type[Method]], type[Method]]:
+    def decorator(cls: type[Method]) -> type[Method]:
+        cls.name = name
+        return METHODS.register(name)(cls)
+
+    return decorator
+

@@ -1,0 +1,218 @@
+"""Surrogate Lagrangian Relaxation pruning (Gurevin et al., IJCAI 2021), Algorithm 1, eqs. (1)–(11).
+
+One SLR iteration k runs after every `interval_epochs` epochs of SGD on the W-subproblem (2):
+
+  (3)  L(W^k, Z^{k-1}, Λ^k) < L(W^{k-1}, Z^{k-1}, Λ^k) ?   then  (5) s' = α_k s^{k-1} ||W^{k-1}−Z^{k-1}|| / ||W^k−Z^{k-1}||
+                                                               (4) Λ ← Λ + s'(W^k − Z^{k-1})
+  (7)  Z^k = Π_S(W^k + Λ/ρ)
+  (8)  L(W^k, Z^k, Λ) < L(W^k, Z^{k-1}, Λ) ?              then (10) s = α_k s' ||W^{k-1}−Z^{k-1}|| / ||W^k−Z^k||
+                                                               (9) Λ ← Λ + s(W^k − Z^k)
+  (11) α_k = 1 − 1 / (M · k^(1 − 1/k^r))
+
+with L(W, Z, Λ) = f(W) + Σ_n tr(Λ_nᵀ(W_n − Z_n)) + (ρ/2)||W_n − Z_n||² (g_n = 0 on S).
+
+Reading of the paper used here (written down in docs/methods/slr_admm.md):
+- k counts completed iterations. Footnote 1 says that when (8) fails the subproblems are solved
+  again from the latest W and Z, so k, W^{k-1} and f(W^{k-1}) advance only when (8) holds; Z is
+  always replaced by (7) ("keep Z^k" in both branches of Algorithm 1).
+- f in (3) is the cross-entropy on a fixed training subset, so both sides are measured on the same
+  data; f(W^{k-1}) is cached when W^{k-1} is stored. In (8) f cancels.
+- Step sizes are per layer n, as eqs. (5) and (10) are written.
+The official code's deviations (methods.md §2.5) are options, all defaulting to the paper; the preset
+OFFICIAL_CODE collects them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from prunebench.methods.base import EpochContext, register
+from prunebench.methods.lagrangian import AugmentedLagrangian, norms
+
+CHOICES = {
+    "step_size_scope": ("per_layer", "global"),
+    "condition_loss": ("fixed_subset_eval", "epoch_mean_ce"),
+    "k_counting": ("per_iteration", "per_condition"),
+}
+
+OFFICIAL_CODE = {
+    "step_size_scope": "global",  # one scalar s, ratios of sums of per-layer norms
+    "condition_loss": "epoch_mean_ce",  # this epoch's mean CE vs the previous epoch's, in (3) and (8)
+    "alias_w_prev": True,  # W_prev is the live parameter: (3) becomes CE_{e-1} < CE_{e-2}, ratio (5) = 1
+    "k_counting": "per_condition",  # k advances after each satisfied condition: (10) uses α_{k+1}
+    "accept_first_update": True,  # `or k == 1`: the first update is taken whatever the conditions say
+}
+
+
+def alpha(k: int, M: float, r: float) -> float:
+    """Eq. (11): α_k = 1 − 1 / (M · k^(1 − 1/k^r))."""
+    return 1.0 - 1.0 / (M * k ** (1.0 - 1.0 / k**r))
+
+
+@register("slr")
+class SLR(AugmentedLagrangian):
+    @dataclass(frozen=True)
+    class Options(AugmentedLagrangian.Options):
+        M: float = 300.0
+        r: float = 0.1
+        s0: float = 1e-2
+        step_size_scope: str = "per_layer"
+        condition_loss: str = "fixed_subset_eval"
+        alias_w_prev: bool = False
+        k_counting: str = "per_iteration"
+        accept_first_update: bool = False
+
+    def __init__(self, options: Any, plan: dict[str, float]):
+        super().__init__(options, plan)
+        for name, allowed in CHOICES.items():
+            if getattr(options, name) not in allowed:
+                raise ValueError(f"slr option {name}={getattr(options, name)!r}; choose one of {allowed}")
+        if not (options.M > 1 and 0 < options.r < 1 and options.s0 > 0):
+            raise ValueError(f"SLR needs M > 1, 0 < r < 1, s0 > 0; got M={options.M}, r={options.r}, s0={options.s0}")
+        self.k = 1
+        self.s = torch.zeros(0)
+        self.w_prev: list[torch.Tensor] = []
+        self.f_prev = float("nan")
+        self.prev_residual = torch.zeros(0)  # ||W^{k-1} − Z^{k-1}|| per layer
+
+    @torch.no_grad()
+    def setup(self, model: nn.Module, context: EpochContext) -> None:
+        super().setup(model, context)  # Z^0 = Π_S(W^0), Λ^0 = 0
+        weights = [w.detach() for w in self.parameters(model)]
+        self.s = torch.full((len(weights) if self.options.step_size_scope == "per_layer" else 1,), self.options.s0)
+        self.w_prev = [w.clone() for w in weights]
+        self.prev_residual = norms(torch._foreach_sub(weights, self.Z))
+        if self.options.condition_loss == "fixed_subset_eval":
+            self.f_prev = context.fixed_subset_loss()  # f(W^0), the right side of the first (3)
+
+    # -- the pieces of one iteration -----------------------------------------------------------------
+    def lagrangian_terms(self, weights: list[torch.Tensor], z: list[torch.Tensor]) -> float:
+        """Σ_n tr(Λ_nᵀ(W_n − Z_n)) + (ρ/2)||W_n − Z_n||², the part of (1) besides f and g."""
+        rho = self.options.rho
+        diff = torch._foreach_sub(weights, z)
+        lam_dot = sum(float((u * d).sum()) for u, d in zip(self.U, diff, strict=True)) * rho
+        return lam_dot + rho / 2 * float(norms(diff).pow(2).sum())
+
+    def step_ratio(self, numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
+        """||W^{k-1} − Z^{k-1}|| / ||W^k − Z||, per layer or as a ratio of sums (global scope).
+
+        Where a norm is zero the ratio is undefined; that layer's step size is then left unchanged
+        (the code does the same for its global sums) and α is not applied there either.
+        """
+        if self.options.step_size_scope == "global":
+            numerator, denominator = numerator.sum().view(1), denominator.sum().view(1)
+        return torch.where((numerator > 0) & (denominator > 0), numerator / denominator, torch.nan)
+
+    def scaled_step(self, a: float, step: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
+        return torch.where(torch.isnan(ratio), step, a * step * ratio)
+
+    def add_multiplier_step(self, step: torch.Tensor, direction: list[torch.Tensor]) -> None:
+        """Λ ← Λ + s·direction, held as U = Λ/ρ."""
+        per_layer = step.expand(len(direction)) / self.options.rho
+        torch._foreach_add_(self.U, torch._foreach_mul(direction, list(per_layer.unbind())))
+
+    # -- Algorithm 1 ---------------------------------------------------------------------------------
+    @torch.no_grad()
+    def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
+        if not self.due(context.epoch):
+            return {}
+        opt = self.options
+        weights = [w.detach().clone() for w in self.parameters(model)]
+        w_prev = weights if opt.alias_w_prev else self.w_prev
+        f_now = context.fixed_subset_loss() if opt.condition_loss == "fixed_subset_eval" else context.mean_train_loss
+        first = not self.log
+        u_before = [u.clone() for u in self.U]
+        a1 = alpha(self.k, opt.M, opt.r)
+
+        # (3) and (4)-(5), with Z^{k-1} = the current Z
+        lhs3 = f_now + self.lagrangian_terms(weights, self.Z)
+        rhs3 = self.f_prev + self.lagrangian_terms(w_prev, self.Z)
+        cond3 = lhs3 < rhs3 or (opt.accept_first_update and first)
+        residual_old_z = norms(torch._foreach_sub(weights, self.Z))
+        numerator = residual_old_z if opt.alias_w_prev else self.prev_residual
+        s_prime = self.s
+        if cond3:
+            s_prime = self.scaled_step(a1, self.s, self.step_ratio(numerator, residual_old_z))
+            self.add_multiplier_step(s_prime, torch._foreach_sub(weights, self.Z))
+            if opt.k_counting == "per_condition":
+                self.k += 1
+
+        # (7): the Z-subproblem, then (8) and (9)-(10)
+        z_new = self.project(torch._foreach_add(weights, self.U))
+        f_rhs8 = self.f_prev if opt.condition_loss == "epoch_mean_ce" else f_now  # f cancels in the paper
+        lhs8 = f_now + self.lagrangian_terms(weights, z_new)
+        rhs8 = f_rhs8 + self.lagrangian_terms(weights, self.Z)
+        cond8 = lhs8 < rhs8 or (opt.accept_first_update and first)
+        residual_new_z = norms(torch._foreach_sub(weights, z_new))
+        a2 = alpha(self.k, opt.M, opt.r)
+        step = s_prime
+        if cond8:
+            step = self.scaled_step(a2, s_prime, self.step_ratio(numerator, residual_new_z))
+            self.add_multiplier_step(step, torch._foreach_sub(weights, z_new))
+            self.k += 1
+            self.w_prev, self.prev_residual = weights, residual_new_z
+        if cond8 or opt.condition_loss == "epoch_mean_ce":
+            self.f_prev = f_now  # the code compares consecutive epochs whatever happened
+        dz = float(norms(torch._foreach_sub(z_new, self.Z)).norm())
+        self.Z, self.s = z_new, step
+        self._refresh_target()
+
+        row = {
+            "epoch": context.epoch,
+            "update": len(self.log) + 1,
+            "k": self.k,
+            "alpha": a1,
+            "alpha_second": a2,
+            "cond3": int(cond3),
+            "cond8": int(cond8),
+            "lhs3": lhs3,
+            "rhs3": rhs3,
+            "lhs8": lhs8,
+            "rhs8": rhs8,
+            "f": f_now,
+            "s_prime": float(s_prime.mean()),
+            "s": float(step.mean()),
+            "s_min": float(step.min()),
+            "s_max": float(step.max()),
+            "residual_w_minus_z": float(residual_new_z.norm()),  # ||W^k − Z^k|| (Figure 6 needs it)
+            "z_change": dz,
+            "lambda_norm": float(norms(self.U).norm()) * opt.rho,
+            "lambda_change": float(norms(torch._foreach_sub(self.U, u_before)).norm()) * opt.rho,
+            "mass_outside_support": self.mass_outside_support(weights),
+        }
+        self.log.append(row)
+        return {key: row[key] for key in ("cond3", "cond8", "s", "residual_w_minus_z")}
+
+    def summary(self) -> dict[str, float]:
+        if not self.log:
+            return {}
+        cond3 = [row["cond3"] for row in self.log]
+        longest = run = 0
+        for held in cond3:
+            run = 0 if held else run + 1
+            longest = max(longest, run)
+        return {
+            "slr_updates": len(self.log),
+            "slr_cond3_held_fraction": sum(cond3) / len(cond3),
+            "slr_cond8_held_fraction": sum(row["cond8"] for row in self.log) / len(self.log),
+            "slr_longest_cond3_violation_run": longest,
+            "slr_final_step_size": self.log[-1]["s"],
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            **super().state_dict(),
+            "k": self.k,
+            "s": self.s,
+            "w_prev": self.w_prev,
+            "f_prev": self.f_prev,
+            "prev_residual": self.prev_residual,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.k, self.s, self.w_prev = state["k"], state["s"], state["w_prev"]
+        self.f_prev, self.prev_residual = state["f_prev"], state["prev_residual"]

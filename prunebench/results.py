@@ -1,0 +1,79 @@
+"""The fixed-schema long results table: one row per (run, metric), written atomically.
+
+Every row carries what is needed to judge it without the run directory: scale, seed, the counting
+rule behind its sparsity and compression, params and MACs dense and non-zero, wall time, device,
+versions and git sha. Re-running a cell replaces its rows instead of duplicating them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+import prunebench
+from prunebench.checkpoint import write_text_atomic
+from prunebench.paths import PROJECT_ROOT
+
+COLUMNS = [
+    "paper", "table", "cell", "scale", "run_id", "method", "model", "dataset", "seed",
+    "metric", "value", "prune_ratio", "sparsity", "compression", "counting_rule",
+    "params_dense", "params_nonzero", "macs_dense", "macs_nonzero",
+    "epochs", "wall_seconds", "device", "torch_version", "prunebench_version", "git_sha", "finished_at",
+]
+KEY = ["paper", "table", "cell", "scale", "run_id", "metric"]
+
+
+def git_sha() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def environment(device: str) -> dict[str, Any]:
+    """Provenance columns shared by every row of a session."""
+    return {
+        "device": f"{device} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+        "torch_version": torch.__version__,
+        "prunebench_version": prunebench.__version__,
+        "git_sha": git_sha(),
+    }
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    if missing or extra:
+        raise ValueError(f"result rows do not match the schema: missing {missing}, unexpected {extra}")
+    return frame[COLUMNS]
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.read_csv(path)
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Merge `rows` into the CSV at `path` (same key -> replaced), atomically."""
+    new = validate_rows(rows)
+    old = read_results(path)
+    if not old.empty:
+        keys = set(map(tuple, new[KEY].astype(str).values))
+        old = old[[tuple(k) not in keys for k in old[KEY].astype(str).values]]
+    merged = pd.concat([old, new], ignore_index=True) if not old.empty else new
+    merged = merged.sort_values(["cell", "method", "seed", "metric"], kind="stable")
+    write_text_atomic(merged.to_csv(index=False), Path(path))
+    return merged

@@ -1,0 +1,131 @@
+"""`run(config)`: one idempotent run — skip if finished, resume if interrupted, else start.
+
+A run starts from its parent's final weights (a dense baseline, or the pruned model that masked
+retraining continues), which is run first when missing. The result is written last, atomically, so a
+run either has a complete result.json or is unfinished.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from prunebench.checkpoint import load_checkpoint, save_atomic, write_json_atomic, write_text_atomic
+from prunebench.config import Operational, RunConfig
+from prunebench.data import DATASETS, load_dataset
+from prunebench.methods import METHODS
+from prunebench.models import MODELS, build_model
+from prunebench.paths import RunPaths
+from prunebench.sparsity import (
+    PRUNE_SETS,
+    count_parameters,
+    layer_sparsity,
+    multiply_accumulates,
+    uniform_plan,
+    validate_ratio,
+)
+from prunebench.train import Trainer, evaluate
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    layer_sparsity: dict[str, float]
+    wall_seconds: float
+    skipped: bool
+
+
+def validate(config: RunConfig) -> None:
+    """Fail fast, before any work, on names and numbers that cannot be right."""
+    DATASETS.get(config.dataset)
+    MODELS.get(config.model)
+    METHODS.get(config.method)
+    validate_ratio(config.prune_ratio)
+    if config.prune_rule is not None:
+        PRUNE_SETS.get(config.prune_rule)
+    if config.epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {config.epochs}")
+    if config.parent is not None:
+        validate(config.parent)
+
+
+def run(config: RunConfig, ops: Operational = Operational()) -> RunResult:
+    validate(config)
+    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
+    if paths.result.exists():
+        stored = json.loads(paths.result.read_text())
+        return RunResult(config, stored["metrics"], stored["history"], stored["layer_sparsity"], stored["wall_seconds"], True)
+    parent_paths = None
+    if config.parent is not None:
+        run(config.parent, ops)
+        parent_paths = RunPaths(config.parent, ops.runs_root, ops.baselines_root)
+
+    began = time.perf_counter()
+    if ops.threads:
+        torch.set_num_threads(ops.threads)
+    torch.manual_seed(config.seed)
+    splits = load_dataset(config.dataset, root=ops.data_root, augment=config.augment)
+    if config.train_subset:
+        # the same samples for every seed and method, so arms differ only in what they should
+        splits.train = splits.train.subset(config.train_subset, torch.Generator().manual_seed(0))
+    info = splits.info
+    model = build_model(config.model, in_channels=info.in_channels, num_classes=info.num_classes, width=config.width, **config.model_options)
+    if parent_paths is not None:
+        model.load_state_dict(load_checkpoint(parent_paths.weights))
+    plan = uniform_plan(model, config.prune_rule, config.prune_ratio) if config.prune_rule else {}
+    method = METHODS.get(config.method).from_dict(config.method_options, plan)
+
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(config.to_json(), paths.config)
+    trainer = Trainer(
+        model, splits, method, config, paths.checkpoint,
+        plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(),
+    )
+    history = trainer.fit()
+    before = evaluate(model, splits.test, ops.device)
+    metrics: dict[str, float] = {"top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1}
+    metrics.update(method.finalize(model))
+    final = evaluate(model, splits.test, ops.device)
+    metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss})
+    metrics.update(method.summary())
+    metrics.update(accounting(model, next(iter(splits.test.batches(1)))[0].to(ops.device)))
+    sparsity = layer_sparsity(model, plan)
+
+    save_atomic(model.state_dict(), paths.weights)
+    if method.log:
+        write_text_atomic(rows_to_csv(method.log), paths.method_log)
+    wall = time.perf_counter() - began
+    write_json_atomic(
+        {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity, "wall_seconds": wall},
+        paths.result,
+    )
+    paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
+    return RunResult(config, metrics, history, sparsity, wall, False)
+
+
+def accounting(model: torch.nn.Module, example: torch.Tensor) -> dict[str, float]:
+    """Params and MACs, dense and non-zero, under both counting rules of methods.md §0.2."""
+    out: dict[str, float] = {}
+    for rule in ("nonbias", "all"):
+        total, nonzero = count_parameters(model, rule)
+        out[f"params_{rule}_dense"], out[f"params_{rule}_nonzero"] = total, nonzero
+        out[f"compression_{rule}"] = total / max(nonzero, 1)
+    out["macs_dense"], out["macs_nonzero"] = multiply_accumulates(model, example)
+    return out
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,43 @@
+"""The three scales, declared once: how a paper-scale cell is shrunk for a laptop or a test.
+
+- paper: the published settings (GPUs; CIFAR-10/ImageNet on disk).
+- quick: minutes on a 2-core CPU, on the embedded Fashion-MNIST, narrower models, shorter budgets.
+- smoke: seconds, synthetic data, tiny models; what the tests run.
+A scale never changes the method or its hyperparameters, only data, width, budgets and seeds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prunebench.registry import Registry
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    dataset: str | None  # None: the paper's data set
+    width: float
+    max_epochs: int | None  # None: the paper's epochs
+    train_subset: int | None
+    seeds: tuple[int, ...]
+    batch_size: int | None  # None: the paper's batch size
+    description: str
+
+    def epochs(self, paper_epochs: int) -> int:
+        return paper_epochs if self.max_epochs is None else min(paper_epochs, self.max_epochs)
+
+    def dataset_for(self, paper_dataset: str) -> str:
+        return self.dataset or paper_dataset
+
+
+SCALES: Registry[Scale] = Registry("scale")
+SCALES.register("paper")(
+    Scale("paper", None, 1.0, None, None, (0, 1, 2), None, "published settings, full data, full width")
+)
+SCALES.register("quick")(
+    Scale("quick", "fashion_mnist", 0.25, 4, 20000, (0,), 128,
+          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 20k training images, 1 seed")
+)
+SCALES.register("smoke")(
+    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests")
+)

@@ -1,0 +1,223 @@
+"""The one training loop every method runs through.
+
+Per epoch: train (method hooks around each step), method's epoch-end update, scheduler step,
+evaluation (accuracy of the weights as they are and, when a sparsity plan is given, after a trial
+hard prune), then an atomic checkpoint holding everything a bit-identical resume needs: model,
+optimizer, scheduler, method state, RNG states and the history so far.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from prunebench.checkpoint import load_checkpoint, save_atomic
+from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.data import DataSplits
+from prunebench.methods import EpochContext, Method
+from prunebench.registry import Registry
+from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
+
+FIXED_SUBSET_SIZE = 2048  # training samples on which SLR's condition (3) measures f
+EVAL_BATCH = 1000
+KILL_AFTER_EPOCH_ENV = "PRUNEBENCH_TEST_KILL_AFTER_EPOCH"  # fault injection for the resume tests
+
+OPTIMIZERS: Registry[Callable[[list[nn.Parameter], OptimizerConfig], torch.optim.Optimizer]] = Registry("optimizer")
+OPTIMIZERS.register("adam")(lambda params, c: torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay))
+OPTIMIZERS.register("sgd")(
+    lambda params, c: torch.optim.SGD(
+        params, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov, weight_decay=c.weight_decay
+    )
+)
+
+SCHEDULES: Registry[Callable[[torch.optim.Optimizer, OptimizerConfig, int], Any]] = Registry("lr schedule")
+SCHEDULES.register("constant")(lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0))
+SCHEDULES.register("multistep")(
+    lambda opt, c, epochs: torch.optim.lr_scheduler.MultiStepLR(opt, list(c.milestones), c.gamma)
+)
+SCHEDULES.register("cosine")(lambda opt, c, epochs: torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(epochs, 1)))
+
+
+class DivergedError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class Evaluation:
+    top1: float
+    top5: float
+    loss: float
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, source: Any, device: str = "cpu") -> Evaluation:
+    """Top-1 / top-5 accuracy (%) and mean cross-entropy over a whole split, in eval mode."""
+    was_training = model.training
+    model.eval()
+    correct1 = correct5 = 0
+    loss = 0.0
+    count = 0
+    for x, y in source.batches(EVAL_BATCH):
+        x, y = x.to(device), y.to(device)
+        logits = model(x)
+        loss += float(F.cross_entropy(logits, y, reduction="sum"))
+        top = logits.topk(min(5, logits.shape[1]), dim=1).indices
+        correct1 += int((top[:, 0] == y).sum())
+        correct5 += int((top == y[:, None]).any(dim=1).sum())
+        count += len(y)
+    model.train(was_training)
+    return Evaluation(100.0 * correct1 / count, 100.0 * correct5 / count, loss / count)
+
+
+@torch.no_grad()
+def evaluate_hard_pruned(model: nn.Module, plan: SparsityPlan, source: Any, device: str = "cpu") -> Evaluation:
+    """Accuracy after W <- Π_S(W), leaving the model's weights as they were."""
+    params = plan_parameters(model, plan)
+    saved = [p.detach().clone() for p in params]
+    hard_prune(model, plan)
+    try:
+        return evaluate(model, source, device)
+    finally:
+        for p, s in zip(params, saved, strict=True):
+            p.copy_(s)
+
+
+def rng_state(generator: torch.Generator) -> dict[str, Any]:
+    return {
+        "data": generator.get_state(),
+        "torch": torch.get_rng_state(),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+    }
+
+
+def restore_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None:
+    generator.set_state(state["data"])
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+
+
+class Trainer:
+    def __init__(
+        self,
+        model: nn.Module,
+        splits: DataSplits,
+        method: Method,
+        config: RunConfig,
+        checkpoint_path: Path,
+        *,
+        plan: SparsityPlan | None = None,
+        device: str = "cpu",
+        progress: bool = True,
+    ):
+        self.model = model.to(device)
+        self.splits = splits
+        self.method = method
+        self.config = config
+        self.checkpoint_path = Path(checkpoint_path)
+        self.plan = plan or {}
+        self.device = device
+        self.progress = progress
+        self.optimizer = OPTIMIZERS.get(config.optimizer.name)(list(model.parameters()), config.optimizer)
+        self.scheduler = SCHEDULES.get(config.optimizer.schedule)(self.optimizer, config.optimizer, config.epochs)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
+        self.history: list[dict[str, Any]] = []
+
+    def fixed_subset_loss(self) -> float:
+        return evaluate(self.model, self._fixed_subset, self.device).loss
+
+    # -- one epoch --------------------------------------------------------------------------------
+    def train_epoch(self, epoch: int) -> float:
+        self.model.train()
+        source = self.splits.train
+        batches = source.batches(self.config.batch_size, self.generator)
+        total = source.num_batches(self.config.batch_size)
+        bar = tqdm(batches, total=total, desc=f"epoch {epoch}/{self.config.epochs}", disable=not self.progress, leave=False)
+        loss_sum = torch.zeros(())
+        steps = 0
+        for x, y in bar:
+            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            loss = F.cross_entropy(self.model(x), y)
+            self.optimizer.zero_grad(set_to_none=False)
+            loss.backward()
+            self.method.after_backward(self.model)
+            self.optimizer.step()
+            self.method.after_step(self.model)
+            loss_sum += loss.detach()
+            steps += 1
+        mean = float(loss_sum) / max(steps, 1)
+        if not math.isfinite(mean):
+            raise DivergedError(f"training loss is {mean} in epoch {epoch}")
+        return mean
+
+    def evaluate_epoch(self) -> dict[str, float]:
+        result = {"test_top1": evaluate(self.model, self.splits.test, self.device).top1}
+        if self.plan:
+            pruned = evaluate_hard_pruned(self.model, self.plan, self.splits.test, self.device)
+            result["test_top1_hardprune"] = pruned.top1
+        return result
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def fit(self) -> list[dict[str, Any]]:
+        start = self._resume()
+        if start == 0:
+            self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss))
+            self.history.append({"epoch": 0, **self.evaluate_epoch()})
+        for epoch in range(start + 1, self.config.epochs + 1):
+            began = time.perf_counter()
+            lr = self.optimizer.param_groups[0]["lr"]
+            train_loss = self.train_epoch(epoch)
+            method_log = self.method.on_epoch_end(self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss))
+            self.scheduler.step()
+            record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, **method_log}
+            due = self.config.eval_every and epoch % self.config.eval_every == 0
+            if due or epoch == self.config.epochs:
+                record.update(self.evaluate_epoch())
+            record["seconds"] = time.perf_counter() - began
+            self.history.append(record)
+            self._save(epoch)
+            if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch):
+                os.kill(os.getpid(), signal.SIGKILL)
+        return self.history
+
+    def _save(self, epoch: int) -> None:
+        save_atomic(
+            {
+                "epoch": epoch,
+                "run_id": self.config.run_id,
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "method": self.method.state_dict(),
+                "rng": rng_state(self.generator),
+                "history": self.history,
+            },
+            self.checkpoint_path,
+        )
+
+    def _resume(self) -> int:
+        if not self.checkpoint_path.exists():
+            return 0
+        state = load_checkpoint(self.checkpoint_path)
+        if state.get("run_id") != self.config.run_id:
+            raise ValueError(f"{self.checkpoint_path} belongs to run {state.get('run_id')}, not {self.config.run_id}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.method.load_state_dict(state["method"])
+        restore_rng_state(self.generator, state["rng"])
+        self.history = state["history"]
+        return state["epoch"]
