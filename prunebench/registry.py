@@ -1,7 +1,8 @@
 """A name -> factory registry, so every choice (data set, model, method) is looked up, never if-chained."""
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

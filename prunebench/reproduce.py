@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from prunebench.config import Operational, RunConfig
 from prunebench.checkpoint import write_text_atomic
+from prunebench.config import Operational, RunConfig
 from prunebench.paths import RESULTS, RunPaths, method_log_csv, results_csv
 from prunebench.results import environment, utc_now, write_rows
 from prunebench.runner import RunResult, run

@@ -30,7 +30,7 @@ from prunebench.sparsity import (
     uniform_plan,
     validate_ratio,
 )
-from prunebench.train import Trainer, evaluate
+from prunebench.train import Trainer
 
 
 @dataclass
@@ -57,7 +57,8 @@ def validate(config: RunConfig) -> None:
         validate(config.parent)
 
 
-def run(config: RunConfig, ops: Operational = Operational()) -> RunResult:
+def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
+    ops = ops or Operational()
     validate(config)
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
     if paths.result.exists():
@@ -87,13 +88,15 @@ def run(config: RunConfig, ops: Operational = Operational()) -> RunResult:
     write_json_atomic(config.to_json(), paths.config)
     trainer = Trainer(
         model, splits, method, config, paths.checkpoint,
-        plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(),
+        plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
     )
     history = trainer.fit()
-    before = evaluate(model, splits.test, ops.device)
+    before = trainer.evaluate(splits.test)
     metrics: dict[str, float] = {"top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1}
+    if "test_top1_hardprune" in history[0]:  # Π_S applied to the starting weights: one-shot magnitude pruning
+        metrics["top1_start_hardprune"] = history[0]["test_top1_hardprune"]
     metrics.update(method.finalize(model))
-    final = evaluate(model, splits.test, ops.device)
+    final = trainer.evaluate(splits.test)
     metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss})
     metrics.update(method.summary())
     metrics.update(accounting(model, next(iter(splits.test.batches(1)))[0].to(ops.device)))

@@ -21,6 +21,7 @@ class Scale:
     train_subset: int | None
     seeds: tuple[int, ...]
     batch_size: int | None  # None: the paper's batch size
+    eval_every: int  # epochs between trial hard-prune evaluations (0: only the final one)
     description: str
 
     def epochs(self, paper_epochs: int) -> int:
@@ -32,12 +33,12 @@ class Scale:
 
 SCALES: Registry[Scale] = Registry("scale")
 SCALES.register("paper")(
-    Scale("paper", None, 1.0, None, None, (0, 1, 2), None, "published settings, full data, full width")
+    Scale("paper", None, 1.0, None, None, (0, 1, 2), None, 1, "published settings, full data, full width")
 )
 SCALES.register("quick")(
-    Scale("quick", "fashion_mnist", 0.25, 4, 20000, (0,), 128,
-          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 20k training images, 1 seed")
+    Scale("quick", "fashion_mnist", 0.25, 4, 12000, (0,), 128, 0,
+          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 12k training images, 1 seed")
 )
 SCALES.register("smoke")(
-    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests")
+    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, 1, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests")
 )

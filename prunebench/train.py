@@ -12,9 +12,10 @@ import os
 import random
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -61,7 +62,9 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, source: Any, device: str = "cpu") -> Evaluation:
+def evaluate(
+    model: nn.Module, source: Any, device: str = "cpu", memory_format: torch.memory_format = torch.contiguous_format
+) -> Evaluation:
     """Top-1 / top-5 accuracy (%) and mean cross-entropy over a whole split, in eval mode."""
     was_training = model.training
     model.eval()
@@ -69,7 +72,7 @@ def evaluate(model: nn.Module, source: Any, device: str = "cpu") -> Evaluation:
     loss = 0.0
     count = 0
     for x, y in source.batches(EVAL_BATCH):
-        x, y = x.to(device), y.to(device)
+        x, y = x.to(device, memory_format=memory_format), y.to(device)
         logits = model(x)
         loss += float(F.cross_entropy(logits, y, reduction="sum"))
         top = logits.topk(min(5, logits.shape[1]), dim=1).indices
@@ -81,13 +84,16 @@ def evaluate(model: nn.Module, source: Any, device: str = "cpu") -> Evaluation:
 
 
 @torch.no_grad()
-def evaluate_hard_pruned(model: nn.Module, plan: SparsityPlan, source: Any, device: str = "cpu") -> Evaluation:
+def evaluate_hard_pruned(
+    model: nn.Module, plan: SparsityPlan, source: Any, device: str = "cpu",
+    memory_format: torch.memory_format = torch.contiguous_format,
+) -> Evaluation:
     """Accuracy after W <- Π_S(W), leaving the model's weights as they were."""
     params = plan_parameters(model, plan)
     saved = [p.detach().clone() for p in params]
     hard_prune(model, plan)
     try:
-        return evaluate(model, source, device)
+        return evaluate(model, source, device, memory_format)
     finally:
         for p, s in zip(params, saved, strict=True):
             p.copy_(s)
@@ -121,8 +127,10 @@ class Trainer:
         plan: SparsityPlan | None = None,
         device: str = "cpu",
         progress: bool = True,
+        channels_last: bool = False,
     ):
-        self.model = model.to(device)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = model.to(device, memory_format=self.memory_format)
         self.splits = splits
         self.method = method
         self.config = config
@@ -136,8 +144,11 @@ class Trainer:
         self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
         self.history: list[dict[str, Any]] = []
 
+    def evaluate(self, source: Any) -> Evaluation:
+        return evaluate(self.model, source, self.device, self.memory_format)
+
     def fixed_subset_loss(self) -> float:
-        return evaluate(self.model, self._fixed_subset, self.device).loss
+        return self.evaluate(self._fixed_subset).loss
 
     # -- one epoch --------------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
@@ -149,7 +160,8 @@ class Trainer:
         loss_sum = torch.zeros(())
         steps = 0
         for x, y in bar:
-            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            x = x.to(self.device, memory_format=self.memory_format, non_blocking=True)
+            y = y.to(self.device, non_blocking=True)
             loss = F.cross_entropy(self.model(x), y)
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
@@ -164,9 +176,9 @@ class Trainer:
         return mean
 
     def evaluate_epoch(self) -> dict[str, float]:
-        result = {"test_top1": evaluate(self.model, self.splits.test, self.device).top1}
+        result = {"test_top1": self.evaluate(self.splits.test).top1}
         if self.plan:
-            pruned = evaluate_hard_pruned(self.model, self.plan, self.splits.test, self.device)
+            pruned = evaluate_hard_pruned(self.model, self.plan, self.splits.test, self.device, self.memory_format)
             result["test_top1_hardprune"] = pruned.top1
         return result
 

@@ -7,8 +7,9 @@ through `state_dict` / `load_state_dict`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from torch import nn
 

@@ -124,7 +124,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
                 for method in ("admm", "slr"):
                     config = replace(
                         dense, method=method, prune_rule=row.prune_rule, prune_ratio=p,
-                        epochs=scale.epochs(row.epochs), optimizer=row.optimizer, eval_every=1,
+                        epochs=scale.epochs(row.epochs), optimizer=row.optimizer, eval_every=scale.eval_every,
                         method_options={"rho": 0.1}, parent=dense, model_options={},
                     )
                     out.append(Arm(cell, config, pruned_metrics))
@@ -144,6 +144,7 @@ def pruned_metrics(result: RunResult) -> dict[str, float]:
         "top1_hardprune": m["top1_final"],
         "top5_hardprune": m["top5_final"],
         "top1_before_hardprune": m["top1_before_finalize"],
+        "top1_oneshot_magnitude": m["top1_start_hardprune"],  # the baseline pruned by Π_S, no training
         "compression": m["compression_nonbias"],
         "epochs": result.config.epochs,
         **{k: m[k] for k in keep if k in m},
