@@ -77,7 +77,6 @@ ROWS = [
 ]
 QUICK_CELLS = ("cifar10/resnet18",)
 SWEEP_RATIOS = (0.5, 0.8)  # added to the published row's ratio at quick/smoke scale (claim SLR-C2)
-QUICK_BASELINE_EPOCHS = 6
 
 CLAIMS = [
     Claim("SLR-C1", "SLR's hard-prune accuracy beats ADMM's at the same epochs and per-layer sparsity.",
@@ -102,7 +101,7 @@ def baseline(row: Row, scale: Scale, seed: int) -> RunConfig:
     if scale.name == "paper":
         epochs, optimizer = row.baseline_epochs, CIFAR_BASELINE
     else:
-        epochs, optimizer = min(QUICK_BASELINE_EPOCHS, scale.max_epochs or QUICK_BASELINE_EPOCHS), QUICK_BASELINE
+        epochs, optimizer = scale.max_epochs, QUICK_BASELINE  # as many epochs as the pruning arms get
     return RunConfig(
         dataset=scale.dataset_for(row.dataset), model=row.model, method="dense", width=scale.width,
         model_options=options, epochs=epochs, batch_size=scale.batch_size or row.batch_size,

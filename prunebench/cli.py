@@ -1,0 +1,143 @@
+"""`prunebench`: run reproductions, single runs and the report from the command line.
+
+Errors a user can cause (unknown names, ratios outside [0, 1), missing data, corrupt checkpoints)
+end in one `prunebench: error: ...` line (plus how to fix it, where there is a fix) and exit code 2,
+never a traceback, and never a partial result row.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from prunebench.checkpoint import CheckpointError
+from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.data import DATASETS, DatasetNotFoundError
+from prunebench.methods import METHODS
+from prunebench.models import MODELS
+from prunebench.registry import UnknownNameError
+from prunebench.scales import SCALES
+from prunebench.sparsity import PRUNE_SETS
+
+REPRODUCTIONS = {"slr/table1": "reproductions.slr.table1"}
+USER_ERRORS = (UnknownNameError, DatasetNotFoundError, CheckpointError, ValueError, TypeError)
+
+
+def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.name not in REPRODUCTIONS:
+        raise UnknownNameError(f"unknown reproduction {args.name!r}; known: {', '.join(REPRODUCTIONS)}")
+    return importlib.import_module(REPRODUCTIONS[args.name]).main(rest)
+
+
+def _run(args: argparse.Namespace, rest: list[str]) -> int:
+    from prunebench.reproduce import Arm, execute
+
+    optimizer = OptimizerConfig(args.optimizer, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    dense = RunConfig(
+        dataset=args.dataset, model=args.model, width=args.width, epochs=args.baseline_epochs,
+        batch_size=args.batch_size, optimizer=optimizer, train_subset=args.train_subset, seed=args.seed, eval_every=0,
+    )
+    config = replace(
+        dense, method=args.method, prune_rule=args.prune_rule, prune_ratio=args.ratio, epochs=args.epochs,
+        method_options=dict(_parse_option(o) for o in args.option), parent=dense, eval_every=args.eval_every,
+    )
+    ops = Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
+    frame = execute("adhoc", "runs", "adhoc", [Arm("adhoc", config, lambda r: r.metrics)], ops, args.results)
+    row = frame[frame["run_id"] == config.run_id]
+    for metric, value in zip(row["metric"], row["value"], strict=True):
+        print(f"{metric:40s} {value:.4f}")
+    return 0
+
+
+def _parse_option(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise ValueError(f"method option {text!r} must look like name=value")
+    name, raw = text.split("=", 1)
+    for cast in (int, float):
+        try:
+            return name, cast(raw)
+        except ValueError:
+            pass
+    return name, {"true": True, "false": False}.get(raw.lower(), raw)
+
+
+def _report(args: argparse.Namespace, rest: list[str]) -> int:
+    from prunebench.report import main as report_main
+
+    return report_main(rest)
+
+
+def _list(args: argparse.Namespace, rest: list[str]) -> int:
+    for title, names in [
+        ("data sets", DATASETS.names()), ("models", MODELS.names()), ("methods", METHODS.names()),
+        ("prune sets", PRUNE_SETS.names()), ("scales", SCALES.names()), ("reproductions", list(REPRODUCTIONS)),
+    ]:
+        print(f"{title}: {', '.join(names)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prunebench",
+        description="Reproduce published pruning results (SLR vs ADMM, GReg, proximal NS, gRDA) and report them "
+        "beside the published numbers.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    rep = sub.add_parser("reproduce", help="run one reproduction, e.g. `prunebench reproduce slr/table1 --scale quick`",
+                         description="Run a reproduction; options after the name go to its script (try `--help` there).")
+    rep.add_argument("name", help=f"one of: {', '.join(REPRODUCTIONS)}")
+    rep.set_defaults(handler=_reproduce)
+
+    one = sub.add_parser("run", help="one pruning run from a freshly trained dense baseline",
+                         description="Train a dense baseline (cached), prune it with a method, print the metrics and "
+                         "append them to <results>/adhoc/adhoc_runs.csv.")
+    one.add_argument("--dataset", default="fashion_mnist", help="data set name (see `prunebench list`)")
+    one.add_argument("--model", default="resnet18_cifar", help="model name (see `prunebench list`)")
+    one.add_argument("--width", type=float, default=0.25, help="channel width multiplier")
+    one.add_argument("--method", default="slr", help="pruning method (see `prunebench list`)")
+    one.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="method option, repeatable (e.g. rho=0.1)")
+    one.add_argument("--prune-rule", default="residual_branch_convs", help="which weights are pruned")
+    one.add_argument("--ratio", type=float, default=0.9, help="fraction of each pruned layer's weights set to zero, in [0, 1)")
+    one.add_argument("--epochs", type=int, default=2, help="epochs of the pruning method")
+    one.add_argument("--baseline-epochs", type=int, default=2, help="epochs of dense baseline training")
+    one.add_argument("--eval-every", type=int, default=1, help="epochs between trial hard-prune evaluations (0: end only)")
+    one.add_argument("--batch-size", type=int, default=128)
+    one.add_argument("--optimizer", default="adam", help="adam | sgd")
+    one.add_argument("--lr", type=float, default=0.01)
+    one.add_argument("--momentum", type=float, default=0.0)
+    one.add_argument("--weight-decay", type=float, default=0.0)
+    one.add_argument("--train-subset", type=int, help="use only this many training images")
+    one.add_argument("--seed", type=int, default=0)
+    one.add_argument("--data-root", type=Path, help="data folder (default $PRUNEBENCH_DATA)")
+    one.add_argument("--runs-root", type=Path, default=Path("runs"))
+    one.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"))
+    one.add_argument("--results", type=Path, default=Path("results"))
+    one.add_argument("--device", default="cpu")
+    one.add_argument("--no-progress", action="store_true")
+    one.set_defaults(handler=_run)
+
+    report = sub.add_parser("report", help="build the report from results/*.csv", add_help=False)
+    report.set_defaults(handler=_report)
+    listing = sub.add_parser("list", help="list data sets, models, methods, prune sets, scales, reproductions")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command not in ("reproduce", "report"):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return args.handler(args, rest)
+    except USER_ERRORS as error:
+        message = str(error).strip() or type(error).__name__
+        print(f"prunebench: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""Shared fixtures: every run the tests make goes to a temporary folder."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from prunebench.config import Operational
+
+
+@pytest.fixture
+def ops(tmp_path):
+    return Operational(
+        runs_root=tmp_path / "runs", baselines_root=tmp_path / "baselines", progress=False, channels_last=False
+    )
+
+
+@pytest.fixture(autouse=True)
+def _two_threads():
+    torch.set_num_threads(2)

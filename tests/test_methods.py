@@ -1,0 +1,231 @@
+"""Hand-computed updates of ADMM, SLR and masked training on a four-weight layer.
+
+The layer is W = [4, -3, 2, 1] with ratio 0.5 (keep l = 2), so Z^0 = Π_S(W^0) = [4, -3, 0, 0].
+Expected values are written out from the papers' equations, not from the implementation.
+"""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from prunebench.methods import METHODS, EpochContext
+from prunebench.methods.slr import alpha
+
+pytestmark = pytest.mark.unit
+
+RHO = 0.1
+W0 = [4.0, -3.0, 2.0, 1.0]
+
+
+def layer(values=W0):
+    module = nn.Linear(4, 1, bias=False)
+    set_weights(module, values)
+    return module
+
+
+def set_weights(module, values):
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor([values]))
+
+
+def context(epoch, f=float("nan"), mean_ce=float("nan")):
+    return EpochContext(epoch, mean_ce, lambda: f)
+
+
+def t(values):
+    return torch.tensor([values])
+
+
+# ---- ADMM ----------------------------------------------------------------------------------------
+
+def test_admm_z_and_u_updates():
+    model = layer()
+    admm = METHODS.get("admm").from_dict({"rho": RHO}, {"weight": 0.5})
+    admm.setup(model, context(0))
+    assert torch.equal(admm.Z[0], t([4.0, -3.0, 0.0, 0.0]))
+    assert torch.equal(admm.U[0], torch.zeros(1, 4))
+
+    set_weights(model, [4.0, -1.0, 3.0, 0.5])  # W^1 after some SGD
+    admm.on_epoch_end(model, context(1))
+    # Z^1 = Π(W^1 + U^0) = Π([4, -1, 3, .5]) = [4, 0, 3, 0];  U^1 = U^0 + W^1 - Z^1 = [0, -1, 0, .5]
+    assert torch.equal(admm.Z[0], t([4.0, 0.0, 3.0, 0.0]))
+    assert torch.equal(admm.U[0], t([0.0, -1.0, 0.0, 0.5]))
+
+    admm.on_epoch_end(model, context(2))
+    # Z^2 = Π(W + U^1) = Π([4, -2, 3, 1]) = [4, 0, 3, 0];  U^2 = U^1 + W - Z^2 = [0, -2, 0, 1]
+    assert torch.equal(admm.Z[0], t([4.0, 0.0, 3.0, 0.0]))
+    assert torch.equal(admm.U[0], t([0.0, -2.0, 0.0, 1.0]))
+    assert admm.log[-1]["primal_residual"] == pytest.approx(math.sqrt(1 + 0.25))
+
+
+def test_admm_penalty_gradient_is_rho_times_w_minus_z_plus_u():
+    model = layer()
+    admm = METHODS.get("admm").from_dict({"rho": RHO}, {"weight": 0.5})
+    admm.setup(model, context(0))
+    admm.U = [t([1.0, 0.0, 0.0, -1.0])]
+    admm._refresh_target()
+    model.weight.grad = torch.zeros(1, 4)
+    admm.after_backward(model)
+    # ρ (W - Z + U) = 0.1 * ([0, 0, 2, 1] + [1, 0, 0, -1]) = [0.1, 0, 0.2, 0]
+    assert torch.allclose(model.weight.grad, t([0.1, 0.0, 0.2, 0.0]))
+
+
+def test_admm_updates_only_every_interval():
+    model = layer()
+    admm = METHODS.get("admm").from_dict({"rho": RHO, "interval_epochs": 2}, {"weight": 0.5})
+    admm.setup(model, context(0))
+    assert admm.on_epoch_end(model, context(1)) == {}
+    assert admm.log == []
+    admm.on_epoch_end(model, context(2))
+    assert len(admm.log) == 1
+
+
+# ---- SLR -----------------------------------------------------------------------------------------
+
+def test_alpha_eq_11():
+    # k = 1: the exponent 1 - 1/1^r is 0, so α = 1 - 1/M
+    assert alpha(1, 300, 0.1) == pytest.approx(1 - 1 / 300, abs=1e-12)
+    # k = 2: 2^0.1 = 1.0717735, exponent 1 - 1/1.0717735 = 0.0669670, 2^0.066967 = 1.0475122
+    assert alpha(2, 300, 0.1) == pytest.approx(1 - 1 / (300 * 1.0475122), abs=1e-8)
+    # large k: α_k -> 1 - 1/(M k^(1 - 1/k^r)) stays below 1 and rises towards it
+    assert alpha(10, 300, 0.1) < alpha(100, 300, 0.1) < 1
+
+
+def slr(**options):
+    method = METHODS.get("slr").from_dict({"rho": RHO, **options}, {"weight": 0.5})
+    model = layer()
+    method.setup(model, context(0, f=1.0))  # f(W^0) = 1.0
+    return method, model
+
+
+def test_slr_initial_state():
+    method, _ = slr()
+    assert torch.equal(method.Z[0], t([4.0, -3.0, 0.0, 0.0]))  # Z^0 = Π(W^0)
+    assert method.k == 1 and method.f_prev == 1.0
+    assert torch.allclose(method.s, torch.tensor([0.01]))  # s^0 = s0
+    assert method.prev_residual[0] == pytest.approx(math.sqrt(5))  # ||W^0 - Z^0|| = ||[0,0,2,1]||
+
+
+def test_slr_both_conditions_hold():
+    method, model = slr()
+    W1 = [4.0, -1.0, 3.0, 0.5]
+    set_weights(model, W1)
+    method.on_epoch_end(model, context(1, f=0.5))
+    a = 1 - 1 / 300  # α_1
+    row = method.log[-1]
+    # (3): L(W^1,Z^0,Λ^1=0) = 0.5 + 0.05*||[0,2,3,.5]||^2 = 0.5 + 0.05*13.25 < L(W^0,Z^0,0) = 1 + 0.05*5
+    assert row["lhs3"] == pytest.approx(0.5 + 0.05 * 13.25)
+    assert row["rhs3"] == pytest.approx(1.0 + 0.05 * 5)
+    assert row["cond3"] == 1
+    # (5): s' = α s0 ||W^0 - Z^0|| / ||W^1 - Z^0|| ; (4): Λ = s' (W^1 - Z^0)
+    s_prime = a * 0.01 * math.sqrt(5) / math.sqrt(13.25)
+    lam = [0.0, 2 * s_prime, 3 * s_prime, 0.5 * s_prime]
+    # (7): Z^1 = Π(W^1 + Λ/ρ) keeps 4 and 3 + 30 s'
+    u = [x / RHO for x in lam]
+    z1 = [4.0, 0.0, 3.0 + u[2], 0.0]
+    assert torch.allclose(method.Z[0], t(z1))
+    # (8): tr(Λᵀ(W-Z)) + ρ/2||W-Z||^2 at Z^1 vs at Z^0 (f cancels)
+    d1 = [w - z for w, z in zip(W1, z1, strict=True)]
+    d0 = [0.0, 2.0, 3.0, 0.5]
+    lhs8 = sum(lm * d for lm, d in zip(lam, d1, strict=True)) + 0.05 * sum(d * d for d in d1)
+    rhs8 = sum(lm * d for lm, d in zip(lam, d0, strict=True)) + 0.05 * sum(d * d for d in d0)
+    assert row["lhs8"] - 0.5 == pytest.approx(lhs8, abs=1e-6)
+    assert row["rhs8"] - 0.5 == pytest.approx(rhs8, abs=1e-6)
+    assert lhs8 < rhs8 and row["cond8"] == 1
+    # (10): s = α s' ||W^0 - Z^0|| / ||W^1 - Z^1|| ; (9): Λ += s (W^1 - Z^1)
+    s = a * s_prime * math.sqrt(5) / math.sqrt(sum(d * d for d in d1))
+    lam2 = [lm + s * d for lm, d in zip(lam, d1, strict=True)]
+    assert torch.allclose(method.U[0] * RHO, t(lam2), atol=1e-7)
+    assert method.s.item() == pytest.approx(s, rel=1e-5)
+    # the iteration completed: k advances, W^{k-1} and f(W^{k-1}) are the new ones
+    assert method.k == 2 and method.f_prev == 0.5
+    assert torch.equal(method.w_prev[0], t(W1))
+
+
+def test_slr_condition_3_fails_multipliers_unchanged():
+    method, model = slr()
+    set_weights(model, [4.0, -1.0, 3.0, 0.5])
+    method.on_epoch_end(model, context(1, f=2.0))  # 2 + 0.6625 is not < 1.25
+    row = method.log[-1]
+    assert row["cond3"] == 0
+    # Λ stayed 0 through (3), so (7) gives Z^1 = Π(W^1) = [4, 0, 3, 0]; then (8) holds and uses s' = s0
+    assert torch.equal(method.Z[0], t([4.0, 0.0, 3.0, 0.0]))
+    assert row["s_prime"] == pytest.approx(0.01)
+    a = 1 - 1 / 300
+    s = a * 0.01 * math.sqrt(5) / math.sqrt(1 + 0.25)  # ||W^1 - Z^1|| = ||[0,-1,0,.5]||
+    assert method.s.item() == pytest.approx(s, rel=1e-5)
+    assert torch.allclose(method.U[0] * RHO, t([0.0, -s, 0.0, 0.5 * s]), atol=1e-7)
+
+
+def test_slr_condition_8_fails_when_z_does_not_move():
+    method, model = slr()
+    set_weights(model, [4.0, -3.0, 1.0, 0.5])  # Π(W + Λ/ρ) = Z^0 again
+    method.on_epoch_end(model, context(1, f=0.8))
+    row = method.log[-1]
+    assert row["cond3"] == 1 and row["cond8"] == 0
+    s_prime = (1 - 1 / 300) * 0.01 * math.sqrt(5) / math.sqrt(1.25)
+    # only the (4) step was taken; (9) is skipped, k does not advance, W^{k-1} stays W^0
+    assert torch.allclose(method.U[0] * RHO, t([0.0, 0.0, s_prime, 0.5 * s_prime]), atol=1e-7)
+    assert method.k == 1 and method.f_prev == 1.0
+    assert torch.equal(method.w_prev[0], t(W0))
+
+
+def test_slr_both_conditions_fail_leaves_multipliers_alone():
+    method, model = slr()
+    set_weights(model, [4.0, -3.0, 1.0, 0.5])
+    method.on_epoch_end(model, context(1, f=5.0))
+    assert method.log[-1]["cond3"] == 0 and method.log[-1]["cond8"] == 0
+    assert torch.equal(method.U[0], torch.zeros(1, 4))
+    assert method.k == 1
+
+
+def test_slr_official_code_options():
+    method, model = slr(alias_w_prev=True, condition_loss="epoch_mean_ce", step_size_scope="global")
+    set_weights(model, [4.0, -1.0, 3.0, 0.5])
+    # with W_prev aliased to W, (3) reduces to CE_e < CE_{e-1}; the first comparison has no previous CE
+    method.on_epoch_end(model, context(1, mean_ce=0.7))
+    assert method.log[-1]["cond3"] == 0
+    method.on_epoch_end(model, context(2, mean_ce=0.6))
+    row = method.log[-1]
+    assert row["cond3"] == 1
+    # nothing was updated in epoch 1 (s = s0, k = 1); aliasing makes the ratio in (5) exactly 1: s' = α_1 s0
+    assert row["s_prime"] == pytest.approx((1 - 1 / 300) * 0.01, rel=1e-6)
+
+
+def test_slr_rejects_bad_options():
+    with pytest.raises(ValueError, match="step_size_scope"):
+        METHODS.get("slr").from_dict({"step_size_scope": "nope"}, {"weight": 0.5})
+    with pytest.raises(ValueError, match="no option"):
+        METHODS.get("slr").from_dict({"gamma": 1}, {"weight": 0.5})
+    with pytest.raises(ValueError, match="M > 1"):
+        METHODS.get("slr").from_dict({"M": 1.0}, {"weight": 0.5})
+
+
+def test_slr_state_round_trip():
+    method, model = slr()
+    set_weights(model, [4.0, -1.0, 3.0, 0.5])
+    method.on_epoch_end(model, context(1, f=0.5))
+    copy = METHODS.get("slr").from_dict({"rho": RHO}, {"weight": 0.5})
+    copy.load_state_dict(method.state_dict())
+    assert copy.k == method.k and torch.equal(copy.s, method.s)
+    assert torch.equal(copy.U[0], method.U[0]) and torch.equal(copy._target[0], method._target[0])
+
+
+# ---- masked training -----------------------------------------------------------------------------
+
+def test_magnitude_keeps_pruned_weights_at_zero_through_adam():
+    model = layer()
+    method = METHODS.get("magnitude").from_dict({}, {"weight": 0.5})
+    method.setup(model, context(0))
+    assert torch.equal(model.weight.detach(), t([4.0, -3.0, 0.0, 0.0]))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1, weight_decay=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(torch.ones(2, 4)).sum().backward()
+        method.after_backward(model)
+        assert torch.equal(model.weight.grad[0, 2:], torch.zeros(2))
+        optimizer.step()
+        method.after_step(model)
+    assert torch.equal(model.weight.detach()[0, 2:], torch.zeros(2))
+    assert not torch.equal(model.weight.detach()[0, :2], t([4.0, -3.0])[0])

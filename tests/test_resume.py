@@ -1,0 +1,78 @@
+"""A run killed by SIGKILL after epoch k and restarted ends exactly where an uninterrupted run ends."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from prunebench.checkpoint import load_checkpoint
+from prunebench.config import Operational
+from prunebench.paths import RunPaths
+from prunebench.runner import run
+from prunebench.train import KILL_AFTER_EPOCH_ENV
+
+pytestmark = pytest.mark.smoke
+
+CONFIG_SOURCE = """
+from prunebench.config import OptimizerConfig, RunConfig
+DENSE = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=1, batch_size=64,
+                  train_subset=256, seed=3, eval_every=0)
+SLR = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, method="slr", epochs=3, batch_size=64,
+                train_subset=256, seed=3, prune_rule="residual_branch_convs", prune_ratio=0.8,
+                method_options={"rho": 0.1}, parent=DENSE, optimizer=OptimizerConfig("adam", lr=0.01))
+"""
+
+
+def configs():
+    scope: dict = {}
+    exec(CONFIG_SOURCE, scope)
+    return scope["DENSE"], scope["SLR"]
+
+
+def run_in_subprocess(ops: Operational, kill_after: int | None) -> subprocess.CompletedProcess:
+    script = CONFIG_SOURCE + textwrap.dedent(f"""
+        from pathlib import Path
+        from prunebench.config import Operational
+        from prunebench.runner import run
+        run(SLR, Operational(Path({str(ops.runs_root)!r}), Path({str(ops.baselines_root)!r}), progress=False,
+                             channels_last=False))
+    """)
+    env = {KILL_AFTER_EPOCH_ENV: str(kill_after)} if kill_after else {}
+    import os
+
+    return subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+
+
+def test_killed_run_resumes_to_identical_result(tmp_path):
+    dense, slr = configs()
+    straight = Operational(tmp_path / "a" / "runs", tmp_path / "a" / "base", progress=False, channels_last=False)
+    resumed = Operational(tmp_path / "b" / "runs", tmp_path / "b" / "base", progress=False, channels_last=False)
+    for ops in (straight, resumed):
+        run(dense, ops)  # the parent, so that only the SLR run is killed
+
+    assert run_in_subprocess(straight, None).returncode == 0
+    killed = run_in_subprocess(resumed, kill_after=2)
+    assert killed.returncode == -9, killed.stderr  # SIGKILL
+    paths = RunPaths(slr, resumed.runs_root, resumed.baselines_root)
+    assert not paths.result.exists()
+    assert load_checkpoint(paths.checkpoint)["epoch"] == 2
+    assert run_in_subprocess(resumed, None).returncode == 0
+
+    a = RunPaths(slr, straight.runs_root, straight.baselines_root)
+    result_a, result_b = (json.loads(p.result.read_text()) for p in (a, paths))
+    metrics_a = {k: v for k, v in result_a["metrics"].items()}
+    metrics_b = {k: v for k, v in result_b["metrics"].items()}
+    assert metrics_a == metrics_b
+    assert [h.get("test_top1_hardprune") for h in result_a["history"]] == [h.get("test_top1_hardprune") for h in result_b["history"]]
+    weights_a, weights_b = load_checkpoint(a.weights), load_checkpoint(paths.weights)
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
+
+
+def test_finished_run_is_skipped(ops):
+    dense, _ = configs()
+    first = run(dense, ops)
+    second = run(dense, ops)
+    assert not first.skipped and second.skipped
+    assert second.metrics == first.metrics
