@@ -201,3 +201,8 @@ def test_missing_weights_file_says_where_to_put_it(tmp_path, monkeypatch):
     expected = tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     with pytest.raises(RuntimeError, match=re.escape(str(expected))):
         build_model("resnet18_imagenet", in_channels=3, num_classes=1000, weights="IMAGENET1K_V1")
+
+
+def test_mobilenetv2_pretrained_weights_need_the_imagenet_shape():
+    with pytest.raises(ValueError, match="width 1"):
+        build_model("mobilenetv2", in_channels=1, num_classes=10, width=0.5, weights="IMAGENET1K_V1")

@@ -7,15 +7,12 @@ torch hub cache, ``$TORCH_HOME/hub/checkpoints/``, since runs have no network.
 
 from __future__ import annotations
 
-import os
-
-import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, ResNet50_Weights
 from torchvision.models._api import WeightsEnum
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
-from prunebench.models.common import scaled
+from prunebench.models.common import pretrained_state, scaled
 from prunebench.models.registry import MODELS
 
 
@@ -52,22 +49,6 @@ class ScaledResNet(ResNet):
         return super()._make_layer(block, scaled(planes, self.width), blocks, stride, dilate)
 
 
-def _pretrained_state(weights_enum: type[WeightsEnum], name: str) -> dict[str, torch.Tensor]:
-    try:
-        weights = weights_enum[name]
-    except KeyError:
-        known = ", ".join(w.name for w in weights_enum)
-        raise ValueError(f"unknown {weights_enum.__name__} {name!r}; known: {known}") from None
-    try:
-        return weights.get_state_dict(progress=False, check_hash=True)
-    except Exception as exc:
-        file = weights.url.rsplit("/", 1)[-1]
-        raise RuntimeError(
-            f"could not load {weights_enum.__name__}.{name}: put {file} at "
-            f"{os.path.join(torch.hub.get_dir(), 'checkpoints', file)} ($TORCH_HOME/hub/checkpoints/{file})"
-        ) from exc
-
-
 def _resnet(
     block: type[BasicBlock | Bottleneck],
     layers: list[int],
@@ -85,7 +66,7 @@ def _resnet(
     else:
         model = ScaledResNet(block, layers, in_channels=in_channels, num_classes=num_classes, width=width)
     if weights is not None:
-        model.load_state_dict(_pretrained_state(weights_enum, weights))
+        model.load_state_dict(pretrained_state(weights_enum, weights))
     return model
 
 
@@ -93,27 +74,11 @@ def _resnet(
 def resnet18_imagenet(
     *, in_channels: int, num_classes: int, width: float = 1.0, weights: str | None = None
 ) -> ResNet:
-    return _resnet(
-        BasicBlock,
-        [2, 2, 2, 2],
-        ResNet18_Weights,
-        in_channels=in_channels,
-        num_classes=num_classes,
-        width=width,
-        weights=weights,
-    )
+    return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights, in_channels=in_channels, num_classes=num_classes, width=width, weights=weights)
 
 
 @MODELS.register("resnet50_imagenet")
 def resnet50_imagenet(
     *, in_channels: int, num_classes: int, width: float = 1.0, weights: str | None = None
 ) -> ResNet:
-    return _resnet(
-        Bottleneck,
-        [3, 4, 6, 3],
-        ResNet50_Weights,
-        in_channels=in_channels,
-        num_classes=num_classes,
-        width=width,
-        weights=weights,
-    )
+    return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights, in_channels=in_channels, num_classes=num_classes, width=width, weights=weights)
