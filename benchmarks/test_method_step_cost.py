@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.conftest import BATCH, MODEL, WIDTH, make_model, median
+from benchmarks.common import BATCH, MODEL, WIDTH, make_model, median
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
 from prunebench.methods import METHODS, EpochContext

@@ -5,7 +5,7 @@ The reference code (the ADMM-NN `weight_pruning` the SLR code calls) moves the w
 and the 0/1 mask as tensors. prunebench's `project` keeps exactly l = numel − round(ratio·numel)
 entries with `torch.topk`. A torch.quantile variant of the threshold cut is timed too, for information.
 The reference runs as pedantic's setup before each `project` round; the ratio is
-median(reference) / median(project), so > 1 means prunebench is faster.
+median(reference) / median(project), so > 1 means prunebench is faster. Only a loose floor is asserted.
 """
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import time
 import numpy as np
 import torch
 
-from benchmarks.conftest import median
+from benchmarks.common import median
 from prunebench.sparsity import keep_count, project
 
 SHAPE = (512, 512, 3, 3)
 RATIO = 0.8
 ROUNDS = 20
+FLOOR = 0.3  # asserted: project more than ~3x slower than the percentile cut is a regression (measured ~0.7)
 
 
 def reference_weight_pruning(weight: torch.Tensor, prune_ratio: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,3 +91,4 @@ def test_projection_speed(benchmark):
         f"ratio {ratio:.2f}x; kept {kept} of target {keep}"
     )
     assert kept["prunebench"] == keep  # exact cardinality, whatever the speed
+    assert ratio > FLOOR, f"project is {1 / ratio:.1f}x slower than the percentile cut"

@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader, Subset
 from torchvision import transforms
 from torchvision.datasets import FashionMNIST
 
-from benchmarks.conftest import BATCH, IMAGES, MODEL, WIDTH, make_model, median
+from benchmarks.common import BATCH, IMAGES, MODEL, SUBSET_SEED, WIDTH, make_model, median
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
 from prunebench.data.fashion_mnist import DEBIAN_DIR, INFO, SPLITS
@@ -89,7 +89,7 @@ def test_trainer_throughput(benchmark, fashion: DataSplits, subset_index: torch.
     initial = make_model()
 
     # prunebench: the product's loop over the same 2048 images
-    train = fashion.train.subset(IMAGES, torch.Generator().manual_seed(0))
+    train = fashion.train.subset(IMAGES, torch.Generator().manual_seed(SUBSET_SEED))
     assert torch.equal(train.images, fashion.train.images[subset_index])
     splits = DataSplits(fashion.info, train, fashion.test, fashion.source)
     config = RunConfig(dataset="fashion_mnist", model=MODEL, width=WIDTH, batch_size=BATCH, optimizer=OPTIMIZER)
