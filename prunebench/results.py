@@ -7,6 +7,7 @@ versions and git sha. Re-running a cell replaces its rows instead of duplicating
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import platform
 import subprocess
 from pathlib import Path
@@ -28,6 +29,7 @@ COLUMNS = [
 KEY = ["paper", "table", "cell", "scale", "run_id", "metric"]
 
 
+@functools.cache
 def git_sha() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)

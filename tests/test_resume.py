@@ -1,5 +1,6 @@
 """A run killed by SIGKILL after epoch k and restarted ends exactly where an uninterrupted run ends."""
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,8 +41,6 @@ def run_in_subprocess(ops: Operational, kill_after: int | None) -> subprocess.Co
                              channels_last=False))
     """)
     env = {KILL_AFTER_EPOCH_ENV: str(kill_after)} if kill_after else {}
-    import os
-
     return subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
 
 

@@ -89,10 +89,10 @@ class SLR(AugmentedLagrangian):
             self.f_prev = context.fixed_subset_loss()  # f(W^0), the right side of the first (3)
 
     # -- the pieces of one iteration -----------------------------------------------------------------
-    def lagrangian_terms(self, weights: list[torch.Tensor], z: list[torch.Tensor]) -> float:
-        """Σ_n tr(Λ_nᵀ(W_n − Z_n)) + (ρ/2)||W_n − Z_n||², the part of (1) besides f and g."""
+    def lagrangian_terms(self, diff: list[torch.Tensor]) -> float:
+        """Σ_n tr(Λ_nᵀ(W_n − Z_n)) + (ρ/2)||W_n − Z_n||² for diff = W − Z, the part of (1) besides f and g,
+        with the multipliers as they are now."""
         rho = self.options.rho
-        diff = torch._foreach_sub(weights, z)
         lam_dot = sum(float((u * d).sum()) for u, d in zip(self.U, diff, strict=True)) * rho
         return lam_dot + rho / 2 * float(norms(diff).pow(2).sum())
 
@@ -128,30 +128,32 @@ class SLR(AugmentedLagrangian):
         a1 = alpha(self.k, opt.M, opt.r)
 
         # (3) and (4)-(5), with Z^{k-1} = the current Z
-        lhs3 = f_now + self.lagrangian_terms(weights, self.Z)
-        rhs3 = self.f_prev + self.lagrangian_terms(w_prev, self.Z)
+        diff_old_z = torch._foreach_sub(weights, self.Z)  # W^k − Z^{k-1}
+        lhs3 = f_now + self.lagrangian_terms(diff_old_z)
+        rhs3 = self.f_prev + self.lagrangian_terms(torch._foreach_sub(w_prev, self.Z))
         cond3 = lhs3 < rhs3 or (opt.accept_first_update and first)
-        residual_old_z = norms(torch._foreach_sub(weights, self.Z))
+        residual_old_z = norms(diff_old_z)
         numerator = residual_old_z if opt.alias_w_prev else self.prev_residual
         s_prime = self.s
         if cond3:
             s_prime = self.scaled_step(a1, self.s, self.step_ratio(numerator, residual_old_z))
-            self.add_multiplier_step(s_prime, torch._foreach_sub(weights, self.Z))
+            self.add_multiplier_step(s_prime, diff_old_z)
             if opt.k_counting == "per_condition":
                 self.k += 1
 
         # (7): the Z-subproblem, then (8) and (9)-(10)
         z_new = self.project(torch._foreach_add(weights, self.U))
         f_rhs8 = self.f_prev if opt.condition_loss == "epoch_mean_ce" else f_now  # f cancels in the paper
-        lhs8 = f_now + self.lagrangian_terms(weights, z_new)
-        rhs8 = f_rhs8 + self.lagrangian_terms(weights, self.Z)
+        diff_new_z = torch._foreach_sub(weights, z_new)  # W^k − Z^k
+        lhs8 = f_now + self.lagrangian_terms(diff_new_z)
+        rhs8 = f_rhs8 + self.lagrangian_terms(diff_old_z)  # with Λ after (4)
         cond8 = lhs8 < rhs8 or (opt.accept_first_update and first)
-        residual_new_z = norms(torch._foreach_sub(weights, z_new))
+        residual_new_z = norms(diff_new_z)
         a2 = alpha(self.k, opt.M, opt.r)
         step = s_prime
         if cond8:
             step = self.scaled_step(a2, s_prime, self.step_ratio(numerator, residual_new_z))
-            self.add_multiplier_step(step, torch._foreach_sub(weights, z_new))
+            self.add_multiplier_step(step, diff_new_z)
             self.k += 1
             self.w_prev, self.prev_residual = weights, residual_new_z
         if cond8 or opt.condition_loss == "epoch_mean_ce":
