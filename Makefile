@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench report reproduce-table1 reproduce-slr-table1 clean
+.PHONY: help setup data quick test lint bench report nightly update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
 
 help:  ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 setup: $(STAMP) data  ## create .venv with the pinned torch/torchvision pair and get Fashion-MNIST
+	@bash scripts/report_deps.sh
 
 data:  ## make sure the embedded data set (Fashion-MNIST) is available
 	@bash scripts/get_data.sh
@@ -26,6 +27,7 @@ quick: setup  ## fresh machine -> quick reproduction of every Table 1 + report (
 	$(MAKE) report
 
 test: setup  ## fresh machine -> the test suite (what CI runs)
+	@REPORT_TEST_TOOLS=1 bash scripts/report_deps.sh  # chromium + poppler for the report's render tests (as root)
 	$(BIN)/pytest
 
 lint: $(STAMP)  ## ruff
@@ -34,13 +36,62 @@ lint: $(STAMP)  ## ruff
 bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, as ratios
 	$(BIN)/pytest benchmarks --benchmark-enable -p no:cacheprovider
 
-report: $(STAMP)  ## report/build/{report.md,index.html} from results/**/*.csv and the published CSVs
-	$(BIN)/python -m prunebench.report
+report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
+	$(BIN)/python -m prunebench.report --quiet
+
+nightly: setup  ## every reproduce-<word> aggregate at SCALE=quick + benchmarks, compared with results/reference/
+	$(BIN)/python -m prunebench.nightly run
+
+update-reference: $(STAMP)  ## results/reference/ <- results/quick/ tables (+ the last nightly's benchmark ratios)
+	$(BIN)/python -m prunebench.nightly update-reference
 
 reproduce-slr-table1: setup  ## SLR vs ADMM, SLR paper Table 1 (SCALE=smoke|quick|paper)
 	$(BIN)/python -m reproductions.slr.table1 --scale $(SCALE)
 
-reproduce-table1: reproduce-slr-table1  ## every paper's Table 1 that exists at SCALE
+SLR := table2 table4 figure1 figure3 figure4 figure5 figure6
+.PHONY: reproduce-slr $(addprefix reproduce-slr-,$(SLR))
+$(addprefix reproduce-slr-,$(SLR)): reproduce-slr-%: setup
+	$(BIN)/python -m reproductions.slr.$* --scale $(SCALE)
+
+reproduce-slr-table2:  ## SLR Table 2: SLR's own rows (accuracy at % params pruned); literature rows published only
+reproduce-slr-table4:  ## SLR Table 4: SLR vs ADMM on TuSimple (UFLD), hard prune + 5-epoch retraining (quick: generated lanes)
+reproduce-slr-figure1:  ## SLR Figure 1: epochs to a hard-prune accuracy threshold, SLR vs ADMM
+reproduce-slr-figure3:  ## SLR Figure 3: TuSimple hard-prune accuracy vs compression (Table 4's runs)
+reproduce-slr-figure4:  ## SLR Figure 4: one layer's weights before pruning and after SLR / ADMM
+reproduce-slr-figure5:  ## SLR Figure 5: ablation of s0, M and r
+reproduce-slr-figure6:  ## SLR Figure 6: surrogate optimality conditions per update
+
+reproduce-slr: reproduce-slr-table1 $(addprefix reproduce-slr-,$(SLR))  ## every SLR table and figure at SCALE
+
+GREG := table1 table2 table3 table4 table7 table9 table10 figure1 figure2
+$(addprefix reproduce-greg-,$(GREG)): reproduce-greg-%: setup
+	$(BIN)/python -m reproductions.greg.$* --scale $(SCALE)
+
+reproduce-greg-table1:  ## GReg Table 1: L1 one-shot vs GReg-1 on the same filters (SCALE=smoke|quick|paper)
+reproduce-greg-table2:  ## GReg Table 2: GReg-1 vs GReg-2, ResNet56 2.55x / VGG19 8.84x
+reproduce-greg-table3:  ## GReg Table 3: ImageNet ResNet34/50 acceleration (quick: a proxy)
+reproduce-greg-table4:  ## GReg Table 4: unstructured ResNet50 at 82.7% (quick: a proxy)
+reproduce-greg-table7:  ## GReg Table 7: one-shot vs GReg-1 on OBD-picked filters
+reproduce-greg-table9:  ## GReg Table 9: GReg-1's sensitivity to K_u
+reproduce-greg-table10:  ## GReg Table 10: one-shot vs GReg-1 on random filters
+reproduce-greg-figure1:  ## GReg Figure 1: filter-norm separation under a growing penalty
+reproduce-greg-figure2:  ## GReg Figure 2: VGG19 layer-3 filter norms over the picking phase
+
+reproduce-greg: $(addprefix reproduce-greg-,$(GREG))  ## every GReg table and figure at SCALE
+
+GRDA := table_cifar figure4_accuracy_sparsity figure4_layerwise figure_connectivity
+.PHONY: reproduce-grda $(addprefix reproduce-grda-,$(GRDA))
+$(addprefix reproduce-grda-,$(GRDA)): reproduce-grda-%: setup
+	$(BIN)/python -m reproductions.grda.$* --scale $(SCALE)
+
+reproduce-grda-table_cifar:  ## gRDA CIFAR results: accuracy and sparsity per mu vs plain SGD, over seeds
+reproduce-grda-figure4_accuracy_sparsity:  ## gRDA Fig. 4 left: ResNet-50 top-1 vs sparsity, vs SGD + magnitude pruning
+reproduce-grda-figure4_layerwise:  ## gRDA Fig. 4 right: per-layer sparsity of the ResNet-50 gRDA solution
+reproduce-grda-figure_connectivity:  ## gRDA connectivity: Bezier curve between the SGD and gRDA minima
+
+reproduce-grda: $(addprefix reproduce-grda-,$(GRDA))  ## every gRDA table and figure at SCALE
+
+reproduce-table1: reproduce-slr-table1 reproduce-greg-table1  ## every paper's Table 1 that exists at SCALE
 
 clean:  ## remove runs, cached baselines and the built report (results/ is kept)
 	rm -rf runs baselines/cache report/build

@@ -56,6 +56,13 @@ def _seeds_note(pairs: pd.DataFrame) -> str:
     return f"n={n} seed(s) per arm" + ("; one seed: direction only, no std" if n < 2 else "; margin must exceed max seed std")
 
 
+def _pair_detail(pairs: pd.DataFrame, better: str, worse: str) -> str:
+    return "; ".join(
+        f"{r.cell} p={r.prune_ratio:g}: {better} {r.mean_a:.2f} vs {worse} {r.mean_b:.2f} (Δ {r.gap:+.2f}, std {r.noise:.2f})"
+        for r in pairs.itertuples()
+    ) + f"; {_seeds_note(pairs)}"
+
+
 def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
     """`better` > `worse` on `metric` in every (cell, ratio), by more than the seed std."""
 
@@ -64,11 +71,37 @@ def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verd
         if pairs.empty:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
         ok = (pairs["gap"] > pairs["noise"]).all()
-        detail = "; ".join(
-            f"{r.cell} p={r.prune_ratio:g}: {better} {r.mean_a:.2f} vs {worse} {r.mean_b:.2f} (Δ {r.gap:+.2f})"
-            for r in pairs.itertuples()
-        )
-        return Verdict(HOLDS if ok else FAILS, f"{detail}; {_seeds_note(pairs)}")
+        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
+
+    return check
+
+
+def no_worse_and_wins_at_top(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
+    """`better` >= `worse` at every ratio of a cell, and ahead by more than the seed std at its largest
+    ratio (claims.md GREG-C1)."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        pairs = _paired(results, metric, better, worse)
+        if pairs.empty:
+            return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
+        ok = True
+        for _, g in pairs.groupby("cell"):
+            top = g.sort_values("prune_ratio").iloc[-1]
+            ok &= bool((g["gap"] >= 0).all() and top["gap"] > top["noise"])
+        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
+
+    return check
+
+
+def within_noise_or_better(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
+    """`better` >= `worse` − seed std in every (cell, ratio): no clear loss (claims.md GREG-C8)."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        pairs = _paired(results, metric, better, worse)
+        if pairs.empty:
+            return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
+        ok = (pairs["gap"] >= -pairs["noise"]).all()
+        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
 
     return check
 
@@ -126,6 +159,19 @@ def at_most(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], 
     return check
 
 
+def at_least(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
+    """Every run's `metric` (e.g. a fraction of layers that behave as claimed) is >= `limit`."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        rows = results[(results["metric"] == metric) & (results["method"] == method)]
+        if rows.empty:
+            return Verdict(NOT_RUN, f"no {metric} rows")
+        worst = rows["value"].min()
+        return Verdict(HOLDS if worst >= limit else FAILS, f"min {metric} = {worst:g} over {len(rows)} run(s); limit {limit:g}")
+
+    return check
+
+
 def base_cell(cell: str) -> str:
     """Sweep rows are stored as '<published cell>~p<ratio>'; claims judge them with their cell."""
     return cell.split("~", 1)[0]
@@ -134,3 +180,14 @@ def base_cell(cell: str) -> str:
 def evaluate_claims(claims: list[Claim], results: pd.DataFrame) -> list[tuple[Claim, Verdict]]:
     results = results.assign(cell=results["cell"].map(base_cell)) if not results.empty else results
     return [(claim, claim.evaluate(results)) for claim in claims]
+
+
+VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "status", "evidence", "evaluated_at", "git_sha"]
+
+
+def verdict_frame(claims: list[Claim], results: pd.DataFrame, **identity: str) -> pd.DataFrame:
+    """The verdicts as rows of `results/<scale>/claims/<paper>_<table>.csv`, which the report reads;
+    `identity` gives paper, table, scale, evaluated_at and git_sha."""
+    rows = [{**identity, "claim": c.id, "statement": c.statement, "status": v.status, "evidence": v.evidence}
+            for c, v in evaluate_claims(claims, results)]
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

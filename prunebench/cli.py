@@ -69,6 +69,14 @@ def _report(args: argparse.Namespace, rest: list[str]) -> int:
     return report_main(rest)
 
 
+def _claims(args: argparse.Namespace, rest: list[str]) -> int:
+    from prunebench.reproduce import judge_all
+
+    for path in judge_all(args.results):
+        print(f"claims judged -> {path}")
+    return 0
+
+
 def _list(args: argparse.Namespace, rest: list[str]) -> int:
     for title, names in [
         ("data sets", DATASETS.names()), ("models", MODELS.names()), ("methods", METHODS.names()),
@@ -121,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="build the report from results/*.csv", add_help=False)
     report.set_defaults(handler=_report)
+    claims = sub.add_parser("claims", help="re-judge every table's declared claims on its results CSV",
+                            description="Write results/<scale>/claims/<paper>_<table>.csv (the verdicts the report "
+                            "shows) from the existing results, without running anything.")
+    claims.add_argument("--results", type=Path, default=Path("results"))
+    claims.set_defaults(handler=_claims)
     listing = sub.add_parser("list", help="list data sets, models, methods, prune sets, scales, reproductions")
     listing.set_defaults(handler=_list)
     return parser

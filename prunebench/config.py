@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIELDS_ADDED_LATER: tuple[str, ...] = ()
+FIELDS_ADDED_LATER: tuple[str, ...] = ("stop_within_start_top1",)
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class RunConfig:
     augment: bool = True
     seed: int = 0
     eval_every: int = 1  # hard-prune evaluation cadence in epochs; 0 = only at the end
+    # stop after the first evaluated epoch whose hard-prune top-1 is within this many points of the top-1 of
+    # the starting (parent, e.g. dense) weights: SLR Fig. 1's accuracy threshold
+    stop_within_start_top1: float | None = None
     parent: RunConfig | None = None
     tag: str = ""  # readable part of the run id only
 

@@ -9,6 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path("results")
 PUBLISHED = PROJECT_ROOT / "reproductions" / "published"
 REPORT_BUILD = Path("report") / "build"
+REFERENCE = RESULTS / "reference"  # committed quick-scale results the nightly run compares against
+NIGHTLY = REPORT_BUILD / "nightly"  # the nightly run's comparison and benchmark outputs
 
 
 class RunPaths:
@@ -19,9 +21,11 @@ class RunPaths:
         self.dir = Path(root) / config.run_id
         self.checkpoint = self.dir / "checkpoint.pt"
         self.weights = self.dir / "model.pt"
+        self.weights_before_finalize = self.dir / "planned_weights_before_finalize.pt"  # prune-set weights only
         self.result = self.dir / "result.json"
         self.config = self.dir / "config.json"
         self.method_log = self.dir / "method_log.csv"
+        self.structure = self.dir / "structure.json"  # filters removed since the base architecture, if any
 
 
 def results_csv(scale: str, paper: str, table: str, root: Path = RESULTS) -> Path:
@@ -33,5 +37,20 @@ def method_log_csv(scale: str, paper: str, table: str, root: Path = RESULTS) -> 
     return Path(root) / scale / "logs" / f"{paper}_{table}_updates.csv"
 
 
+def figure_csv(scale: str, paper: str, figure: str, root: Path = RESULTS) -> Path:
+    """A figure's series in long format (panel, series, x, y, x_label, y_label, ...)."""
+    return Path(root) / scale / "figures" / f"{paper}_{figure}.csv"
+
+
 def published_csv(paper: str, table: str) -> Path:
     return PUBLISHED / f"{paper}_{table}.csv"
+
+
+def claims_csv(scale: str, paper: str, table: str, root: Path = RESULTS) -> Path:
+    """The verdicts of a table's claims, written when the table is reproduced; the report reads them."""
+    return Path(root) / scale / "claims" / f"{paper}_{table}.csv"
+
+
+def meta_json(scale: str, paper: str, table: str, root: Path = RESULTS) -> Path:
+    """What the rows of a table cannot say: the command, the differences from the paper, the session."""
+    return Path(root) / scale / "meta" / f"{paper}_{table}.json"

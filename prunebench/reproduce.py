@@ -6,18 +6,26 @@ so a killed table loses nothing that finished.
 """
 from __future__ import annotations
 
+import importlib
+import json
+import math
+import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 from tqdm import tqdm
 
 from prunebench.checkpoint import write_text_atomic
+from prunebench.claims import verdict_frame
 from prunebench.config import Operational, RunConfig
-from prunebench.paths import RESULTS, RunPaths, method_log_csv, results_csv
-from prunebench.results import environment, utc_now, write_rows
+from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
+from prunebench.provenance import table_meta
+from prunebench.results import environment, git_sha, read_results, utc_now, write_rows
 from prunebench.runner import RunResult, run
 
 
@@ -28,14 +36,19 @@ class Arm:
     cell: str
     config: RunConfig
     metrics: Callable[[RunResult], dict[str, float]]
+    method: str | None = None  # the method its rows name (default the config's): a retraining arm names the pruner
+    ratio: float | None = None  # the prune ratio its rows name (default the config's `prune_ratio`)
 
 
 def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult, ops: Operational) -> list[dict]:
+    """One row per metric; a diverged run gets NaN for every metric plus `diverged` = 1 (kept, with its seed)."""
+    if result.diverged:
+        result = replace(result, metrics=defaultdict(lambda: math.nan, result.metrics))
     m = result.metrics
     shared = {
         "paper": paper, "table": table, "cell": arm.cell, "scale": scale, "run_id": arm.config.run_id,
-        "method": arm.config.method, "model": arm.config.model, "dataset": arm.config.dataset,
-        "seed": arm.config.seed, "prune_ratio": arm.config.prune_ratio,
+        "method": arm.method or arm.config.method, "model": arm.config.model, "dataset": arm.config.dataset,
+        "seed": arm.config.seed, "prune_ratio": arm.config.prune_ratio if arm.ratio is None else arm.ratio,
         "sparsity": 1.0 - m["params_nonbias_nonzero"] / m["params_nonbias_dense"],
         "compression": m["compression_nonbias"], "counting_rule": "nonbias",
         "params_dense": m["params_nonbias_dense"], "params_nonzero": m["params_nonbias_nonzero"],
@@ -43,7 +56,8 @@ def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult,
         "epochs": arm.config.epochs, "wall_seconds": result.wall_seconds, "finished_at": utc_now(),
         **environment(ops.device),
     }
-    return [{**shared, "metric": name, "value": value} for name, value in arm.metrics(result).items()]
+    values = {**arm.metrics(result), **({"diverged": 1.0} if result.diverged else {})}
+    return [{**shared, "metric": name, "value": value} for name, value in values.items()]
 
 
 def execute(
@@ -53,13 +67,59 @@ def execute(
     out = results_csv(scale, paper, table, results_root)
     logs = method_log_csv(scale, paper, table, results_root)
     frame = pd.DataFrame()
-    began = time.perf_counter()
+    began, started_at = time.perf_counter(), utc_now()
     for arm in tqdm(arms, desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
         result = run(arm.config, ops)
         frame = write_rows(out, result_rows(paper, table, scale, arm, result, ops))
         append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
-    print(f"{paper} {table} at {scale} scale: {len(arms)} runs in {time.perf_counter() - began:.0f} s -> {out}")
+    wall = time.perf_counter() - began
+    print(f"{paper} {table} at {scale} scale: {len(arms)} runs in {wall:.0f} s -> {out}")
+    if arms:
+        module = declaration(paper, table)
+        meta = table_meta(paper, table, scale, module, ops.device, started_at=started_at, finished_at=utc_now(),
+                          wall_seconds=wall, runs=len(arms))
+        write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
+        judge_claims(paper, table, scale, results_root, module)
     return frame
+
+
+def declaration(paper: str, table: str) -> ModuleType | None:
+    """The reproduction script `reproductions.<paper>.<table>` (its CLAIMS, DIFFERENCES, docstring), if any."""
+    name = f"reproductions.{paper}.{table}"
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main.__spec__, "name", None) == name:
+        return main
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name in {"reproductions", f"reproductions.{paper}", name}:
+            return None
+        raise
+
+
+def judge_all(results_root: Path = RESULTS) -> list[Path]:
+    """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference)."""
+    written = []
+    for path in sorted(Path(results_root).glob("*/*_*.csv")):
+        if path.parent.name != REFERENCE.name:
+            paper, _, table = path.stem.partition("_")
+            written.append(judge_claims(paper, table, path.parent.name, results_root))
+    return [p for p in written if p is not None]
+
+
+def judge_claims(paper: str, table: str, scale: str, results_root: Path = RESULTS,
+                 module: ModuleType | None = None) -> Path | None:
+    """Judge the table's declared CLAIMS on its whole results CSV and write the verdicts for the report."""
+    module = module or declaration(paper, table)
+    claims = list(getattr(module, "CLAIMS", ()))
+    results = read_results(results_csv(scale, paper, table, results_root))
+    if not claims or results.empty:
+        return None
+    path = claims_csv(scale, paper, table, results_root)
+    verdicts = verdict_frame(claims, results, paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
+                             git_sha=git_sha())
+    write_text_atomic(verdicts.to_csv(index=False), path)
+    return path
 
 
 def append_method_log(path: Path, arm: Arm, run_log: Path) -> None:

@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
 
 import prunebench
-from prunebench.checkpoint import write_text_atomic
 from prunebench.paths import PROJECT_ROOT
 
 COLUMNS = [
@@ -39,7 +37,9 @@ def git_sha() -> str:
 
 
 def environment(device: str) -> dict[str, Any]:
-    """Provenance columns shared by every row of a session."""
+    """Provenance columns shared by every row of a session (torch imported here: readers need not)."""
+    import torch
+
     return {
         "device": f"{device} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
         "torch_version": torch.__version__,
@@ -70,6 +70,8 @@ def read_results(path: Path) -> pd.DataFrame:
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Merge `rows` into the CSV at `path` (same key -> replaced), atomically."""
+    from prunebench.checkpoint import write_text_atomic  # imports torch; readers of results need not
+
     new = validate_rows(rows)
     old = read_results(path)
     if not old.empty:

@@ -53,6 +53,12 @@ def convs_and_linear(model: nn.Module) -> list[str]:
     ]
 
 
+@PRUNE_SETS.register("all_parameters")
+def all_parameters(model: nn.Module) -> list[str]:
+    """Every parameter, biases and BN γ/β included (gRDA's scope and counting rule)."""
+    return [name for name, _ in model.named_parameters()]
+
+
 def validate_ratio(ratio: float) -> float:
     if not (isinstance(ratio, (int, float)) and 0.0 <= ratio < 1.0 and math.isfinite(ratio)):
         raise ValueError(f"sparsity ratio must be in [0, 1), got {ratio!r}")
@@ -93,6 +99,19 @@ def plan_parameters(model: nn.Module, plan: SparsityPlan) -> list[nn.Parameter]:
     if missing:
         raise ValueError(f"sparsity plan names parameters the model lacks: {missing[:5]}")
     return [params[name] for name in plan]
+
+
+def global_magnitude_plan(model: nn.Module, names: list[str], sparsity: float) -> SparsityPlan:
+    """Per-tensor ratios that together prune the `sparsity` fraction of smallest magnitudes over all of
+    `names` ranked as one vector (global magnitude pruning); `hard_prune` with it keeps those entries."""
+    sparsity = validate_ratio(sparsity)
+    params = dict(model.named_parameters())
+    tensors = [params[name].detach().flatten() for name in names]
+    keep = torch.zeros(sum(t.numel() for t in tensors))
+    flat = torch.cat(tensors).abs()
+    keep[torch.topk(flat, keep_count(flat.numel(), sparsity), sorted=False).indices] = 1.0
+    kept = keep.split([t.numel() for t in tensors])
+    return {name: 1.0 - float(k.sum()) / k.numel() for name, k in zip(names, kept, strict=True)}
 
 
 @torch.no_grad()

@@ -13,7 +13,6 @@ import random
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from prunebench.data import DataSplits
 from prunebench.methods import EpochContext, Method
 from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
+from prunebench.tasks import TASKS, Evaluation
 
 FIXED_SUBSET_SIZE = 2048  # training samples on which SLR's condition (3) measures f
 EVAL_BATCH = 1000
@@ -50,15 +50,22 @@ SCHEDULES.register("multistep")(
 SCHEDULES.register("cosine")(lambda opt, c, epochs: torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(epochs, 1)))
 
 
+def mode_connectivity_factor(epoch: int, epochs: int) -> float:
+    """lr factor of Garipov et al.'s train.py (used by the gRDA CIFAR runs), epoch 0-based: 1 for the
+    first 50% of epochs, linear to 0.01 at 90%, then 0.01."""
+    alpha = epoch / max(epochs, 1)
+    if alpha <= 0.5:
+        return 1.0
+    return 1.0 - (alpha - 0.5) / 0.4 * 0.99 if alpha <= 0.9 else 0.01
+
+
+SCHEDULES.register("mode_connectivity")(
+    lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: mode_connectivity_factor(e, epochs))
+)
+
+
 class DivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
-
-
-@dataclass
-class Evaluation:
-    top1: float
-    top5: float
-    loss: float
 
 
 @torch.no_grad()
@@ -83,17 +90,25 @@ def evaluate(
     return Evaluation(100.0 * correct1 / count, 100.0 * correct5 / count, loss / count)
 
 
+@TASKS.register("classification")
+class Classification:
+    """Cross-entropy training, top-1/top-5 evaluation (every image data set but TuSimple)."""
+
+    loss = staticmethod(F.cross_entropy)
+    evaluate = staticmethod(evaluate)
+
+
 @torch.no_grad()
 def evaluate_hard_pruned(
     model: nn.Module, plan: SparsityPlan, source: Any, device: str = "cpu",
-    memory_format: torch.memory_format = torch.contiguous_format,
+    memory_format: torch.memory_format = torch.contiguous_format, evaluator: Callable[..., Evaluation] = evaluate,
 ) -> Evaluation:
-    """Accuracy after W <- Π_S(W), leaving the model's weights as they were."""
+    """Accuracy (`evaluator`, default classification) after W <- Π_S(W), leaving the weights as they were."""
     params = plan_parameters(model, plan)
     saved = [p.detach().clone() for p in params]
     hard_prune(model, plan)
     try:
-        return evaluate(model, source, device, memory_format)
+        return evaluator(model, source, device, memory_format)
     finally:
         for p, s in zip(params, saved, strict=True):
             p.copy_(s)
@@ -138,17 +153,27 @@ class Trainer:
         self.plan = plan or {}
         self.device = device
         self.progress = progress
-        self.optimizer = OPTIMIZERS.get(config.optimizer.name)(list(model.parameters()), config.optimizer)
+        self.task = TASKS.get(splits.info.task)  # loss and evaluation
+        params = list(model.parameters())
+        own = method.build_optimizer(params, config.optimizer)
+        self.optimizer = own if own is not None else OPTIMIZERS.get(config.optimizer.name)(params, config.optimizer)
         self.scheduler = SCHEDULES.get(config.optimizer.schedule)(self.optimizer, config.optimizer, config.epochs)
         self.generator = torch.Generator().manual_seed(config.seed)
         self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
         self.history: list[dict[str, Any]] = []
 
     def evaluate(self, source: Any) -> Evaluation:
-        return evaluate(self.model, source, self.device, self.memory_format)
+        return self.task.evaluate(self.model, source, self.device, self.memory_format)
 
     def fixed_subset_loss(self) -> float:
         return self.evaluate(self._fixed_subset).loss
+
+    def training_batches(self, count: int):
+        """`count` training minibatches in a fixed order, without touching the training RNG (OBD's
+        Hessian estimate); the same for every arm of a seed."""
+        generator = torch.Generator().manual_seed(self.config.seed)
+        for _, (x, y) in zip(range(count), self.splits.train.batches(self.config.batch_size, generator)):
+            yield x.to(self.device, memory_format=self.memory_format), y.to(self.device)
 
     # -- one epoch --------------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
@@ -162,7 +187,7 @@ class Trainer:
         for x, y in bar:
             x = x.to(self.device, memory_format=self.memory_format, non_blocking=True)
             y = y.to(self.device, non_blocking=True)
-            loss = F.cross_entropy(self.model(x), y)
+            loss = self.task.loss(self.model(x), y)
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
             self.method.after_backward(self.model)
@@ -170,6 +195,9 @@ class Trainer:
             self.method.after_step(self.model)
             loss_sum += loss.detach()
             steps += 1
+            if self.method.should_stop():
+                break
+        self.last_epoch_steps = steps
         mean = float(loss_sum) / max(steps, 1)
         if not math.isfinite(mean):
             raise DivergedError(f"training loss is {mean} in epoch {epoch}")
@@ -178,7 +206,9 @@ class Trainer:
     def evaluate_epoch(self) -> dict[str, float]:
         result = {"test_top1": self.evaluate(self.splits.test).top1}
         if self.plan:
-            pruned = evaluate_hard_pruned(self.model, self.plan, self.splits.test, self.device, self.memory_format)
+            pruned = evaluate_hard_pruned(
+                self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate
+            )
             result["test_top1_hardprune"] = pruned.top1
         return result
 
@@ -186,15 +216,17 @@ class Trainer:
     def fit(self) -> list[dict[str, Any]]:
         start = self._resume()
         if start == 0:
-            self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss))
+            self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches))
             self.history.append({"epoch": 0, **self.evaluate_epoch()})
         for epoch in range(start + 1, self.config.epochs + 1):
+            if self.stopped():
+                break
             began = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
             train_loss = self.train_epoch(epoch)
             method_log = self.method.on_epoch_end(self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss))
             self.scheduler.step()
-            record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, **method_log}
+            record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "steps": self.last_epoch_steps, **method_log}
             due = self.config.eval_every and epoch % self.config.eval_every == 0
             if due or epoch == self.config.epochs:
                 record.update(self.evaluate_epoch())
@@ -204,6 +236,17 @@ class Trainer:
             if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch):
                 os.kill(os.getpid(), signal.SIGKILL)
         return self.history
+
+    def stopped(self) -> bool:
+        """The method has finished (GReg after stabilisation), or the run's stop criterion held at the
+        last evaluated epoch (checked from the history, so a resumed run stops where an uninterrupted one did)."""
+        if self.method.should_stop():
+            return True
+        gap = self.config.stop_within_start_top1
+        if gap is None or not self.history or self.history[-1]["epoch"] == 0:
+            return False
+        threshold = self.history[0]["test_top1"] - gap
+        return self.history[-1].get("test_top1_hardprune", -math.inf) >= threshold
 
     def _save(self, epoch: int) -> None:
         save_atomic(

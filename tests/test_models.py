@@ -14,8 +14,8 @@ from prunebench.registry import UnknownNameError
 
 pytestmark = pytest.mark.unit
 
-CIFAR_MODELS = ["resnet18_cifar", "resnet50_cifar", "resnet56", "resnet110", "vgg16_bn_cifar", "mobilenetv2"]
-IMAGENET_MODELS = ["resnet18_imagenet", "resnet50_imagenet"]
+CIFAR_MODELS = ["resnet18_cifar", "resnet50_cifar", "resnet56", "resnet110", "vgg16_bn_cifar", "vgg19_bn_cifar", "mobilenetv2"]
+IMAGENET_MODELS = ["resnet18_imagenet", "resnet34_imagenet", "resnet50_imagenet"]
 RESIDUAL_CONV = re.compile(r"layer\d+\.\d+\.conv\d\.weight")
 
 

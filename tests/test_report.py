@@ -1,116 +1,47 @@
-"""The report from small hand-made CSVs: statuses, Δ, tolerances, failed runs, proxies, claims, provenance."""
+"""The report from small hand-made CSVs: statuses, Δ, tolerances, failed runs, proxies, the paper's layout,
+claims from the verdict CSVs, provenance, figures, regressions (HTML and Markdown; the PDF and the browser
+are in test_report_render.py)."""
 from __future__ import annotations
 
-import math
 import re
-import sys
 import time
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from prunebench import report
-from prunebench.claims import Claim, at_most, beats
-from prunebench.results import COLUMNS
+from prunebench.report import build
+from prunebench.report.sources import discover_figures, discover_tables
+from tests.report_fixtures import PAPER_WALL, QUICK_WALL, make_tree
 
 pytestmark = pytest.mark.unit
-
-PUBLISHED_HEADER = ["paper", "table", "cell", "dataset", "model", "method", "metric", "value", "unit", "source", "note"]
-QUICK_WALL, PAPER_WALL = 1.5, 10.0
-
-
-def published_rows(paper: str, table: str, rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [[paper, table, cell, "c", cell.split("/")[1], method, metric, value, unit, "Toy et al., Table 1", ""]
-         for cell, method, metric, value, unit in rows],
-        columns=PUBLISHED_HEADER,
-    )
-
-
-def run_rows(scale: str, cell: str, method: str, seed: int, metrics: dict[str, float], ratio: float,
-             wall: float, device: str = "cpu (test, 2 threads)") -> list[dict]:
-    run_id = f"{method}-{cell}-{scale}/seed{seed}"
-    base = {c: 0 for c in COLUMNS}
-    base.update(paper="toy", table="t1", cell=cell, scale=scale, run_id=run_id, method=method, model="m",
-                dataset="d", seed=seed, prune_ratio=ratio, counting_rule="nonbias", wall_seconds=wall,
-                device=device, torch_version="x", prunebench_version="0.1.0", git_sha="abc1234",
-                finished_at="2026-01-01T00:00:00Z")
-    return [{**base, "metric": metric, "value": value} for metric, value in metrics.items()]
-
-
-def paper_results() -> pd.DataFrame:
-    rows = []
-    # c/a: slr within 1 pp (3 seeds), admm outside (1 seed); compression 2 % relative; epochs exact
-    for seed, v in enumerate([90.6, 90.8, 91.0]):
-        rows += run_rows("paper", "c/a", "slr", seed, {"top1_hardprune": v, "compression": 8.60, "epochs": 40}, 0.9,
-                         PAPER_WALL)
-    rows += run_rows("paper", "c/a", "admm", 0, {"top1_hardprune": 78.5, "compression": 8.40, "epochs": 39}, 0.9,
-                     PAPER_WALL)
-    rows += run_rows("paper", "c/a", "dense", 0, {"top1_baseline": 92.3}, 0.0, PAPER_WALL, device="cuda (H100)")
-    # c/b: same Δ = -2; slr's std 2 gives a 4-point tolerance, admm's std 0.1 leaves 1 point
-    for seed, v in enumerate([66.0, 68.0, 70.0]):
-        rows += run_rows("paper", "c/b", "slr", seed, {"top1_hardprune": v}, 0.5, PAPER_WALL)
-    for seed, v in enumerate([67.9, 68.0, 68.1]):
-        rows += run_rows("paper", "c/b", "admm", seed, {"top1_hardprune": v}, 0.5, PAPER_WALL)
-    # c/c: one of three seeds diverged
-    for seed, v in enumerate([60.0, math.nan, 60.2]):
-        rows += run_rows("paper", "c/c", "slr", seed, {"top1_hardprune": v}, 0.5, PAPER_WALL)
-    return pd.DataFrame(rows)[COLUMNS]
-
-
-def quick_results() -> pd.DataFrame:
-    rows = run_rows("quick", "c/a", "slr", 0, {"top1_hardprune": 90.1, "top1_before_hardprune": 88.0, "slr_updates": 4},
-                    0.9, QUICK_WALL)
-    rows += run_rows("quick", "c/a", "admm", 0, {"top1_hardprune": 75.0}, 0.9, QUICK_WALL)
-    rows += run_rows("quick", "c/a~p0.5", "slr", 0, {"top1_hardprune": 85.0, "top1_oneshot_magnitude": 40.0}, 0.5,
-                     QUICK_WALL)
-    return pd.DataFrame(rows)[COLUMNS]
-
-
-TOY_CLAIMS = [
-    Claim("C-BEAT", "SLR beats ADMM after the hard prune.", beats("top1_hardprune", "slr", "admm")),
-    Claim("C-LIMIT", "SLR's hard-prune accuracy stays below 95.", at_most("top1_hardprune", "slr", 95.0)),
-]
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> dict[str, Path]:
-    published, results = tmp_path / "published", tmp_path / "results"
-    published.mkdir()
-    published_rows("toy", "t1", [
-        ("c/a", "dense", "top1_baseline", 92.0, "%"),
-        ("c/a", "slr", "top1_hardprune", 90.0, "%"),
-        ("c/a", "admm", "top1_hardprune", 80.0, "%"),
-        ("c/a", "both", "compression", 8.71, "x"),
-        ("c/a", "both", "epochs", 40, "epochs"),
-        ("c/b", "slr", "top1_hardprune", 70.0, "%"),
-        ("c/b", "admm", "top1_hardprune", 70.0, "%"),
-        ("c/c", "slr", "top1_hardprune", 60.0, "%"),
-        ("c/d", "slr", "top1_hardprune", 50.0, "%"),
-    ]).to_csv(published / "toy_t1.csv", index=False)
-    published_rows("other", "t2", [("x/y", "slr", "top1_hardprune", 55.5, "%")]).to_csv(published / "other_t2.csv", index=False)
-    for scale, frame in (("paper", paper_results()), ("quick", quick_results())):
-        (results / scale / "logs").mkdir(parents=True)
-        frame.to_csv(results / scale / "toy_t1.csv", index=False)
-    return {"published": published, "results": results, "out": tmp_path / "build"}
+    return make_tree(tmp_path)
 
 
 @pytest.fixture(autouse=True)
 def fixed_sha(monkeypatch):
-    monkeypatch.setattr(report, "git_sha", lambda: "feedbee")
+    monkeypatch.setattr(build, "git_sha", lambda: "feedbee")
 
 
-def build(tree: dict[str, Path], claims=None) -> str:
-    path = report.build_report(tree["results"], tree["out"], tree["published"],
-                               claims={("toy", "t1"): TOY_CLAIMS} if claims is None else claims)
-    assert path == tree["out"] / "report.md"
-    return path.read_text(encoding="utf-8")
+def build_md(tree: dict[str, Path]) -> str:
+    html = build.build_report(tree["results"], tree["out"], tree["published"], tree["nightly"], pdf=False)
+    assert html == tree["out"] / "index.html"
+    return (tree["out"] / "report.md").read_text(encoding="utf-8")
 
 
-def sections(md: str) -> dict[str, str]:
-    return {part.split("\n", 1)[0]: part for part in md.split("\n## ")[1:]}
+def html_of(tree: dict[str, Path]) -> str:
+    build_md(tree)
+    return (tree["out"] / "index.html").read_text(encoding="utf-8")
+
+
+def table_part(md: str, name: str) -> str:
+    """The Markdown of one table ('### <paper> · <table> — title'), up to the next table or paper."""
+    parts = {p.split(" — ", 1)[0].split("\n", 1)[0]: p.split("\n## ", 1)[0] for p in md.split("\n### ")[1:]}
+    return parts[name]
 
 
 def tables(text: str) -> list[list[dict[str, str]]]:
@@ -126,15 +57,15 @@ def tables(text: str) -> list[list[dict[str, str]]]:
     return out
 
 
-def row(md: str, section: str, scale: str, cell: str, method: str, metric: str) -> dict[str, str]:
-    found = [r for t in tables(sections(md)[section]) for r in t
+def row(md: str, table: str, scale: str, cell: str, method: str, metric: str) -> dict[str, str]:
+    found = [r for t in tables(table_part(md, table)) for r in t
              if r.get("scale") == scale and (r.get("cell"), r.get("method"), r.get("metric")) == (cell, method, metric)]
     assert len(found) == 1, f"{len(found)} rows for {scale} {cell} {method} {metric}"
     return found[0]
 
 
 def test_paper_cell_within_one_point_is_reproduced_with_mean_std_over_three_seeds(tree):
-    r = row(build(tree), "toy · t1", "paper", "c/a", "slr", "top1_hardprune")
+    r = row(build_md(tree), "toy · t1", "paper", "c/a", "slr", "top1_hardprune")
     assert r["published"] == "90.00"
     assert r["reproduced"] == "90.80 ± 0.20 (n=3)"
     assert r["Δ"] == "+0.80"
@@ -142,12 +73,12 @@ def test_paper_cell_within_one_point_is_reproduced_with_mean_std_over_three_seed
 
 
 def test_paper_cell_beyond_tolerance_is_outside_and_single_seed_says_n1(tree):
-    r = row(build(tree), "toy · t1", "paper", "c/a", "admm", "top1_hardprune")
+    r = row(build_md(tree), "toy · t1", "paper", "c/a", "admm", "top1_hardprune")
     assert (r["reproduced"], r["Δ"], r["status"]) == ("78.50 (n=1)", "-1.50", "outside tolerance")
 
 
 def test_tolerance_widens_to_two_std_over_seeds(tree):
-    md = build(tree)
+    md = build_md(tree)
     noisy = row(md, "toy · t1", "paper", "c/b", "slr", "top1_hardprune")  # Δ -2, std 2 -> tolerance 4
     tight = row(md, "toy · t1", "paper", "c/b", "admm", "top1_hardprune")  # Δ -2, std 0.1 -> tolerance 1
     assert (noisy["reproduced"], noisy["Δ"], noisy["status"]) == ("68.00 ± 2.00 (n=3)", "-2.00", "reproduced")
@@ -155,7 +86,7 @@ def test_tolerance_widens_to_two_std_over_seeds(tree):
 
 
 def test_compression_is_judged_relative_and_epochs_exactly_for_each_method_of_a_both_row(tree):
-    md = build(tree)
+    md = build_md(tree)
     assert row(md, "toy · t1", "paper", "c/a", "slr", "compression")["status"] == "reproduced"  # 1.3 % off
     assert row(md, "toy · t1", "paper", "c/a", "admm", "compression")["status"] == "outside tolerance"  # 3.6 % off
     assert row(md, "toy · t1", "paper", "c/a", "slr", "epochs")["status"] == "reproduced"
@@ -164,45 +95,45 @@ def test_compression_is_judged_relative_and_epochs_exactly_for_each_method_of_a_
 
 
 def test_reproduced_rows_without_published_number_keep_only_headline_metrics(tree):
-    md = build(tree)
+    md = build_md(tree)
     sweep = row(md, "toy · t1", "quick", "c/a~p0.5", "slr", "top1_hardprune")
     assert (sweep["published"], sweep["reproduced"], sweep["Δ"], sweep["status"]) == (
         "—", "85.00 (n=1)", "—", "no published number")
     assert row(md, "toy · t1", "quick", "c/a~p0.5", "slr", "top1_oneshot_magnitude")["status"] == "no published number"
     assert "top1_before_hardprune" not in md and "slr_updates" not in md
-    # the sweep cell follows its published cell
-    cells = [r["cell"] for r in tables(sections(md)["toy · t1"])[1]]
-    assert cells.index("c/a~p0.5") > max(i for i, c in enumerate(cells) if c == "c/a")
+    quick = [r["cell"] for t in tables(table_part(md, "toy · t1")) for r in t
+             if r.get("scale") == "quick" and "cell" in r]
+    assert quick.index("c/a~p0.5") > max(i for i, c in enumerate(quick) if c == "c/a")  # sweep follows its cell
 
 
 def test_published_numbers_without_results_are_not_run(tree):
-    md = build(tree)
+    md = build_md(tree)
     for scale in ("paper", "quick"):
         r = row(md, "toy · t1", scale, "c/d", "slr", "top1_hardprune")
         assert (r["published"], r["reproduced"], r["Δ"], r["status"]) == ("50.00", "—", "—", "not run")
-    other = sections(md)["other · t2"]
-    assert "### Published numbers (not run at any scale)" in other
+    other = table_part(md, "other · t2")
+    assert "#### Scale: not run at any scale" in other
     (only,) = tables(other)[0]
     assert (only["cell"], only["published"], only["status"]) == ("x/y", "55.50", "not run")
-    assert "make reproduce-other-t2 SCALE=paper|quick|smoke" in other
 
 
 def test_a_nan_seed_is_a_failed_run_counted_in_n(tree):
-    r = row(build(tree), "toy · t1", "paper", "c/c", "slr", "top1_hardprune")
+    r = row(build_md(tree), "toy · t1", "paper", "c/c", "slr", "top1_hardprune")
     assert r["reproduced"] == "60.10 ± 0.14 (n=3, 1 failed)"
     assert r["status"] == "failed run"
     assert r["Δ"] == "(+0.10)"
 
 
 def test_quick_rows_are_proxies_even_within_tolerance(tree):
-    md = build(tree)
+    md = build_md(tree)
     r = row(md, "toy · t1", "quick", "c/a", "slr", "top1_hardprune")
     assert (r["reproduced"], r["Δ"], r["status"]) == ("90.10 (n=1)", "(+0.10)", "quick-scale proxy (not comparable)")
-    assert all(r["status"] != "reproduced" for r in tables(sections(md)["toy · t1"])[1])
+    assert all(r["status"] != "reproduced" for t in tables(table_part(md, "toy · t1")) for r in t
+               if r.get("scale") == "quick" and "status" in r)
 
 
-def test_claims_hold_fail_or_are_not_run_per_scale(tree):
-    claims = {(r["id"], r["scale"]): r for r in tables(sections(build(tree))["toy · t1"])[-1]}
+def test_claims_are_read_from_the_verdict_csvs_per_scale(tree):
+    claims = {(r["id"], r["scale"]): r for r in tables(table_part(build_md(tree), "toy · t1"))[-1]}
     assert claims[("C-BEAT", "paper")]["verdict"] == "fails"  # c/b: 68.00 vs 68.00
     assert "c/b p=0.5: slr 68.00 vs admm 68.00" in claims[("C-BEAT", "paper")]["evidence"]
     assert claims[("C-BEAT", "quick")]["verdict"] == "holds"  # 90.10 vs 75.00
@@ -211,36 +142,35 @@ def test_claims_hold_fail_or_are_not_run_per_scale(tree):
     assert claims[("C-BEAT", "quick")]["statement"] == "SLR beats ADMM after the hard prune."
 
 
-def test_claims_default_to_the_reproduction_module(tree, monkeypatch):
-    module = types.ModuleType("reproductions.toy.t1")
-    module.CLAIMS = [Claim("C-MOD", "From the module.", at_most("top1_hardprune", "slr", 1.0))]
-    monkeypatch.setitem(sys.modules, "reproductions.toy", types.ModuleType("reproductions.toy"))
-    monkeypatch.setitem(sys.modules, "reproductions.toy.t1", module)
-    parts = sections(report.build_report(tree["results"], tree["out"], tree["published"]).read_text())
-    claims = {(r["id"], r["scale"]): r["verdict"] for r in tables(parts["toy · t1"])[-1]}
-    assert claims[("C-MOD", "paper")] == "fails" and claims[("C-MOD", "quick")] == "fails"
-    assert "No claims registered for other t2" in parts["other · t2"]
+def test_missing_or_stale_verdicts_are_said_so(tree):
+    (tree["results"] / "paper" / "claims" / "toy_t1.csv").unlink()
+    quick = tree["results"] / "quick" / "toy_t1.csv"
+    pd.read_csv(quick).assign(finished_at="2026-02-01T00:00:00Z").to_csv(quick, index=False)  # newer than verdicts
+    md = build_md(tree)
+    claims = {(r["id"], r["scale"]): r for r in tables(table_part(md, "toy · t1"))[-1]}
+    assert claims[("C-BEAT", "paper")]["verdict"] == "not judged"
+    assert "judged before the latest results" in claims[("C-BEAT", "quick")]["evidence"]
+    assert "No claim verdicts recorded for other t2" in table_part(md, "other · t2")
 
 
-def test_header_and_provenance(tree):
-    md = build(tree)
-    assert "git sha `feedbee`" in md and "**failed run**" in md and "**not run**" in md
-    toy = sections(md)["toy · t1"]
-    quick = toy[toy.index("### Scale: quick"):]
-    assert "make reproduce-toy-t1 SCALE=quick" in quick
-    assert "Fashion-MNIST 28x28x1, 1/4 width" in quick  # SCALES.get("quick").description
-    assert f"3 run(s), {3 * QUICK_WALL:.2f} wall-seconds" in quick  # summed once per run, not per row
-    paper = toy[toy.index("### Scale: paper"):toy.index("### Scale: quick")]
-    assert f"14 run(s), {14 * PAPER_WALL:.2f} wall-seconds" in paper
-    assert "cpu (test, 2 threads), cuda (H100)" in paper
-    assert "max(1.00 percentage point, 2·std over seeds)" in paper
-    assert toy.index("### Scale: paper") < toy.index("### Scale: quick")
+def test_provenance_from_the_rows_and_the_metadata(tree):
+    toy = table_part(build_md(tree), "toy · t1")
+    quick, paper = toy[toy.index("#### Scale: quick"):], toy[toy.index("#### Scale: paper"):toy.index("#### Scale: quick")]
+    assert "Toy paper, Table 1: a test table" in toy.split("\n", 1)[0]  # the title from the metadata
+    assert "- command: `make reproduce-toy-t1 SCALE=quick`" in quick
+    assert "data set fashion_mnist instead of the paper's; models at 0.25× width" in quick
+    assert "data: d (paper: c)" in quick  # from the rows' data set vs the published one
+    assert f"- device-seconds: {3 * QUICK_WALL:.1f}" in quick  # summed once per run, not per row
+    assert "4.5 s wall for 3 run(s)" in quick and "torchvision 0.29.1" in quick
+    assert f"- device-seconds: {14 * PAPER_WALL:.1f}" in paper and "14 run(s) of 3 seed(s)" in paper
+    assert "cpu (test, 2 threads), cuda (H100)" in paper and "- git sha: abc1234" in paper
+    assert "- command: `make reproduce-toy-t1 SCALE=paper`" in paper  # no metadata: the convention
+    assert toy.index("#### Scale: paper") < toy.index("#### Scale: quick")
 
 
 def test_markdown_tables_are_aligned(tree):
-    md = build(tree)
     block: list[str] = []
-    for line in [*md.splitlines(), ""]:
+    for line in [*build_md(tree).splitlines(), ""]:
         if line.startswith("| "):
             block.append(line)
         elif block:
@@ -248,26 +178,106 @@ def test_markdown_tables_are_aligned(tree):
             block = []
 
 
-def test_html_renders_the_same_tables_escaped(tree):
-    md = build(tree)
-    html = (tree["out"] / "index.html").read_text(encoding="utf-8")
-    assert html.startswith("<!doctype html>") and "<link" not in html and "<script" not in html
-    assert html.count("<table>") == sum(1 for line in md.splitlines() if line.startswith("| ---") or line.startswith("| :"))
-    assert "90.80 ± 0.20 (n=3)" in html and "quick-scale proxy (not comparable)" in html
+def test_html_lays_out_the_paper_table_with_the_scale_on_every_number(tree):
+    html = html_of(tree)
+    assert html.startswith("<!doctype html>") and "<script" not in html
+    paper = html[html.index('id="toy-t1"'):]
+    paper = paper[:paper.index("Scale: <span class=\"scale-tag reduced\">quick")]
+    heads = re.findall(r'<th colspan="(\d)" class="method">(\w+)</th>', paper)
+    assert heads == [("1", "dense"), ("1", "slr"), ("1", "admm"), ("2", "both")]  # the published CSV's order
+    assert re.findall(r'<th class="cell">([^<]+)</th>', paper) == ["c/a", "c/b", "c/c", "c/d"]
+    assert "90.80 ± 0.20 (n=3, paper)" in paper and "(tol 1.00)" in paper
+    assert '<span class="who">admm</span> 8.40 (n=1, paper)' in paper  # a "both" column holds every method
+    assert html.count("quick-scale numbers are proxies") == 1
+    quick = html[html.index("Scale: <span class=\"scale-tag reduced\">quick"):]
+    assert "90.10 (n=1, quick)" in quick and ">quick-scale proxy<" in quick and "badge ok" not in quick
+    assert "85.00 (n=1, quick)" in quick  # the sweep cell, in the table of unpublished rows
     assert "<code>make reproduce-toy-t1 SCALE=quick</code>" in html
 
 
-def test_main_prints_the_markdown_fast(tree, capsys):
+def test_every_paper_has_a_section_and_the_empty_ones_say_not_run(tree):
+    html = html_of(tree)
+    for key in ("slr", "greg", "proxns", "grda", "toy", "other"):
+        assert f'id="paper-{key}"' in html
+    slr = html[html.index('id="paper-slr"'):html.index('id="paper-greg"')]
+    assert "Not run: no published numbers, results or figures yet." in slr
+    assert html.index('id="paper-grda"') < html.index('id="paper-other"')
+
+
+def test_reference_folder_and_published_figures_are_not_tables(tree):
+    found = discover_tables(tree["results"], tree["published"])
+    assert set(found) == {("toy", "t1"), ("other", "t2")}
+    assert set(found["toy", "t1"].results) == {"paper", "quick"}  # not "reference"
+    figures = discover_figures(tree["results"], tree["published"])
+    assert set(figures) == {("toy", "fig1")} and set(figures["toy", "fig1"].series) == {"quick"}
+
+
+def test_figures_draw_one_subplot_per_panel_with_published_dashed(tree):
+    html = html_of(tree)
+    svg_path = tree["out"] / "figures" / "toy_fig1_quick.svg"
+    assert '<img src="figures/toy_fig1_quick.svg"' in html
+    svg = svg_path.read_text()
+    assert ">A<" in svg and ">B<" in svg  # panel titles (text kept as text)
+    assert "slr (ours, quick) (n=2 seeds)" in svg and "admm (ours, quick)" in svg and "slr (published)" in svg
+    assert "stroke-dasharray" in svg  # the published series
+    assert "top-1 (%)" in svg and ">epoch<" in svg  # axis labels from the CSV
+    assert svg == (build.build_report(tree["results"], tree["out"], tree["published"], tree["nightly"], pdf=False)
+                   and svg_path.read_text())  # deterministic
+
+
+def test_a_bad_figure_csv_is_a_clear_error(tree):
+    pd.DataFrame({"panel": ["A"], "x": [1]}).to_csv(tree["results"] / "quick" / "figures" / "toy_bad.csv", index=False)
+    with pytest.raises(ValueError, match=r"toy_bad.csv: a figure CSV needs the columns .*missing \['series', 'y'\]"):
+        build_md(tree)
+
+
+def test_regressions_section_lists_what_moved(tree):
+    assert "No nightly comparison in this build" in html_of(tree)
+    tree["nightly"].mkdir()
+    pd.DataFrame([
+        {"kind": "result", "name": "toy_t1", "key": "c/a / slr / 0 / 0.9 / top1_hardprune", "reference": 90.1,
+         "new": 85.0, "delta": -5.1, "tolerance": 2, "rule": "top[15]_*: higher, 2 abs", "status": "regression"},
+        {"kind": "result", "name": "toy_t1", "key": "c/a / slr / 0 / 0.9 / compression", "reference": 8.5,
+         "new": 8.5, "delta": 0, "tolerance": 0.085, "rule": "compression: both, 1% rel", "status": "ok"},
+    ]).to_csv(tree["nightly"] / "regressions.csv", index=False)
+    html = html_of(tree)
+    part = html[html.index('id="regressions"'):]
+    assert "regression 1" in part and "ok 1" in part
+    assert "c/a / slr / 0 / 0.9 / top1_hardprune" in part and "compression" not in part.split("</p>", 1)[1]
+
+
+def test_main_writes_everything_fast_and_prints_the_markdown(tree, capsys):
     start = time.perf_counter()
-    assert report.main(["--results", str(tree["results"]), "--out", str(tree["out"]),
-                        "--published", str(tree["published"])]) == 0
-    assert time.perf_counter() - start < 5.0
+    assert build.main(["--results", str(tree["results"]), "--out", str(tree["out"]), "--published",
+                       str(tree["published"]), "--nightly", str(tree["nightly"]), "--no-pdf"]) == 0
+    assert time.perf_counter() - start < 10.0
     out = capsys.readouterr().out
     assert out == (tree["out"] / "report.md").read_text(encoding="utf-8")
-    assert out.startswith("# prunebench reproduction report")
+    assert out.startswith("# prunebench reproduction report") and "git sha `feedbee`" in out
+
+
+def test_pdf_without_weasyprint_is_a_clear_error_after_the_html(tree, monkeypatch, capsys):
+    def unusable(html, pdf):
+        raise build.PdfUnavailable("cannot build the PDF: test")
+
+    monkeypatch.setattr(build, "write_pdf", unusable)
+    assert build.main(["--results", str(tree["results"]), "--out", str(tree["out"]), "--published",
+                       str(tree["published"]), "--quiet"]) == 2
+    assert "cannot build the PDF: test" in capsys.readouterr().err and (tree["out"] / "index.html").exists()
 
 
 def test_empty_roots_give_a_report_saying_so(tmp_path):
-    path = report.build_report(tmp_path / "none", tmp_path / "out", tmp_path / "nothing", claims={})
-    assert "No published numbers and no results found." in path.read_text()
-    assert (tmp_path / "out" / "index.html").exists()
+    html = build.build_report(tmp_path / "none", tmp_path / "out", tmp_path / "nothing", tmp_path / "n", pdf=False)
+    assert "No published numbers and no results found." in (tmp_path / "out" / "report.md").read_text()
+    assert html.exists()
+
+
+def test_a_wide_table_is_transposed(tree):
+    from tests.report_fixtures import published_rows
+
+    wide = [("w/a", f"m{i}", "top1_finetuned", 90.0 + i, "%") for i in range(13)]
+    published_rows("wide", "t3", wide).to_csv(tree["published"] / "wide_t3.csv", index=False)
+    html = html_of(tree)
+    part = html[html.index('id="wide-t3"'):]
+    assert '<th class="cellhead">method</th><th class="cellhead">metric</th><th class="method">w/a</th>' in part
+    assert part.count('<th class="metric">top1_finetuned</th>') == 13  # a row per published column

@@ -27,6 +27,7 @@ class DatasetInfo:
     image_size: int
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    task: str = "classification"  # a name in prunebench.tasks.TASKS: the loss and evaluation it is trained with
 
 
 class BatchSource(Protocol):

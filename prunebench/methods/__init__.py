@@ -1,5 +1,16 @@
 """Pruning methods, one module each, registered by name on import."""
-from prunebench.methods import admm, dense, magnitude, slr  # noqa: F401  (registration)
+from prunebench.methods import (  # noqa: F401  (registration)
+    admm,
+    dense,
+    finetune,
+    grda,
+    greg,
+    group_pruning,
+    magnitude,
+    magnitude_global,
+    plain_sgd,
+    slr,
+)
 from prunebench.methods.base import METHODS, EpochContext, Method
 
 __all__ = ["METHODS", "EpochContext", "Method"]

@@ -7,12 +7,14 @@ through `state_dict` / `load_state_dict`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
+from prunebench.config import OptimizerConfig
 from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, plan_parameters
 
@@ -24,6 +26,8 @@ class EpochContext:
     epoch: int  # 1-based, the epoch just finished
     mean_train_loss: float  # mean cross-entropy over the epoch's minibatches
     fixed_subset_loss: Callable[[], float]  # cross-entropy on a fixed training subset, W as it is now
+    # n -> n training minibatches in a fixed order (criteria that look at data, e.g. OBD); given at setup
+    training_batches: Callable[[int], Iterator[tuple[torch.Tensor, torch.Tensor]]] | None = None
 
 
 class Method:
@@ -58,11 +62,21 @@ class Method:
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         """Called once before the first epoch (not again on resume); context.epoch is 0."""
 
+    def build_optimizer(self, params: list[nn.Parameter], config: OptimizerConfig) -> torch.optim.Optimizer | None:
+        """The method's own optimizer when the optimizer is part of the algorithm (gRDA); None: the
+        trainer builds `config.name` from its OPTIMIZERS registry."""
+        return None
+
     def after_backward(self, model: nn.Module) -> None:
         """Gradient edits (penalty gradients, masks)."""
 
     def after_step(self, model: nn.Module) -> None:
         """Proximal or projection steps on the weights."""
+
+    def should_stop(self) -> bool:
+        """True once the method's own schedule has ended (GReg after stabilisation): training stops
+        after the current step, before the epoch budget is spent."""
+        return False
 
     def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
         """Multiplier / Z updates; returns scalars to log for this epoch."""
@@ -71,6 +85,11 @@ class Method:
     def finalize(self, model: nn.Module) -> dict[str, float]:
         """Turn the trained model into the final one (hard prune); returns scalars to record."""
         return {}
+
+    def structure(self) -> dict[str, list[int]] | None:
+        """Filters `finalize` physically removed (layer -> kept indices), so later runs can rebuild the
+        narrow model; None when the architecture is unchanged."""
+        return None
 
     def summary(self) -> dict[str, float]:
         """Scalars summarising the whole run's method log (written as result metrics)."""

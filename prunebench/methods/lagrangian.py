@@ -52,6 +52,11 @@ class AugmentedLagrangian(Method):
         with torch.no_grad():
             torch._foreach_add_([w.grad for w in weights], torch._foreach_sub(weights, self._target), alpha=self.options.rho)
 
+    @torch.no_grad()
+    def penalty_gradient(self, weights: list[torch.Tensor]) -> list[torch.Tensor]:
+        """ρ(W − Z + U) per planned weight, for trainers other than ours (ultralytics) to add where they can."""
+        return torch._foreach_mul(torch._foreach_sub(weights, self._target), self.options.rho)
+
     def _refresh_target(self) -> None:
         self._target = torch._foreach_sub(self.Z, self.U)
 

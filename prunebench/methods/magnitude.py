@@ -27,11 +27,13 @@ class MagnitudeMasked(Method):
         self.masks = hard_prune(model, self.plan)
 
     def after_backward(self, model: nn.Module) -> None:
-        torch._foreach_mul_([p.grad for p in self.parameters(model)], list(self.masks.values()))
+        if self.masks:
+            torch._foreach_mul_([p.grad for p in self.parameters(model)], list(self.masks.values()))
 
     @torch.no_grad()
     def after_step(self, model: nn.Module) -> None:
-        torch._foreach_mul_(self.parameters(model), list(self.masks.values()))
+        if self.masks:
+            torch._foreach_mul_(self.parameters(model), list(self.masks.values()))
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "masks": self.masks}

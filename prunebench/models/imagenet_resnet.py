@@ -1,4 +1,4 @@
-"""torchvision's ImageNet ResNet-18/50. At width 1 with 3 input channels the model *is* torchvision's
+"""torchvision's ImageNet ResNet-18/34/50. At width 1 with 3 input channels the model *is* torchvision's
 (same class, keys and shapes), so its pretrained weights load; other widths scale the stem and stages.
 
 ``weights`` names a torchvision weights enum member (e.g. "IMAGENET1K_V1"); the file is read from the
@@ -8,7 +8,7 @@ torch hub cache, ``$TORCH_HOME/hub/checkpoints/``, since runs have no network.
 from __future__ import annotations
 
 from torch import nn
-from torchvision.models import ResNet18_Weights, ResNet50_Weights
+from torchvision.models import ResNet18_Weights, ResNet34_Weights, ResNet50_Weights
 from torchvision.models._api import WeightsEnum
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
@@ -75,6 +75,13 @@ def resnet18_imagenet(
     *, in_channels: int, num_classes: int, width: float = 1.0, weights: str | None = None
 ) -> ResNet:
     return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights, in_channels=in_channels, num_classes=num_classes, width=width, weights=weights)
+
+
+@MODELS.register("resnet34_imagenet")
+def resnet34_imagenet(
+    *, in_channels: int, num_classes: int, width: float = 1.0, weights: str | None = None
+) -> ResNet:
+    return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights, in_channels=in_channels, num_classes=num_classes, width=width, weights=weights)
 
 
 @MODELS.register("resnet50_imagenet")

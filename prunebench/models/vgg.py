@@ -1,6 +1,9 @@
-"""VGG-16 with batch norm for CIFAR-sized inputs, as in the common CIFAR implementations
-(kuangliu/pytorch-cifar): conv3×3 (with bias) + BN + ReLU, and a *single* Linear classifier on the
-pooled 512-d feature instead of ImageNet VGG's three fully connected layers.
+"""VGG-16/19 with batch norm for CIFAR-sized inputs: conv3×3 + BN + ReLU, and a *single* Linear
+classifier on the pooled 512-d feature instead of ImageNet VGG's three fully connected layers.
+
+VGG-16 follows kuangliu/pytorch-cifar (convs with bias), as the SLR code does. VGG-19 follows
+EigenDamage, the network GReg prunes: convs without bias, Kaiming-normal init; on CIFAR-100 it has
+20,081,188 parameters (GReg's "20.0812M").
 
 Max-pools use ``ceil_mode=True`` and are followed by ``AdaptiveAvgPool2d(1)``, so 28×28 and 16×16 inputs
 work; at 32×32 both are no-ops compared with the usual floor-mode network (the map is already 1×1).
@@ -15,12 +18,15 @@ from prunebench.models.common import scaled
 from prunebench.models.registry import MODELS
 
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+VGG19 = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
 
 
 class VGG(nn.Module):
     """Convs and pools in ``features``, then global average pool and ``classifier``."""
 
-    def __init__(self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float):
+    def __init__(
+        self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float, conv_bias: bool = True
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         channels = in_channels
@@ -29,7 +35,7 @@ class VGG(nn.Module):
                 layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
             else:
                 out = scaled(int(item), width)
-                layers += [nn.Conv2d(channels, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+                layers += [nn.Conv2d(channels, out, 3, padding=1, bias=conv_bias), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
                 channels = out
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
@@ -42,3 +48,12 @@ class VGG(nn.Module):
 @MODELS.register("vgg16_bn_cifar")
 def vgg16_bn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) -> VGG:
     return VGG(VGG16, in_channels=in_channels, num_classes=num_classes, width=width)
+
+
+@MODELS.register("vgg19_bn_cifar")
+def vgg19_bn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) -> VGG:
+    model = VGG(VGG19, in_channels=in_channels, num_classes=num_classes, width=width, conv_bias=False)
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+    return model

@@ -24,17 +24,16 @@ and is recorded in every row).
 """
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 from prunebench.claims import Claim, at_most, beats, gap_grows, non_increasing
-from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm, execute
 from prunebench.runner import RunResult
 from prunebench.scales import SCALES, Scale
 from prunebench.sparsity import solve_uniform_ratio
+from reproductions.slr.common import operational, parser, pruned_config
 
 PAPER, TABLE = "slr", "table1"
 
@@ -121,10 +120,9 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
             for p in ratios:
                 cell = row.cell if p == ratio else f"{row.cell}~p{p:g}"
                 for method in ("admm", "slr"):
-                    config = replace(
-                        dense, method=method, prune_rule=row.prune_rule, prune_ratio=p,
-                        epochs=scale.epochs(row.epochs), optimizer=row.optimizer, eval_every=scale.eval_every,
-                        method_options={"rho": 0.1}, parent=dense, model_options={},
+                    config = pruned_config(
+                        dense, method=method, prune_rule=row.prune_rule, ratio=p, epochs=scale.epochs(row.epochs),
+                        optimizer=row.optimizer, eval_every=scale.eval_every,
                     )
                     out.append(Arm(cell, config, pruned_metrics))
     return out
@@ -151,20 +149,10 @@ def pruned_metrics(result: RunResult) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m reproductions.slr.table1",
-        description="Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).",
-    )
-    parser.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
-    parser.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")
-    parser.add_argument("--data-root", type=Path, help="where data sets live (default $PRUNEBENCH_DATA)")
-    parser.add_argument("--runs-root", type=Path, default=Path("runs"), help="run directories (checkpoints, logs)")
-    parser.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
-    parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (CSV per table)")
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument("--dry-run", action="store_true", help="print the runs and derived ratios, run nothing")
-    args = parser.parse_args(argv)
+    args = parser(
+        "python -m reproductions.slr.table1",
+        "Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).",
+    ).parse_args(argv)
     scale = SCALES.get(args.scale)
     plan = arms(scale, tuple(args.seeds) if args.seeds else None)
     if args.dry_run:
@@ -173,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         for arm in plan:
             print(f"  {arm.cell:28s} {arm.config.run_id}")
         return 0
-    ops = Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
-    execute(PAPER, TABLE, scale.name, plan, ops, args.results)
+    execute(PAPER, TABLE, scale.name, plan, operational(args), args.results)
     return 0
 
 

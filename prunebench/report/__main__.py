@@ -1,0 +1,3 @@
+from prunebench.report.build import main
+
+raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""Build the report: index.html (+ figures/*.svg), report.pdf (WeasyPrint, from the same HTML) and
+report.md (the long-format tables, printed by `python -m prunebench.report`)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS
+from prunebench.report import plots
+from prunebench.report.sources import discover_figures, discover_tables
+from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
+from prunebench.report.views import PaperView, badge, figure_views, paper_views, regressions, summary
+from prunebench.results import git_sha
+
+TEMPLATES = Path(__file__).parent / "templates"
+LEGEND = (
+    "Statuses: **reproduced** = paper scale, |Δ| within tolerance · **outside tolerance** = paper scale, |Δ| beyond it · "
+    "**quick/smoke-scale proxy** = reduced-scale run, never a reproduction of the paper's number (Δ in parentheses, "
+    "not judged) · **no published number** = reproduced row the paper does not report · **failed run** = at least "
+    "one seed gave NaN · **not run** = no result at that scale."
+)
+LONG_COLUMNS = ["cell", "method", "metric", "published", "reproduced", "Δ", "scale", "status"]
+LONG_ALIGN = ["l", "l", "l", "r", "r", "r", "l", "l"]
+SUMMARY_COLUMNS = ["paper", "table", "scales with results", "rows", "claims"]
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint or the system libraries it needs (pango) are missing."""
+
+
+def inline_md(text: str) -> Markup:
+    """The little Markdown the notes use: `code` and **bold**, after escaping."""
+    escaped = str(escape(text))
+    parts = escaped.split("`")
+    escaped = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    parts = escaped.split("**")
+    return Markup("".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts)))
+
+
+def reproduced_with_scale(row: Row) -> str:
+    """The reproduced number with its scale, so no number is ever read without it."""
+    text = fmt_reproduced(row)
+    return text[:-1] + f", {row.scale})" if text.endswith(")") else text
+
+
+def long_row(row: Row) -> list[str]:
+    return [row.cell, row.method, row.metric, fmt(row.published), fmt_reproduced(row), fmt_delta(row), row.scale,
+            row.status]
+
+
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
+                          lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+_ENV.filters["md"] = inline_md
+_ENV.globals.update(fmt=fmt, fmt_delta=fmt_delta, reproduced=reproduced_with_scale, badge=badge, long_row=long_row)
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(headers: list[str], align: list[str], rows: list[list[str]]) -> list[str]:
+    cells = [[_md_escape(c) for c in r] for r in [headers, *rows]]
+    widths = [max(3, *(len(r[i]) for r in cells)) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(r, widths, align, strict=True)) + " |"
+
+    rule = "| " + " | ".join("-" * (w - 1) + ":" if a == "r" else "-" * w for w, a in zip(widths, align, strict=True)) + " |"
+    return [line(cells[0]), rule, *(line(r) for r in cells[1:])]
+
+
+def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | None) -> str:
+    out = ["# prunebench reproduction report", "", *(x for line in header for x in (line, ""))]
+    out += [*markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
+    for paper in papers:
+        out += [f"## {paper.key} · {paper.title}", ""]
+        if not paper.tables and not paper.figures:
+            out += ["Not run: no published numbers, results or figures yet.", ""]
+        for t in paper.tables:
+            out += [f"### {t.paper} · {t.table} — {t.title}", "", f"Published numbers: {t.published_source}.", ""]
+            for s in t.scales:
+                out += [f"#### Scale: {s.scale or 'not run at any scale'}", ""]
+                out += [f"- {k}: {v}" for k, v in s.provenance] + ([""] if s.provenance else [])
+                rows = [long_row(r) for r in s.rows]
+                out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
+            out += [TOLERANCE_RULE, "", "#### Claims", ""]
+            claim_rows = [[c.id, c.statement, s, v, e] for c in t.claims for s, v, e in c.verdicts]
+            out += [*markdown_table(["id", "statement", "scale", "verdict", "evidence"], ["l"] * 5, claim_rows), ""] \
+                if claim_rows else []
+            out += [t.claims_note, ""]
+        for f in paper.figures:
+            out += [f"- figure {f.figure} ({f.scale or 'published only'}): `{f.image}` from {f.sources}"]
+        out += [""] if paper.figures else []
+    out += ["## Nightly regressions", ""]
+    if nightly is None:
+        out += ["No nightly comparison in this build (`make nightly` writes one).", ""]
+    else:
+        flagged = [[r[c] for c in nightly["columns"]] for r in nightly["rows"] if r["status"] != "ok"]
+        out += [" · ".join(f"{k} {v}" for k, v in nightly["counts"].items()), ""]
+        out += [*markdown_table(nightly["columns"], ["l"] * len(nightly["columns"]), flagged), ""] if flagged else []
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def write_pdf(html: Path, pdf: Path) -> Path:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as err:  # OSError: pango/cairo shared libraries absent
+        raise PdfUnavailable(
+            f"cannot build the PDF: WeasyPrint is unusable here ({err}). Install it with `pip install -e .` and its "
+            "system libraries with `apt-get install libpango-1.0-0 libpangoft2-1.0-0` (`make setup` does both as root)."
+        ) from err
+    weasyprint.HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf))
+    return pdf
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def build_report(
+    results_root: Path = RESULTS,
+    out_dir: Path = REPORT_BUILD,
+    published_root: Path = PUBLISHED,
+    nightly: Path = NIGHTLY,
+    pdf: bool = True,
+) -> Path:
+    """Write `out_dir/{index.html, report.pdf, report.md, figures/*.svg}` from the CSVs; return the HTML path."""
+    out_dir = Path(out_dir)
+    tables = discover_tables(Path(results_root), Path(published_root))
+    figures = discover_figures(Path(results_root), Path(published_root))
+    drawn = {key: figure_views(data) for key, data in figures.items()}
+    for key, views in drawn.items():
+        for view in views:
+            plots.draw(figures[key], view.scale, out_dir / view.image)
+    papers = paper_views(tables, figures, drawn)
+    nightly_view = regressions(Path(nightly))
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    header = [f"Generated {now} at git sha `{git_sha()}` from `{results_root}` and `{published_root}`.", LEGEND]
+    if not tables and not figures:
+        header.append("No published numbers and no results found.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.md").write_text(render_markdown(header, papers, nightly_view), encoding="utf-8")
+    html = out_dir / "index.html"
+    html.write_text(_ENV.get_template("report.html.j2").render(
+        header=header, papers=papers, summary=summary(papers), summary_columns=SUMMARY_COLUMNS,
+        tolerance=TOLERANCE_RULE, nightly=nightly_view, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
+    ), encoding="utf-8")
+    if pdf:
+        write_pdf(html, out_dir / "report.pdf")
+    return html
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m prunebench.report",
+        description="Build the report (index.html, report.pdf, report.md) from the results and published CSVs.",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="results folder, one sub-folder per scale")
+    parser.add_argument("--out", type=Path, default=REPORT_BUILD, help="output folder")
+    parser.add_argument("--published", type=Path, default=PUBLISHED, help="folder of published <paper>_<table>.csv")
+    parser.add_argument("--nightly", type=Path, default=NIGHTLY, help="folder of the nightly comparison (regressions.csv)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no WeasyPrint needed)")
+    parser.add_argument("--quiet", action="store_true", help="do not print the Markdown")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    try:
+        html = build_report(args.results, args.out, args.published, args.nightly, pdf=not args.no_pdf)
+    except PdfUnavailable as err:
+        print(f"prunebench report: error: {err} (index.html and report.md were written)", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        sys.stdout.write((html.parent / "report.md").read_text(encoding="utf-8"))
+    outputs = "index.html" + ("" if args.no_pdf else ", report.pdf") + ", report.md"
+    print(f"report: {outputs} in {html.parent} ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,82 @@
+"""Draw a figure CSV: one subplot per panel, a line per series, the published series dashed beside ours.
+
+Our series with several seeds are drawn as the mean over seeds with a min–max band. Output is SVG
+(vector: shown by the HTML and embedded by the PDF), deterministic (no date, fixed ids).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from prunebench.report.sources import FigureData  # noqa: E402
+
+matplotlib.rcParams.update({
+    "svg.fonttype": "none", "svg.hashsalt": "prunebench", "font.size": 8, "axes.titlesize": 9,
+    "legend.fontsize": 7, "axes.grid": True, "grid.alpha": 0.3,
+})
+MAX_COLUMNS = 3
+PANEL_SIZE = (3.6, 2.6)  # inches per subplot
+
+
+def _ordered(values: pd.Series) -> list[str]:
+    return list(dict.fromkeys(map(str, values)))
+
+
+def _label(frame: pd.DataFrame, column: str) -> str | None:
+    if column not in frame.columns:
+        return None
+    values = frame[column].dropna()
+    return str(values.iloc[0]) if not values.empty else None
+
+
+def _ours(ax, rows: pd.DataFrame, color: str, label: str) -> None:
+    stats = rows.groupby("x")["y"].agg(["mean", "min", "max", "count"]).sort_index()
+    seeds = rows["seed"].nunique() if "seed" in rows.columns else 1
+    text = f"{label} (n={seeds} seeds)" if seeds > 1 else label
+    ax.plot(stats.index, stats["mean"], color=color, marker="o", markersize=2.5, linewidth=1.3, label=text)
+    if seeds > 1:
+        ax.fill_between(stats.index, stats["min"], stats["max"], color=color, alpha=0.2, linewidth=0)
+
+
+def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
+    """Write `out` (SVG) for our series at `scale` (None: the published series alone)."""
+    ours = figure.series.get(scale) if scale else None
+    published = figure.published
+    frames = [f for f in (ours, published) if f is not None]
+    panels = list(dict.fromkeys(p for f in frames for p in _ordered(f["panel"])))
+    series_names = list(dict.fromkeys(s for f in frames for s in _ordered(f["series"])))
+    colors = {s: f"C{i % 10}" for i, s in enumerate(series_names)}
+    cols = min(MAX_COLUMNS, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows), squeeze=False)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        mine = ours[ours["panel"].astype(str) == panel] if ours is not None else None
+        theirs = published[published["panel"].astype(str) == panel] if published is not None else None
+        for name in series_names:
+            if mine is not None and not (part := mine[mine["series"].astype(str) == name]).empty:
+                _ours(ax, part, colors[name], f"{name} (ours, {scale})")
+            if theirs is not None and not (part := theirs[theirs["series"].astype(str) == name]).empty:
+                part = part.sort_values("x")
+                ax.plot(part["x"], part["y"], color=colors[name], linestyle="--", marker="x", markersize=3,
+                        linewidth=1.1, label=f"{name} (published)")
+        labelled = [f for f in (mine, theirs) if f is not None and not f.empty]
+        ax.set_xlabel(next((t for f in labelled if (t := _label(f, "x_label"))), "x"))
+        ax.set_ylabel(next((t for f in labelled if (t := _label(f, "y_label"))), "y"))
+        ax.set_title(panel)
+        ax.legend(loc="best", frameon=False)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    what = f"ours at {scale} scale (solid)" if scale else "not run: published series only"
+    fig.suptitle(f"{figure.paper} · {figure.figure} — {what}"
+                 + ("; published (dashed)" if published is not None and scale else ""), fontsize=9)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return out

@@ -1,0 +1,122 @@
+"""Everything the report reads, found on disk; nothing is trained, loaded or imported from a reproduction.
+
+- published tables:  reproductions/published/<paper>_<table>.csv
+- published figures: reproductions/published/<paper>_<figure>.csv (told apart by the panel/series/x/y columns)
+- results:           results/<scale>/<paper>_<table>.csv (results.COLUMNS)
+- figure series:     results/<scale>/figures/<paper>_<figure>.csv
+- claim verdicts:    results/<scale>/claims/<paper>_<table>.csv (written when the table is reproduced)
+- table metadata:    results/<scale>/meta/<paper>_<table>.json (written by reproduce.execute)
+`results/reference/` (the nightly baseline) is not a scale and is skipped.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from prunebench.paths import REFERENCE
+from prunebench.results import read_results
+from prunebench.scales import SCALES
+
+PAPER_SCALE = "paper"
+# the required columns of prunebench.figures.FIGURE_COLUMNS (not imported: that module loads torch)
+FIGURE_REQUIRED = {"panel", "series", "x", "y"}
+PUBLISHED_COLUMNS = ["paper", "table", "cell", "dataset", "model", "method", "metric", "value", "unit", "source", "note"]
+
+
+@dataclass
+class TableData:
+    paper: str
+    table: str
+    published: pd.DataFrame
+    results: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale -> long results frame
+    claims: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale -> claim verdicts
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> metadata JSON
+    sources: dict[str, Path] = field(default_factory=dict)  # "published" / scale -> CSV path
+
+
+@dataclass
+class FigureData:
+    paper: str
+    figure: str
+    published: pd.DataFrame | None = None
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale -> our series
+    sources: dict[str, Path] = field(default_factory=dict)
+
+
+def split_name(path: Path) -> tuple[str, str]:
+    """'<paper>_<name>.csv' -> (paper, name); paper names have no underscore."""
+    paper, _, name = path.stem.partition("_")
+    return paper, name
+
+
+def scale_order(scales: list[str]) -> list[str]:
+    """paper first, then the registered scales, then any other folder name, alphabetically."""
+    known = SCALES.names()
+    return sorted(set(scales), key=lambda s: (s != PAPER_SCALE, s not in known, s))
+
+
+def scale_dirs(results_root: Path) -> list[Path]:
+    root = Path(results_root)
+    if not root.is_dir():
+        return []
+    dirs = [d for d in root.iterdir() if d.is_dir() and d.name != REFERENCE.name]
+    order = scale_order([d.name for d in dirs])
+    return sorted(dirs, key=lambda d: order.index(d.name))
+
+
+def _is_figure(path: Path) -> bool:
+    return FIGURE_REQUIRED <= set(pd.read_csv(path, nrows=0).columns)
+
+
+def _table_key(path: Path, frame: pd.DataFrame) -> tuple[str, str]:
+    """(paper, table) from the CSV's own columns, else from '<paper>_<table>.csv'."""
+    if not frame.empty and {"paper", "table"} <= set(frame.columns):
+        return str(frame["paper"].iloc[0]), str(frame["table"].iloc[0])
+    return split_name(path)
+
+
+def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str, str], TableData]:
+    found: dict[tuple[str, str], TableData] = {}
+    for path in sorted(Path(published_root).glob("*_*.csv")):
+        if _is_figure(path):
+            continue
+        frame = pd.read_csv(path)
+        key = _table_key(path, frame)
+        found[key] = TableData(*key, published=frame, sources={"published": path})
+    for scale_dir in scale_dirs(results_root):
+        scale = scale_dir.name
+        for path in sorted(scale_dir.glob("*_*.csv")):
+            frame = read_results(path)
+            key = _table_key(path, frame)
+            data = found.setdefault(key, TableData(*key, published=pd.DataFrame(columns=PUBLISHED_COLUMNS)))
+            if not frame.empty:
+                data.results[scale] = frame
+                data.sources[scale] = path
+        for path in sorted((scale_dir / "claims").glob("*_*.csv")):
+            if split_name(path) in found:
+                found[split_name(path)].claims[scale] = pd.read_csv(path)
+        for path in sorted((scale_dir / "meta").glob("*_*.json")):
+            if split_name(path) in found:
+                found[split_name(path)].meta[scale] = json.loads(path.read_text(encoding="utf-8"))
+    return dict(sorted(found.items()))
+
+
+def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str, str], FigureData]:
+    found: dict[tuple[str, str], FigureData] = {}
+    for path in sorted(Path(published_root).glob("*_*.csv")):
+        if _is_figure(path):
+            data = found.setdefault(split_name(path), FigureData(*split_name(path)))
+            data.published, data.sources["published"] = pd.read_csv(path), path
+    for scale_dir in scale_dirs(results_root):
+        for path in sorted((scale_dir / "figures").glob("*_*.csv")):
+            frame = pd.read_csv(path)
+            missing = FIGURE_REQUIRED - set(frame.columns)
+            if missing:
+                raise ValueError(f"{path}: a figure CSV needs the columns {sorted(FIGURE_REQUIRED)}; missing {sorted(missing)}")
+            data = found.setdefault(split_name(path), FigureData(*split_name(path)))
+            data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
+    return dict(sorted(found.items()))

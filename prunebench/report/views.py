@@ -1,0 +1,256 @@
+"""What the templates show, computed from the discovered CSVs: per paper its tables (per scale: the paper's
+layout, provenance), its claims and its figures, plus the nightly regressions."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from prunebench.provenance import make_command, scale_differences
+from prunebench.report.sources import FigureData, TableData, scale_order
+from prunebench.report.tables import (
+    DASH,
+    FAILED,
+    NO_PUBLISHED,
+    OUTSIDE,
+    REPRODUCED,
+    ROW_NOT_RUN,
+    Matrix,
+    Row,
+    comparison_rows,
+    matrix,
+    status_counts,
+)
+from prunebench.scales import SCALES
+
+PAPERS = {
+    "slr": "SLR vs ADMM — Gurevin et al., “Enabling Retrain-free Deep Neural Network Pruning Using Surrogate "
+           "Lagrangian Relaxation” (IJCAI 2021)",
+    "greg": "Growing regularization — Wang et al., “Neural Pruning via Growing Regularization” (ICLR 2021)",
+    "proxns": "Proximal network slimming — Bui et al., “A Proximal Algorithm for Network Slimming” (LOD 2023)",
+    "grda": "gRDA / directional pruning — Chao et al., “Directional Pruning of Deep Neural Networks” (NeurIPS 2020)",
+}
+NOT_JUDGED = "not judged"
+CLAIM_NOT_RUN = "not run"
+
+
+def badge(status: str) -> tuple[str, str]:
+    """(css class, short label) of a row status."""
+    fixed = {REPRODUCED: ("ok", "reproduced"), OUTSIDE: ("bad", "outside tolerance"), ROW_NOT_RUN: ("na", "not run"),
+             NO_PUBLISHED: ("info", "no published number"), FAILED: ("bad", "failed run")}
+    if status in fixed:
+        return fixed[status]
+    return "proxy", status.replace(" (not comparable)", "")  # "<scale>-scale proxy"
+
+
+@dataclass
+class ScaleView:
+    scale: str | None  # None: not run at any scale
+    description: str
+    rows: list[Row]
+    matrix: Matrix
+    provenance: list[tuple[str, str]]
+    counts: dict[str, int]
+    source: str
+
+
+@dataclass
+class ClaimView:
+    id: str
+    statement: str
+    verdicts: list[tuple[str, str, str]]  # (scale, status, evidence)
+
+
+@dataclass
+class TableView:
+    paper: str
+    table: str
+    title: str
+    published_source: str
+    scales: list[ScaleView]
+    claims: list[ClaimView]
+    claims_note: str
+
+
+@dataclass
+class FigureView:
+    paper: str
+    figure: str
+    scale: str | None
+    image: str  # path relative to the output folder
+    sources: str
+
+
+@dataclass
+class PaperView:
+    key: str
+    title: str
+    tables: list[TableView] = field(default_factory=list)
+    figures: list[FigureView] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- provenance
+
+
+def _unique(frame: pd.DataFrame, column: str) -> str:
+    values = sorted(map(str, frame[column].dropna().unique())) if column in frame.columns else []
+    return ", ".join(values) or "unknown"
+
+
+def _data_differences(data: TableData, frame: pd.DataFrame) -> list[str]:
+    """Data sets used vs the published ones, for the published cells that ran."""
+    if data.published.empty or "dataset" not in data.published.columns:
+        return []
+    cells = {c.split("~", 1)[0] for c in frame["cell"].astype(str)}
+    paper = set(map(str, data.published[data.published["cell"].isin(cells)]["dataset"].dropna()))
+    ours = set(map(str, frame["dataset"].dropna()))
+    if not paper or ours <= paper:
+        return []
+    return [f"data: {', '.join(sorted(ours))} (paper: {', '.join(sorted(paper))})"]
+
+
+def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
+    frame, meta = data.results[scale], data.meta.get(scale, {})
+    runs = frame.drop_duplicates("run_id")
+    seconds = pd.to_numeric(runs["wall_seconds"], errors="coerce").sum()
+    declared = meta.get("differences")
+    if declared is None and scale in SCALES:  # results older than the metadata files: the scale's own declaration
+        declared = [*scale_differences(SCALES.get(scale)), "(from the scale's declaration: no metadata file)"]
+    differences = [*(declared or []), *_data_differences(data, frame)]
+    hardware = meta.get("hardware", {})
+    machine = ", ".join(f"{k} {v}" for k, v in hardware.items() if k in ("processor", "cpus", "accelerator", "system"))
+    versions = f"torch {_unique(frame, 'torch_version')}, prunebench {_unique(frame, 'prunebench_version')}"
+    if meta.get("versions"):
+        versions += "; session: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    out = [
+        ("command", f"`{meta.get('command', make_command(data.paper, data.table, scale))}`"),
+        ("scale", f"{scale} — {SCALES.get(scale).description if scale in SCALES else 'not a registered scale'}"),
+        ("differs from the paper", "; ".join(differences) or "none declared"),
+        ("hardware", _unique(frame, "device") + (f" ({machine})" if machine else "")),
+        ("versions", versions),
+        ("git sha", _unique(frame, "git_sha")),
+        ("runs", f"{len(runs)} run(s) of {frame['seed'].nunique()} seed(s), finished "
+                 f"{frame['finished_at'].min()} … {frame['finished_at'].max()}"),
+        ("device-seconds", f"{seconds:.1f} (Σ of each run's wall seconds, one device per run)"),
+    ]
+    if meta:
+        out.append(("last session", f"{meta.get('session_wall_seconds', math.nan):.1f} s wall for {meta.get('runs')} "
+                                    f"run(s) (finished runs are skipped), `{meta.get('argv', '')}`"))
+    return out
+
+
+# ---------------------------------------------------------------- tables, claims
+
+
+def scale_views(data: TableData) -> list[ScaleView]:
+    views = []
+    for scale in scale_order(list(data.results)):
+        rows = comparison_rows(data.published, data.results[scale], scale)
+        description = SCALES.get(scale).description if scale in SCALES else "not a registered scale"
+        views.append(ScaleView(scale, description, rows, matrix(rows, data.published), provenance(data, scale), status_counts(rows),
+                               str(data.sources[scale])))
+    if not views:
+        rows = comparison_rows(data.published, None, DASH)
+        views.append(ScaleView(None, "not run at any scale", rows, matrix(rows, data.published), [], status_counts(rows), ""))
+    return views
+
+
+def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
+    if not data.claims:
+        return [], (f"No claim verdicts recorded for {data.paper} {data.table} (a reproduction that declares CLAIMS "
+                    f"writes results/<scale>/claims/{data.paper}_{data.table}.csv when it runs; "
+                    f"`prunebench claims` re-judges existing results).")
+    scales = scale_order([*SCALES.names(), *data.results, *data.claims])
+    statements: dict[str, str] = {}
+    for frame in data.claims.values():
+        statements.update(zip(frame["claim"].astype(str), frame["statement"].astype(str), strict=True))
+    views = []
+    for claim, statement in statements.items():
+        verdicts = []
+        for scale in scales:
+            frame = data.claims.get(scale)
+            found = frame[frame["claim"].astype(str) == claim] if frame is not None else pd.DataFrame()
+            if not found.empty:
+                row = found.iloc[0]
+                evidence = str(row["evidence"])
+                latest = data.results[scale]["finished_at"].max() if scale in data.results else None
+                if latest is not None and str(row["evaluated_at"]) < str(latest):
+                    evidence += " [judged before the latest results: run `prunebench claims`]"
+                verdicts.append((scale, str(row["status"]), evidence))
+            elif scale in data.results:
+                verdicts.append((scale, NOT_JUDGED, "results present, no verdict recorded: run `prunebench claims`"))
+            else:
+                verdicts.append((scale, CLAIM_NOT_RUN, "no results at this scale"))
+        views.append(ClaimView(claim, statement, verdicts))
+    note = ("Claims are judged on each scale's results CSV alone (sweep cells count with their published cell); a "
+            "verdict at a reduced scale is about the proxy runs, not the paper's setting.")
+    return views, note
+
+
+def table_view(data: TableData) -> TableView:
+    titles = [m["title"] for m in data.meta.values() if m.get("title")]
+    published = data.published
+    if "published" in data.sources:
+        sources = sorted(map(str, published["source"].dropna().unique())) if "source" in published.columns else []
+        source = f"`{data.sources['published'].name}`" + (f" ({'; '.join(sources)})" if sources else "")
+    else:
+        source = "none (no published numbers for this table)"
+    claims, note = claim_views(data)
+    return TableView(data.paper, data.table, titles[0] if titles else f"{data.paper} · {data.table}", source,
+                     scale_views(data), claims, note)
+
+
+def figure_views(data: FigureData) -> list[FigureView]:
+    """One drawing per scale with series (the published series beside each); published only if none ran."""
+    out = []
+    for scale in scale_order(list(data.series)) or [None]:
+        name = f"{data.paper}_{data.figure}_{scale or 'published'}.svg"
+        used = [str(data.sources[k]) for k in (scale, "published") if k in data.sources]
+        out.append(FigureView(data.paper, data.figure, scale, f"figures/{name}", "; ".join(used)))
+    return out
+
+
+def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[str, str], FigureData],
+                drawn: dict[tuple[str, str], list[FigureView]]) -> list[PaperView]:
+    keys = list(dict.fromkeys([*PAPERS, *(k[0] for k in tables), *(k[0] for k in figures)]))
+    papers = {k: PaperView(k, PAPERS.get(k, k)) for k in keys}
+    for (paper, _), data in tables.items():
+        papers[paper].tables.append(table_view(data))
+    for (paper, figure) in figures:
+        papers[paper].figures.extend(drawn[(paper, figure)])
+    return list(papers.values())
+
+
+def summary(papers: list[PaperView]) -> list[list[str]]:
+    """One line per table: scales run, row statuses, claim verdicts; the report's first page."""
+    out = []
+    for paper in papers:
+        for t in paper.tables:
+            ran = [s.scale for s in t.scales if s.scale]
+            counts: dict[str, int] = {}
+            for s in t.scales:
+                for status, n in s.counts.items():
+                    label = badge(status)[1]
+                    counts[label] = counts.get(label, 0) + n
+            verdicts: dict[str, int] = {}
+            for c in t.claims:
+                for _, status, _ in c.verdicts:
+                    verdicts[status] = verdicts.get(status, 0) + 1
+            out.append([paper.key, t.table, ", ".join(ran) or "not run",
+                        " · ".join(f"{k} {v}" for k, v in counts.items()) or DASH,
+                        " · ".join(f"{k} {v}" for k, v in verdicts.items()) or DASH])
+        if not paper.tables:
+            out.append([paper.key, DASH, "not run", "no published tables or results yet", DASH])
+    return out
+
+
+def regressions(nightly: Path) -> dict | None:
+    """The nightly comparison's rows (report/build/nightly/regressions.csv), if a nightly run wrote them."""
+    path = Path(nightly) / "regressions.csv"
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, dtype=str).fillna("")
+    return {"source": str(path), "rows": frame.to_dict("records"), "columns": list(frame.columns),
+            "counts": frame["status"].value_counts().to_dict()}

@@ -1,0 +1,302 @@
+"""What the four gRDA reproductions share: the paper's training recipes, how a scale shrinks them, the
+plain-SGD / gRDA / matched-magnitude run configs, the metrics they report, gRDA's claim checks and the CLI.
+
+Cells name what the paper varies: `<data>/<model>/<schedule>/c<c>/mu<μ>` for gRDA (c is always the paper's
+value, whatever the scale), `<data>/<model>/<schedule>/sgd` for the plain-SGD comparison.
+
+Reduced scales (quick, smoke) change data, width, epochs, images and seeds as `Proxy` says, and one
+method hyperparameter by a stated rule: c is multiplied by (N_paper / N_scaled)^μ, N the number of
+training steps, so the threshold T = c·√γ·(Nγ)^μ reached at the end of the short run equals the paper's
+at the end of its run (at the paper's lr). With the paper's c a few hundred steps give a threshold
+hundreds of times smaller and almost no sparsity. Every row's cell keeps the paper's c; the c actually
+used is the `grda_c` metric.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from prunebench.claims import FAILS, HOLDS, NOT_RUN, Verdict, arm_stats
+from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.runner import RunResult
+from prunebench.scales import SCALES, Scale
+from reproductions.slr.common import operational, parser
+
+PAPER = "grda"
+CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """How a reduced scale runs a recipe (None: the scale's own value)."""
+
+    width: float | None = None
+    epochs: int | None = None
+    train_subset: int | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One training recipe of the paper (methods.md §10.3, published-numbers.md §4)."""
+
+    name: str  # "cifar10/vgg16"
+    dataset: str
+    model: str
+    epochs: int
+    batch_size: int
+    train_size: int
+    lr: float = 0.1
+    quick: Proxy = Proxy()
+
+    def epochs_at(self, scale: Scale) -> int:
+        if scale.name == "paper":
+            return self.epochs
+        return (self.quick.epochs if scale.name == "quick" and self.quick.epochs else None) or scale.epochs(self.epochs)
+
+    def steps(self, scale: Scale) -> int:
+        if scale.name == "paper":
+            return self.epochs * math.ceil(self.train_size / self.batch_size)
+        images = (self.quick.train_subset if scale.name == "quick" else None) or scale.train_subset
+        return self.epochs_at(scale) * math.ceil(images / (scale.batch_size or self.batch_size))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An lr schedule of the paper; multistep milestones shrink in proportion to the epochs."""
+
+    name: str  # readable, part of the cell
+    kind: str  # a prunebench.train.SCHEDULES name
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.1
+
+    def optimizer(self, recipe: Recipe, scale: Scale, name: str) -> OptimizerConfig:
+        epochs = recipe.epochs_at(scale)
+        stones = tuple(sorted({min(max(1, round(m * epochs / recipe.epochs)), max(epochs - 1, 1))
+                               for m in self.milestones if m < recipe.epochs}))
+        return OptimizerConfig(name, lr=recipe.lr, schedule=self.kind, milestones=stones, gamma=self.gamma)
+
+
+MODE_CONNECTIVITY = Schedule("mc", "mode_connectivity")  # CIFAR: 1.0 to 50%, linear to 0.01 at 90%, then 0.01
+
+
+def scale_c(c: float, mu: float, recipe: Recipe, scale: Scale) -> float:
+    """The module docstring's threshold-matching rule (identity at paper scale)."""
+    paper = recipe.steps(SCALES.get("paper"))
+    return c * (paper / recipe.steps(scale)) ** mu
+
+
+def sgd_config(recipe: Recipe, schedule: Schedule, scale: Scale, seed: int) -> RunConfig:
+    """Plain SGD, no momentum, no weight decay: gRDA's comparison and, for the same seed, its initialisation."""
+    quick = recipe.quick if scale.name == "quick" else Proxy()
+    return RunConfig(
+        dataset=scale.dataset_for(recipe.dataset), model=recipe.model, method="sgd",
+        width=quick.width or scale.width, epochs=recipe.epochs_at(scale),
+        batch_size=scale.batch_size or recipe.batch_size, optimizer=schedule.optimizer(recipe, scale, "sgd"),
+        train_subset=quick.train_subset or scale.train_subset, seed=seed, eval_every=0, tag=scale.name,
+    )
+
+
+def grda_config(recipe: Recipe, schedule: Schedule, scale: Scale, seed: int, c: float, mu: float) -> RunConfig:
+    """The same data order and initial weights as `sgd_config` (same seed): gRDA starts where SGD starts."""
+    sgd = sgd_config(recipe, schedule, scale, seed)
+    return replace(sgd, method="grda", optimizer=replace(sgd.optimizer, name="grda"),
+                   method_options={"c": round(scale_c(c, mu, recipe, scale), 10), "mu": mu})
+
+
+def sgd_cell(recipe: Recipe, schedule: Schedule) -> str:
+    return f"{recipe.name}/{schedule.name}/sgd"
+
+
+def grda_cell(recipe: Recipe, schedule: Schedule, c: float, mu: float) -> str:
+    return f"{recipe.name}/{schedule.name}/c{c:g}/mu{mu:g}"
+
+
+def family(cell: str) -> str:
+    """`<data>/<model>`: the cells a claim compares across μ, c and schedules."""
+    return "/".join(cell.split("/")[:2])
+
+
+def cell_value(cell: str, key: str) -> float | None:
+    found = re.search(rf"/{key}([0-9.e-]+)(/|$)", cell)
+    return float(found.group(1)) if found else None
+
+
+def schedule_of(cell: str) -> str:
+    return cell.split("/")[2] if cell.count("/") >= 2 else ""
+
+
+# ---- metrics -----------------------------------------------------------------------------------------
+
+def sparsity_percent(m: dict[str, float], rule: str) -> float:
+    return 100.0 * (1.0 - m[f"params_{rule}_nonzero"] / m[f"params_{rule}_dense"])
+
+
+def trained_metrics(result: RunResult) -> dict[str, float]:
+    """gRDA and SGD runs: accuracy of the weights as trained (no hard prune, no retraining) and sparsity."""
+    m = result.metrics
+    out = {
+        "top1_final": m["top1_final"],
+        "sparsity_all": sparsity_percent(m, "all"),  # every parameter (gRDA's counting rule)
+        "sparsity_nonbias": sparsity_percent(m, "nonbias"),
+        "train_loss_last_epoch": result.history[-1].get("train_loss", math.nan) if result.history else math.nan,
+    }
+    keep = ("grda_c", "grda_mu", "grda_mu_outside_theory", "grda_final_threshold", "grda_revived_total",
+            "grda_sparsity_epoch_spearman")
+    return {**out, **{k: m[k] for k in keep if k in m}}
+
+
+def magnitude_metrics(retrained: bool) -> Callable[[RunResult], dict[str, float]]:
+    def metrics(result: RunResult) -> dict[str, float]:
+        m = result.metrics
+        name = "top1_magnitude_retrained" if retrained else "top1_magnitude_noretrain"
+        return {name: m["top1_final"], "sparsity_all": sparsity_percent(m, "all"),
+                "magnitude_empty_tensors": m.get("magnitude_empty_tensors", math.nan)}
+
+    return metrics
+
+
+# ---- claim checks ------------------------------------------------------------------------------------
+
+def _grda_means(results: pd.DataFrame, metric: str) -> pd.DataFrame:
+    stats = arm_stats(results, metric)
+    stats = stats[stats["method"] == "grda"].copy()
+    stats["family"] = stats["cell"].map(family)
+    stats["schedule"] = stats["cell"].map(schedule_of)
+    stats["c"] = stats["cell"].map(lambda cell: cell_value(cell, "c"))
+    stats["mu"] = stats["cell"].map(lambda cell: cell_value(cell, "mu"))
+    return stats
+
+
+def increases_with(option: str, metric: str = "sparsity_all") -> Callable[[pd.DataFrame], Verdict]:
+    """Within each (family, schedule, the other option), mean `metric` strictly increases with `option` (c or mu)."""
+    other = "c" if option == "mu" else "mu"
+
+    def check(results: pd.DataFrame) -> Verdict:
+        stats = _grda_means(results, metric)
+        groups = [(k, g.sort_values(option)) for k, g in stats.groupby(["family", "schedule", other]) if g[option].nunique() >= 2]
+        if not groups:
+            return Verdict(NOT_RUN, f"needs at least two values of {option} in one setting")
+        ok = all((g["mean"].diff().dropna() > 0).all() for _, g in groups)
+        detail = "; ".join(
+            f"{k[0]} {k[1]} {other}={k[2]:g}: " + ", ".join(f"{option}={v:g}: {m:.2f}" for v, m in zip(g[option], g["mean"], strict=True))
+            for k, g in groups
+        )
+        return Verdict(HOLDS if ok else FAILS, f"{metric}: {detail}")
+
+    return check
+
+
+def _sgd_means(results: pd.DataFrame, metric: str) -> dict[tuple[str, str], float]:
+    stats = arm_stats(results, metric)
+    stats = stats[stats["method"] == "sgd"]
+    return {(family(c), schedule_of(c)): m for c, m in zip(stats["cell"], stats["mean"], strict=True)}
+
+
+def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C4: gRDA's top-1 >= SGD's − `tolerance` for the μ in `mus`, at >= `min_sparsity` % sparsity."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        top1 = _grda_means(results, "top1_final")
+        sparsity = _grda_means(results, "sparsity_all").set_index("cell")["mean"]
+        sgd = _sgd_means(results, "top1_final")
+        paired = pd.Series([(f, s) in sgd for f, s in zip(top1["family"], top1["schedule"], strict=True)], index=top1.index, dtype=bool)
+        rows = top1[top1["mu"].isin(mus) & paired]
+        if rows.empty:
+            return Verdict(NOT_RUN, f"needs gRDA runs with mu in {mus} and their SGD runs")
+        verdicts, details = [], []
+        for r in rows.itertuples():
+            base, sp = sgd[(r.family, r.schedule)], sparsity.get(r.cell, math.nan)
+            verdicts.append(r.mean >= base - tolerance and sp >= min_sparsity)
+            details.append(f"{r.cell}: {r.mean:.2f} vs SGD {base:.2f} at sparsity {sp:.1f}%")
+        return Verdict(HOLDS if all(verdicts) else FAILS,
+                       "; ".join(details) + f"; needs >= SGD − {tolerance:g} at >= {min_sparsity:g}% sparsity")
+
+    return check
+
+
+def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        top1 = _grda_means(results, "top1_final").set_index("cell")
+        sparsity = _grda_means(results, "sparsity_all")
+        groups = [(k, g.sort_values("mean").tail(count)) for k, g in sparsity.groupby(["family", "schedule", "c"]) if len(g) >= 2]
+        if not groups:
+            return Verdict(NOT_RUN, "needs at least two gRDA settings in one (family, schedule, c)")
+        verdicts, details = [], []
+        for k, g in groups:
+            acc = [top1.loc[c, "mean"] for c in g["cell"]]
+            verdicts.append(all(b <= a for a, b in zip(acc, acc[1:], strict=False)))
+            details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True)))
+        return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
+
+    return check
+
+
+def drop_beats_fixed(drop: str, fixed: str) -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C6: at the same (c, μ), the late-drop schedule's top-1 > the fixed lr's, |Δ sparsity| < 1 point."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        top1, sparsity = _grda_means(results, "top1_final"), _grda_means(results, "sparsity_all")
+        keys = ["family", "c", "mu"]
+        both = top1.merge(sparsity, on=["cell", *keys, "schedule"], suffixes=("", "_sp"))
+        a, b = both[both["schedule"] == drop], both[both["schedule"] == fixed]
+        pairs = a.merge(b, on=keys, suffixes=("_drop", "_fixed"))
+        if pairs.empty:
+            return Verdict(NOT_RUN, f"needs runs with both schedules {drop!r} and {fixed!r} at the same (c, mu)")
+        ok = ((pairs["mean_drop"] > pairs["mean_fixed"]) & ((pairs["mean_sp_drop"] - pairs["mean_sp_fixed"]).abs() < 1)).all()
+        detail = "; ".join(
+            f"c={r.c:g} mu={r.mu:g}: {drop} {r.mean_drop:.2f} at {r.mean_sp_drop:.1f}% vs {fixed} {r.mean_fixed:.2f} at {r.mean_sp_fixed:.1f}%"
+            for r in pairs.itertuples()
+        )
+        return Verdict(HOLDS if ok else FAILS, detail)
+
+    return check
+
+
+def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C7: in every cell, gRDA's top-1 >= that of SGD pruned by magnitude to the same sparsity."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        grda = _grda_means(results, "top1_final").set_index("cell")["mean"]
+        mag = arm_stats(results, metric)
+        mag = mag[mag["cell"].isin(grda.index)]
+        if mag.empty:
+            return Verdict(NOT_RUN, f"no {metric} rows beside gRDA rows")
+        ok = all(grda[c] >= m for c, m in zip(mag["cell"], mag["mean"], strict=True))
+        detail = "; ".join(f"{c}: gRDA {grda[c]:.2f} vs magnitude {m:.2f}" for c, m in zip(mag["cell"], mag["mean"], strict=True))
+        return Verdict(HOLDS if ok else FAILS, f"{detail} ({metric})")
+
+    return check
+
+
+def outside_theory_labelled(results: pd.DataFrame) -> Verdict:
+    """GRDA-C11: every run with μ <= 0.5 carries grda_mu_outside_theory = 1, and no other run does."""
+    rows = results[results["metric"] == "grda_mu_outside_theory"]
+    if rows.empty:
+        return Verdict(NOT_RUN, "no gRDA rows")
+    mus = rows["cell"].map(lambda cell: cell_value(cell, "mu"))
+    expected = (mus <= 0.5) | (mus >= 1.0)
+    ok = bool((rows["value"].astype(bool) == expected).all())
+    outside = sorted({f"{m:g}" for m, e in zip(mus, expected, strict=True) if e})
+    return Verdict(HOLDS if ok else FAILS, f"mu outside (0.5, 1): {', '.join(outside) or 'none'}; labelled in every row")
+
+
+# ---- command line ------------------------------------------------------------------------------------
+
+def parse(prog: str, description: str, argv: list[str] | None) -> tuple[argparse.Namespace, Scale, Operational]:
+    """The options every reproduction script takes (shared with the SLR scripts)."""
+    args = parser(prog, description).parse_args(argv)
+    return args, SCALES.get(args.scale), operational(args)
+
+
+def print_arms(arms: list) -> None:
+    for arm in arms:
+        options = arm.config.method_options
+        extra = " ".join(f"{k}={v}" for k, v in options.items())
+        print(f"  {arm.cell:42s} {arm.config.run_id}  epochs={arm.config.epochs} {extra}")

@@ -1,0 +1,181 @@
+"""gRDA paper (Chao et al., NeurIPS 2020), Figure 4 (left) and the README table: ResNet-50 / ImageNet top-1
+against global sparsity for several (c, μ) and lr schedules, beside plain SGD pruned by magnitude to the
+same sparsity (with and without masked retraining).
+
+Claims: GRDA-C1 (sparsity grows with μ), GRDA-C2 (and with c), GRDA-C5 (extreme μ costs accuracy), GRDA-C6
+(a late lr drop raises accuracy at the same sparsity), GRDA-C7 (gRDA without retraining >= magnitude pruning
+without retraining at equal sparsity; the retrained comparison is reported as context).
+
+Command: make reproduce-grda-figure4_accuracy_sparsity SCALE=quick|paper|smoke
+         (= python -m reproductions.grda.figure4_accuracy_sparsity)
+Scales:
+- paper: every published gRDA point (published-numbers.md §4.1–4.2), each trained to its published epoch with its
+  schedule (fixed lr 0.1; 0.1 then 0.01 from epoch 140; ÷10 every 30 epochs), batch 256, from the same
+  initialisation as SGD; plain SGD at fixed lr for 89 epochs and with the epoch-140 drop for 150 epochs; the
+  latter pruned by global magnitude (all parameters) to each drop-schedule gRDA point's sparsity, evaluated
+  as is and after 10 epochs of masked retraining at lr 0.01. 1 seed. Needs GPUs and ImageNet.
+- quick: ResNet-50 at 1/8 width on Fashion-MNIST, 4 epochs on 6,000 images (the drop before the last epoch),
+  c 0.005 with μ 0.51 / 0.55 / 0.6 / 0.7 (drop), μ 0.55 (fixed lr), c 0.003 at μ 0.6 (drop), SGD (drop), and the
+  magnitude arms (1 epoch of retraining). c by the threshold-matching rule of reproductions/grda/common.py.
+- smoke: three of the quick points (drop μ 0.55 / 0.7, fixed μ 0.55) on synthetic data (tests).
+The Gale et al. magnitude-pruning points of the figure are literature values (published CSV, context only).
+Outputs: results/<scale>/grda_figure4_accuracy_sparsity.csv and the figure series
+results/<scale>/figures/grda_figure4_accuracy_sparsity.csv (x = sparsity %, y = top-1 %).
+Measured at quick scale (2-core CPU shared with other jobs): see the README's Reproductions table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from prunebench.claims import Claim
+from prunebench.config import Operational, OptimizerConfig
+from prunebench.figures import write_series
+from prunebench.paths import figure_csv
+from prunebench.reproduce import Arm, execute
+from prunebench.results import read_results
+from prunebench.runner import run
+from prunebench.scales import Scale
+from reproductions.grda.common import (
+    IMAGENET_TRAIN,
+    Proxy,
+    Recipe,
+    Schedule,
+    beats_magnitude,
+    drop_beats_fixed,
+    grda_cell,
+    grda_config,
+    increases_with,
+    magnitude_metrics,
+    parse,
+    print_arms,
+    sgd_cell,
+    sgd_config,
+    tradeoff_at_high_mu,
+    trained_metrics,
+)
+
+PAPER, TABLE = "grda", "figure4_accuracy_sparsity"
+RESNET50 = Recipe("imagenet/resnet50", "imagenet", "resnet50_imagenet", 150, 256, IMAGENET_TRAIN,
+                  quick=Proxy(width=0.125, epochs=4, train_subset=6000))
+FIXED = Schedule("fixed", "constant")
+DROP = Schedule("drop140", "multistep", (140,))
+STEP30 = Schedule("step30", "multistep", (30, 60, 90, 120, 150))
+SCHEDULES = {s.name: s for s in (FIXED, DROP, STEP30)}
+RETRAIN_LR = 0.01
+RETRAIN_EPOCHS = {"paper": 10, "quick": 1, "smoke": 1}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One gRDA run of the figure / README table: schedule, c, μ and the epoch it is reported at."""
+
+    schedule: str
+    c: float
+    mu: float
+    epoch: int
+
+
+PAPER_POINTS = [
+    *(Point("step30", c, mu, e) for c, mu, e in [
+        (0.005, 0.85, 85), (0.005, 0.8, 90), (0.005, 0.65, 91), (0.005, 0.75, 92), (0.005, 0.7, 94),
+        (0.004, 0.7, 95), (0.003, 0.7, 95), (0.004, 0.65, 95), (0.003, 0.75, 103), (0.002, 0.75, 105),
+        (0.004, 0.75, 121)]),
+    *(Point("drop140", c, mu, e) for c, mu, e in [
+        (0.005, 0.6, 144), (0.005, 0.51, 146), (0.005, 0.501, 148), (0.005, 0.55, 150), (0.01, 0.4, 150),
+        (0.005, 0.65, 151), (0.005, 0.7, 153)]),
+    *(Point("fixed", 0.005, mu, e) for mu, e in [(0.55, 145), (0.51, 136), (0.501, 145)]),
+]
+QUICK_POINTS = [Point("drop140", 0.005, mu, 150) for mu in (0.51, 0.55, 0.6, 0.7)] + [
+    Point("fixed", 0.005, 0.55, 150), Point("drop140", 0.003, 0.6, 150)]
+SMOKE_POINTS = [Point("drop140", 0.005, 0.55, 150), Point("drop140", 0.005, 0.7, 150), Point("fixed", 0.005, 0.55, 150)]
+SGD_RUNS = {"paper": [("fixed", 89), ("drop140", 150)], "quick": [("drop140", 150)], "smoke": [("drop140", 150)]}
+DIFFERENCES = [
+    "quick/smoke: c multiplied by (N_paper/N_scaled)^mu so the final threshold equals the paper's; cells keep the paper's c",
+    "quick: ResNet-50 at 1/8 width, 4 epochs on 6,000 Fashion-MNIST images; lr drop before the last epoch",
+    "magnitude baseline: our plain-SGD run pruned by global magnitude (all parameters); the paper plots Gale et al.'s"
+    " literature points instead (kept in the published CSV as context)",
+]
+
+CLAIMS = [
+    Claim("GRDA-C1", "At fixed c and lr schedule, final sparsity increases with mu.", increases_with("mu")),
+    Claim("GRDA-C2", "At fixed mu, final sparsity increases with c.", increases_with("c")),
+    Claim("GRDA-C5", "Pushing mu to the extreme costs accuracy: top-1 does not rise with sparsity at the highest mu.",
+          tradeoff_at_high_mu()),
+    Claim("GRDA-C6", "A late lr drop raises accuracy at the same (c, mu) without moving sparsity by 1 point.",
+          drop_beats_fixed("drop140", "fixed")),
+    Claim("GRDA-C7", "gRDA without retraining >= SGD pruned by magnitude to the same sparsity without retraining.",
+          beats_magnitude()),
+]
+
+
+def recipe_for(epoch: int, scale: Scale) -> Recipe:
+    return replace(RESNET50, epochs=epoch) if scale.name == "paper" else RESNET50
+
+
+def training_arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    points = {"paper": PAPER_POINTS, "smoke": SMOKE_POINTS}.get(scale.name, QUICK_POINTS)
+    out = []
+    for seed in seeds or (0,):
+        for name, epoch in SGD_RUNS[scale.name if scale.name in SGD_RUNS else "quick"]:
+            recipe = recipe_for(epoch, scale)
+            out.append(Arm(sgd_cell(recipe, SCHEDULES[name]), sgd_config(recipe, SCHEDULES[name], scale, seed), trained_metrics))
+        for p in points:
+            recipe = recipe_for(p.epoch, scale)
+            config = grda_config(recipe, SCHEDULES[p.schedule], scale, seed, p.c, p.mu)
+            out.append(Arm(grda_cell(recipe, SCHEDULES[p.schedule], p.c, p.mu), config, trained_metrics))
+    return out
+
+
+def magnitude_arms(scale: Scale, trained: list[Arm], ops: Operational) -> list[Arm]:
+    """For every finished drop-schedule gRDA arm: the same-seed SGD (drop) model pruned to its sparsity."""
+    sgd = {a.config.seed: a.config for a in trained if a.config.method == "sgd" and a.cell.split("/")[2] == DROP.name}
+    out = []
+    for arm in trained:
+        if arm.config.method != "grda" or arm.cell.split("/")[2] != DROP.name or arm.config.seed not in sgd:
+            continue
+        result = run(arm.config, ops)  # finished: read back, not retrained
+        if result.diverged:
+            continue
+        m = result.metrics
+        sparsity = round(1.0 - m["params_all_nonzero"] / m["params_all_dense"], 6)
+        parent = sgd[arm.config.seed]
+        for epochs in (0, RETRAIN_EPOCHS.get(scale.name, 1)):
+            config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
+                             optimizer=OptimizerConfig("sgd", lr=RETRAIN_LR), parent=parent)
+            out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0)))
+    return out
+
+
+def write_figure(scale: str, results_root: Path) -> None:
+    frame = read_results(Path(results_root) / scale / f"{PAPER}_{TABLE}.csv")
+    rows = []
+    for run_id, g in frame.groupby("run_id"):
+        values = dict(zip(g["metric"], g["value"], strict=True))
+        method, cell, seed = g["method"].iloc[0], g["cell"].iloc[0], int(g["seed"].iloc[0])
+        for metric, series in (("top1_final", f"{method} ({cell.split('/')[2]})"),
+                               ("top1_magnitude_noretrain", "SGD + magnitude, no retraining"),
+                               ("top1_magnitude_retrained", "SGD + magnitude, retrained")):
+            if metric in values:
+                rows.append({"panel": "ResNet-50: top-1 vs sparsity", "series": series, "x": values.get("sparsity_all"),
+                             "y": values[metric], "x_label": "global sparsity, all parameters (%)",
+                             "y_label": "top-1 (%)", "seed": seed, "run_id": run_id, "note": cell})
+    write_series(figure_csv(scale, PAPER, TABLE, results_root), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce gRDA Figure 4 (left).", argv)
+    trained = training_arms(scale, tuple(args.seeds) if args.seeds else None)
+    if args.dry_run:
+        print_arms(trained)
+        print("  + magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
+              f"0 and {RETRAIN_EPOCHS.get(scale.name, 1)} retraining epochs (sparsities known after training)")
+        return 0
+    execute(PAPER, TABLE, scale.name, trained, ops, args.results)
+    execute(PAPER, TABLE, scale.name, magnitude_arms(scale, trained, ops), ops, args.results)
+    write_figure(scale.name, args.results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""gRDA paper (Chao et al., NeurIPS 2020), Figure 4 (right): the fraction of zero weights in each of
+ResNet-50's 54 conv / FC weight tensors at the gRDA solution (c 0.005, μ 0.55 and c 0.01, μ 0.4; 0.1 → 0.01
+at epoch 140, 150 epochs), beside the published per-layer values.
+
+Claim: GRDA-C8 (the pattern resembles other methods': larger layers are sparser), checked as
+Spearman(per-layer sparsity, layer parameter count) > 0.5 in every setting.
+
+Command: make reproduce-grda-figure4_layerwise SCALE=quick|paper|smoke  (= python -m reproductions.grda.figure4_layerwise)
+Scales: the two settings' runs of figure4_accuracy_sparsity (same run ids: trained once, shared), paper
+(ImageNet, full width) or quick (Fashion-MNIST, ResNet-50 at 1/8 width, 4 epochs on 6,000 images; the layer
+names are the same, so each row sits beside its published layer) or smoke.
+Outputs: results/<scale>/grda_figure4_layerwise.csv (metrics `sparsity/<layer>` in %, `params/<layer>`) and the
+figure series results/<scale>/figures/grda_figure4_layerwise.csv (x = layer index, y = sparsity %).
+Measured at quick scale (2-core CPU shared with other jobs): see the README's Reproductions table.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from prunebench.checkpoint import load_checkpoint
+from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict
+from prunebench.config import Operational
+from prunebench.figures import write_series
+from prunebench.paths import RunPaths, figure_csv
+from prunebench.reproduce import Arm, execute
+from prunebench.results import read_results
+from prunebench.runner import RunResult
+from prunebench.scales import Scale
+from reproductions.grda.common import grda_cell, grda_config, parse, print_arms, trained_metrics
+from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, recipe_for
+
+PAPER, TABLE = "grda", "figure4_layerwise"
+SETTINGS = [(0.005, 0.55), (0.01, 0.4)]  # (c, μ), both with the epoch-140 drop, 150 epochs
+EPOCHS = 150
+DIFFERENCES = ["quick/smoke: the figure4_accuracy_sparsity proxies (width, data, c threshold-matching)"]
+
+
+def spearman_with_size(threshold: float) -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C8: in each gRDA cell, Spearman(sparsity/<layer>, params/<layer>) over the layers > threshold."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        rows = results[results["method"] == "grda"]
+        verdicts, details = [], []
+        for cell, g in rows.groupby("cell"):
+            g = g.groupby("metric")["value"].mean()
+            layers = [m.split("/", 1)[1] for m in g.index if m.startswith("sparsity/")]
+            if len(layers) < 3:
+                continue
+            sparsity = pd.Series([g[f"sparsity/{n}"] for n in layers])
+            size = pd.Series([g[f"params/{n}"] for n in layers])
+            rho = sparsity.rank().corr(size.rank())
+            verdicts.append(bool(rho > threshold))
+            details.append(f"{cell}: Spearman {rho:.2f} over {len(layers)} layers")
+        if not verdicts:
+            return Verdict(NOT_RUN, "no per-layer sparsity rows")
+        return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details) + f"; needs > {threshold:g}")
+
+    return check
+
+
+CLAIMS = [Claim("GRDA-C8", "gRDA's layer-wise sparsity follows layer size (Spearman with parameter count > 0.5).",
+                spearman_with_size(0.5))]
+
+
+def layer_metrics(ops: Operational) -> Callable[[RunResult], dict[str, float]]:
+    """Sparsity (%) and size of every conv / linear weight of the trained model, read from its weights file."""
+
+    def metrics(result: RunResult) -> dict[str, float]:
+        out = trained_metrics(result)
+        if result.diverged:
+            return out
+        weights = load_checkpoint(RunPaths(result.config, ops.runs_root, ops.baselines_root).weights)
+        for name, w in weights.items():  # conv (4-d) and linear (2-d) weights, in network order
+            if not name.endswith("weight") or w.dim() not in (2, 4):
+                continue
+            out[f"sparsity/{name}"] = 100.0 * (1.0 - int(w.count_nonzero()) / w.numel())
+            out[f"params/{name}"] = float(w.numel())
+        return out
+
+    return metrics
+
+
+def arms(scale: Scale, ops: Operational, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    recipe = recipe_for(EPOCHS, scale)
+    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics(ops))
+            for seed in seeds or (0,) for c, mu in SETTINGS]
+
+
+def write_figure(scale: str, results_root: Path) -> None:
+    frame = read_results(Path(results_root) / scale / f"{PAPER}_{TABLE}.csv")
+    rows = []
+    for (cell, run_id), g in frame.groupby(["cell", "run_id"]):
+        layers = g[g["metric"].str.startswith("sparsity/")]
+        for index, (metric, value) in enumerate(zip(layers["metric"], layers["value"], strict=True), start=1):
+            rows.append({"panel": "ResNet-50: layer-wise sparsity", "series": cell, "x": index, "y": value,
+                         "x_label": "layer (conv / FC weight, network order)", "y_label": "zero weights (%)",
+                         "seed": int(g["seed"].iloc[0]), "run_id": run_id, "note": metric.split("/", 1)[1]})
+    write_series(figure_csv(scale, PAPER, TABLE, results_root), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce gRDA Figure 4 (right).", argv)
+    plan = arms(scale, ops, tuple(args.seeds) if args.seeds else None)
+    if args.dry_run:
+        print_arms(plan)
+        return 0
+    execute(PAPER, TABLE, scale.name, plan, ops, args.results)
+    write_figure(scale.name, args.results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""gRDA paper (Chao et al., NeurIPS 2020), CIFAR results (the data behind Figs. 8–10): test accuracy and
+sparsity of gRDA for each μ against plain SGD, mean ± std over seeds, no retraining.
+
+Claims: GRDA-C1 (sparsity grows with μ), GRDA-C3 (sparsity grows with training time), GRDA-C4 (gRDA matches
+SGD), GRDA-C5 (extreme μ costs accuracy), GRDA-C11 (μ ≤ 0.5 runs are labelled outside the theory).
+
+Command: make reproduce-grda-table_cifar SCALE=quick|paper|smoke  (= python -m reproductions.grda.table_cifar)
+Scales:
+- paper: VGG16 without BN / CIFAR-10 (600 epochs, c 5e-4, μ 0.4 / 0.51 / 0.6 / 0.7), WRN-28-10 / CIFAR-10
+  (200 epochs, c 1e-3, μ 0.4 / 0.501 / 0.55 / 0.6 / 0.65) and WRN-28-10 / CIFAR-100 (μ 0.501 / 0.55 / 0.6 /
+  0.65), each beside plain SGD; lr 0.1 with Garipov et al.'s schedule (1.0 to 50% of epochs, linear to 0.01 at
+  90%), batch 128, no momentum, no weight decay, 10 seeds; gRDA and SGD of a seed start from the same weights.
+- quick: the VGG16 row only, on Fashion-MNIST: VGG-16 *with* BN at 1/8 width (the BN-free VGG16 does not
+  leave its initial plateau within a few hundred SGD steps), 3 epochs on 4,000 images, μ 0.51 / 0.6 / 0.7 and
+  SGD, 3 seeds (12 runs), c by the threshold-matching rule of reproductions/grda/common.py.
+- smoke: the same arms on synthetic data, 1 seed (tests).
+A run whose loss becomes NaN is kept as diverged (`diverged` = 1, NaN metrics) with its seed.
+Measured at quick scale (2-core CPU shared with other jobs): see the README's Reproductions table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from prunebench.claims import Claim, at_least
+from prunebench.reproduce import Arm, execute
+from prunebench.scales import Scale
+from reproductions.grda.common import (
+    CIFAR_TRAIN,
+    MODE_CONNECTIVITY,
+    Proxy,
+    Recipe,
+    grda_cell,
+    grda_config,
+    increases_with,
+    matches_sgd,
+    outside_theory_labelled,
+    parse,
+    print_arms,
+    sgd_cell,
+    sgd_config,
+    tradeoff_at_high_mu,
+    trained_metrics,
+)
+
+PAPER, TABLE = "grda", "table_cifar"
+QUICK = Proxy(width=0.125, epochs=3, train_subset=4000)
+VGG16_C10 = Recipe("cifar10/vgg16", "cifar10", "vgg16_nobn_cifar", 600, 128, CIFAR_TRAIN, quick=QUICK)
+WRN_C10 = Recipe("cifar10/wrn28x10", "cifar10", "wrn28_10", 200, 128, CIFAR_TRAIN, quick=QUICK)
+WRN_C100 = Recipe("cifar100/wrn28x10", "cifar100", "wrn28_10", 200, 128, CIFAR_TRAIN, quick=QUICK)
+QUICK_MODEL = "vgg16_bn_cifar"
+
+
+@dataclass(frozen=True)
+class Row:
+    recipe: Recipe
+    c: float
+    mus: tuple[float, ...]
+    quick_mus: tuple[float, ...] = ()
+
+
+ROWS = [
+    Row(VGG16_C10, 5e-4, (0.4, 0.51, 0.6, 0.7), quick_mus=(0.51, 0.6, 0.7)),
+    Row(WRN_C10, 1e-3, (0.4, 0.501, 0.55, 0.6, 0.65)),
+    Row(WRN_C100, 1e-3, (0.501, 0.55, 0.6, 0.65)),
+]
+PAPER_SEEDS = tuple(range(10))
+QUICK_SEEDS = (0, 1, 2)
+DIFFERENCES = [
+    "quick: VGG-16 with BN stands in for the BN-free VGG16 (which does not train within the quick budget)",
+    "quick/smoke: c multiplied by (N_paper/N_scaled)^mu so the final threshold equals the paper's; cells keep the paper's c",
+    "quick: 3 epochs on 4,000 images at 1/8 width, 3 seeds; only the VGG16 row",
+]
+
+CLAIMS = [
+    Claim("GRDA-C1", "At fixed c and lr schedule, final sparsity increases with mu.", increases_with("mu")),
+    Claim("GRDA-C3", "Sparsity grows with training time (Spearman(epoch, sparsity) > 0.9 in every gRDA run).",
+          at_least("grda_sparsity_epoch_spearman", "grda", 0.9)),
+    Claim("GRDA-C4", "gRDA (mu 0.51 / 0.55) reaches SGD's accuracy within 0.5 points at >= 80% sparsity, no retraining.",
+          matches_sgd((0.51, 0.55, 0.501), 0.5, 80.0)),
+    Claim("GRDA-C5", "Pushing mu (sparsity) to the extreme costs accuracy: top-1 does not rise with sparsity at the highest mu.",
+          tradeoff_at_high_mu()),
+    Claim("GRDA-C11", "Runs with mu <= 0.5 are outside the theorem's range and are labelled so.", outside_theory_labelled),
+]
+
+
+def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    reduced = scale.name != "paper"
+    rows = [r for r in ROWS if r.quick_mus] if reduced else ROWS
+    seeds = seeds or (PAPER_SEEDS if scale.name == "paper" else QUICK_SEEDS if scale.name == "quick" else scale.seeds)
+    out = []
+    for row in rows:
+        recipe = replace(row.recipe, model=QUICK_MODEL) if reduced else row.recipe
+        for seed in seeds:
+            out.append(Arm(sgd_cell(recipe, MODE_CONNECTIVITY), sgd_config(recipe, MODE_CONNECTIVITY, scale, seed), trained_metrics))
+            for mu in row.quick_mus if reduced else row.mus:
+                config = grda_config(recipe, MODE_CONNECTIVITY, scale, seed, row.c, mu)
+                out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, trained_metrics))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA paper's CIFAR results.", argv)
+    plan = arms(scale, tuple(args.seeds) if args.seeds else None)
+    if args.dry_run:
+        print_arms(plan)
+        return 0
+    execute(PAPER, TABLE, scale.name, plan, ops, args.results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

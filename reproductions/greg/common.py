@@ -1,0 +1,274 @@
+"""What every GReg reproduction shares: the networks with their paper settings (Tables 5, 6, 8), how a
+scale shrinks them, and how a pruning arm becomes two runs — the pruning run (regularisation phase, if
+any, then removal) and the fine-tuning run that starts from its narrow weights.
+
+Run ids depend only on the settings, so an arm that two tables share (e.g. L1 one-shot at r = 0.9 in
+Tables 1, 9 and 10) runs once.
+
+Quick and smoke scales cannot afford the paper's regularisation phase (up to 10,000 λ updates × K_u
+= 100k iterations, then K_s). They keep its *shape* — λ grows linearly on S_p every K_u iterations to a
+ceiling, stays there for K_s iterations — and its effect: the shrink exponent lr·Σλ of the pruned
+filters (paper ≈ 55, so they reach ~0 and removal barely hurts) stays large (quick ≈ 8) in a few
+hundred iterations, by raising the ceiling τ. The picking phase of GReg-2 keeps its mild exponent
+(paper lr·Σλ ≈ 0.05). These are budget proxies, stated in every table's DIFFERENCES.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from prunebench.claims import Verdict
+from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.models import build_model
+from prunebench.reproduce import Arm, execute
+from prunebench.runner import RunResult
+from prunebench.scales import SCALES, Scale
+from prunebench.structured import describe, resolve_layers
+from reproductions.slr.common import operational, parser
+
+PAPER = "greg"
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network of the paper with its published training settings."""
+
+    cell: str  # cell prefix, "<dataset>/<network>"
+    dataset: str
+    model: str
+    train_images: int
+    base_epochs: int  # 0: torchvision's pretrained weights
+    base_batch: int
+    base_optimizer: OptimizerConfig
+    prune_batch: int  # Table 5
+    weight_decay: float
+    update_interval: int  # K_u (Table 8)
+    stabilize_iterations: int  # K_s (Table 8)
+    finetune_epochs: int
+    finetune_batch: int
+    finetune_optimizer: OptimizerConfig
+    model_options: tuple[tuple[str, Any], ...] = ()
+
+
+def _cifar_base(batch: int) -> OptimizerConfig:
+    # README: 200 epochs, lr {0: 0.1, 100: 0.01, 150: 0.001}, wd 5e-4
+    return OptimizerConfig("sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="multistep", milestones=(100, 150))
+
+
+CIFAR_FINETUNE = OptimizerConfig("sgd", lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="multistep", milestones=(60, 90))
+IMAGENET_FINETUNE = OptimizerConfig(
+    "sgd", lr=0.01, momentum=0.9, weight_decay=1e-4, schedule="multistep", milestones=(30, 60, 75)
+)
+PRETRAINED = (("weights", "IMAGENET1K_V1"),)
+
+NETWORKS = {
+    "resnet56": Network("cifar10/resnet56", "cifar10", "resnet56", 50_000, 200, 128, _cifar_base(128), 256, 5e-4,
+                        10, 5000, 120, 256, CIFAR_FINETUNE),
+    "vgg19": Network("cifar100/vgg19", "cifar100", "vgg19_bn_cifar", 50_000, 200, 256, _cifar_base(256), 256, 5e-4,
+                     10, 5000, 120, 256, CIFAR_FINETUNE),
+    "resnet34": Network("imagenet/resnet34", "imagenet", "resnet34_imagenet", 1_281_167, 0, 256, IMAGENET_FINETUNE,
+                        64, 1e-4, 5, 40_000, 90, 256, IMAGENET_FINETUNE, PRETRAINED),
+    "resnet50": Network("imagenet/resnet50", "imagenet", "resnet50_imagenet", 1_281_167, 0, 256, IMAGENET_FINETUNE,
+                        64, 1e-4, 5, 40_000, 90, 256, IMAGENET_FINETUNE, PRETRAINED),
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How a scale shrinks the GReg schedule. None = the paper's value."""
+
+    base_epochs: int | None
+    finetune_epochs: int | None
+    ceiling: float | None  # τ; δλ = τ / grow_updates
+    grow_updates: int | None  # λ updates from 0 to τ (paper τ/δλ = 10,000)
+    update_interval: int | None  # K_u
+    stabilize_iterations: int | None  # K_s
+    pick_ceiling: float | None  # τ'; δλ_pick = τ' / pick_updates
+    pick_updates: int | None  # paper τ'/δλ_pick = 1,000
+    train_subset: int | None
+    seeds: tuple[int, ...]
+
+
+BUDGETS = {
+    "paper": Budget(None, None, None, None, None, None, None, None, None, (0, 1, 2)),
+    # 6k images at batch 128: 47 iterations an epoch; regularisation 40 updates x 5 + 100 = 300 iterations
+    "quick": Budget(4, 2, 40.0, 40, 5, 100, 1.0, 20, 6000, (0, 1, 2)),
+    "smoke": Budget(1, 1, 4.0, 4, 1, 2, 0.5, 2, None, (0,)),
+}
+PAPER_GREG = {"ceiling": 1.0, "delta_lambda": 1e-4, "pick_ceiling": 0.01, "pick_delta_lambda": 1e-5}
+
+
+def budget(scale: Scale) -> Budget:
+    return BUDGETS[scale.name]
+
+
+def seeds(scale: Scale, override: tuple[int, ...] | None) -> tuple[int, ...]:
+    return override or budget(scale).seeds
+
+
+def baseline(network: Network, scale: Scale) -> RunConfig:
+    """The dense model every arm of `network` starts from (seed 0: the paper prunes one base model)."""
+    b = budget(scale)
+    paper = scale.name == "paper"
+    return RunConfig(
+        dataset=scale.dataset_for(network.dataset), model=network.model, method="dense", width=scale.width,
+        model_options=dict(network.model_options) if paper else {},
+        epochs=network.base_epochs if paper else b.base_epochs,
+        batch_size=scale.batch_size or network.base_batch,
+        optimizer=network.base_optimizer if paper else OptimizerConfig(
+            "sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
+        train_subset=b.train_subset or scale.train_subset, seed=0, eval_every=0, tag=f"greg-{scale.name}",
+    )
+
+
+def greg_options(network: Network, scale: Scale, variant: str, **extra: Any) -> dict[str, Any]:
+    """GReg-1/2 options at this scale (Table 8 at paper scale; the budget proxy otherwise)."""
+    b = budget(scale)
+    paper = scale.name == "paper"
+    ceiling = PAPER_GREG["ceiling"] if paper else b.ceiling
+    options = {
+        "ceiling": ceiling,
+        "delta_lambda": PAPER_GREG["delta_lambda"] if paper else ceiling / b.grow_updates,
+        "update_interval": network.update_interval if paper else b.update_interval,
+        "stabilize_iterations": network.stabilize_iterations if paper else b.stabilize_iterations,
+        "log_every": 100 if paper else 1,
+    }
+    if variant == "greg2":
+        pick = PAPER_GREG["pick_ceiling"] if paper else b.pick_ceiling
+        options.update({
+            "pick_ceiling": pick,
+            "pick_delta_lambda": PAPER_GREG["pick_delta_lambda"] if paper else pick / b.pick_updates,
+            "recover_lambda": -network.weight_decay,  # the paper's −γ (the official code: −1e-4 everywhere)
+        })
+    return {**options, **extra}
+
+
+def regularisation_epochs(network: Network, scale: Scale, options: dict[str, Any], batch: int, images: int) -> int:
+    """An epoch budget the regularisation phase cannot outrun; the method stops the run when it is done."""
+    updates = math.ceil(options["ceiling"] / options["delta_lambda"]) + 1
+    if "pick_ceiling" in options:
+        updates += math.ceil(options["pick_ceiling"] / options["pick_delta_lambda"]) + 1
+    iterations = updates * options["update_interval"] + options["stabilize_iterations"]
+    return math.ceil(iterations / math.ceil(images / batch)) + 1
+
+
+def pruning_arms(
+    network: Network, scale: Scale, cell: str, label: str, method: str, options: dict[str, Any], seed: int,
+    ratio: float,
+) -> list[Arm]:
+    """Two arms: the pruning run (`method`: oneshot | greg1 | greg2) and its fine-tuning run, both
+    reported under `label` (l1_oneshot, greg1, ...)."""
+    paper = scale.name == "paper"
+    b = budget(scale)
+    dense = baseline(network, scale)
+    images = dense.train_subset or network.train_images
+    batch = scale.batch_size or network.prune_batch
+    prune = replace(
+        dense, method=method, method_options=options, parent=dense, seed=seed, model_options={}, batch_size=batch,
+        optimizer=OptimizerConfig("sgd", lr=1e-3, momentum=0.9, weight_decay=network.weight_decay),  # Table 5: fixed 1e-3
+        epochs=0 if method == "oneshot" else regularisation_epochs(network, scale, options, batch, images),
+        eval_every=0, tag=f"{label}-{scale.name}",
+    )
+    finetune_epochs = network.finetune_epochs if paper else b.finetune_epochs
+    finetune_optimizer = network.finetune_optimizer if paper else replace(
+        network.finetune_optimizer, milestones=(max(finetune_epochs // 2, 1),))
+    finetune = replace(
+        prune, method="finetune", method_options={}, parent=prune, epochs=finetune_epochs,
+        batch_size=scale.batch_size or network.finetune_batch, optimizer=finetune_optimizer, eval_every=1,
+    )
+    return [
+        Arm(cell, prune, pruning_metrics, method=label, ratio=ratio),
+        Arm(cell, finetune, finetune_metrics, method=label, ratio=ratio),
+    ]
+
+
+def oneshot_vs_greg1(
+    network: Network, scale: Scale, cell: str, oneshot_label: str, selection: dict[str, Any], seed: int, ratio: float,
+    **greg: Any,
+) -> list[Arm]:
+    """The paper's comparison: one-shot removal and GReg-1 on the same selection (ratios, criterion and its
+    seed), then the same fine-tuning."""
+    return pruning_arms(network, scale, cell, oneshot_label, "oneshot", selection, seed, ratio) + pruning_arms(
+        network, scale, cell, "greg1", "greg1", greg_options(network, scale, "greg1", **selection, **greg), seed, ratio
+    )
+
+
+def baseline_arm(network: Network, scale: Scale) -> Arm:
+    return Arm(network.cell, baseline(network, scale), baseline_metrics)
+
+
+def baseline_metrics(result: RunResult) -> dict[str, float]:
+    return {"top1_baseline": result.metrics["top1_final"]}
+
+
+REMAINING = {"filter": "params_all_remaining", "weight": "params_all_nonzero"}
+
+
+def pruning_metrics(result: RunResult) -> dict[str, float]:
+    """The pruning run: accuracy just before and just after removal (GREG-C9), the cost, the size."""
+    m = result.metrics
+    keep = ("reg_iterations", "stabilize_iterations", "pick_iteration", "overlap_with_initial_l1", "pick_std_monotone_fraction",
+            "layers_exit_ceiling", "layers_exit_mag_ratio", "pruned_set_id", "pruned_groups")
+    return {
+        "top1_before_removal": m["top1_before_finalize"],
+        "top1_pruned": m["top1_final"],
+        "removal_drop": m["top1_before_finalize"] - m["top1_final"],
+        "prune_iterations": m["train_iterations"],
+        # GReg's "Sparsity": all parameters removed — by narrowing (filters) or zeroing (weights)
+        "sparsity_pct": 100.0 * (1.0 - m[REMAINING[result.config.method_options.get("granularity", "filter")]]
+                                 / m["params_all_dense"]),
+        "speedup": m["speedup"],
+        **{k: m[k] for k in keep if k in m},
+    }
+
+
+def finetune_metrics(result: RunResult) -> dict[str, float]:
+    """Fine-tuned accuracy, last epoch (the table value) and best epoch (what the official code keeps)."""
+    m = result.metrics
+    return {
+        "top1_finetuned": m["top1_final"],
+        "top1_finetuned_best": m.get("top1_best_epoch", m["top1_final"]),
+        "finetune_iterations": m["train_iterations"],
+    }
+
+
+def per_network(check: Callable[[pd.DataFrame], Verdict]) -> Callable[[pd.DataFrame], Verdict]:
+    """Judge a claim per network: cells 'cifar10/resnet56/r0.5' are grouped as 'cifar10/resnet56'."""
+
+    def grouped(results: pd.DataFrame) -> Verdict:
+        if results.empty:
+            return check(results)
+        return check(results.assign(cell=results["cell"].astype(str).str.rsplit("/", n=1).str[0]))
+
+    return grouped
+
+
+def main(
+    table: str, doc: str, plan: Callable[[Scale, tuple[int, ...] | None], list[Arm]], argv: list[str] | None,
+    figure: Callable[[str, Path], None] | None = None,
+) -> int:
+    """The command line of every GReg script: run the plan's arms (each cached and resumable), then
+    write the figure series from the table's logs, if the script draws one."""
+    args = parser(f"python -m reproductions.greg.{table}", doc.strip().splitlines()[0]).parse_args(argv)
+    scale = SCALES.get(args.scale)
+    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
+    if args.dry_run:
+        for arm in arms:
+            print(f"  {arm.cell:32s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
+            if arm.config.method in {"oneshot", "greg1", "greg2"}:
+                layers = resolve_layers(
+                    build_model(arm.config.model, in_channels=3, num_classes=10, width=arm.config.width),
+                    arm.config.method_options["ratios"], arm.config.method_options.get("granularity", "filter"),
+                    arm.config.method_options.get("skip_layers", ""),
+                )
+                print("    " + describe(layers).replace("\n", "\n    "))
+        return 0
+    execute(PAPER, table, scale.name, arms, operational(args), args.results)
+    if figure is not None:
+        figure(scale.name, args.results)
+    return 0

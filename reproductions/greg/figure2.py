@@ -1,0 +1,35 @@
+"""GReg paper, Figure 2: VGG19's third conv layer, filter L1 norms divided by their max at iterations
+0, 10k, 20k and 30k of GReg-2's picking phase — the norms split into a high and a low group.
+
+Claim (GREG-C6, the same as Figure 1's): judged on this run's picking-phase log as well.
+
+Command: make reproduce-greg-figure2 SCALE=quick|paper|smoke
+Scales: paper: VGG19/CIFAR-100 at `[1-15:0.7]`, snapshots every 10k iterations; quick: VGG19 at 1/4 width on
+6k Fashion-MNIST images with the picking proxy, snapshots every 25 iterations; smoke: synthetic data.
+Output: results/<scale>/figures/greg_figure2.csv.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+from prunebench.claims import Claim, at_least
+from reproductions.greg import figure1
+from reproductions.greg.common import main
+
+TABLE = "figure2"
+ROWS = {"vgg19": ("8.84x", "[1-15:0.7]", 10_000)}
+LAYER = r"features\.7"  # the third conv (conv index 2) of the VGG19 feature stack
+
+DIFFERENCES = figure1.DIFFERENCES
+CLAIMS = [Claim("GREG-C6", "The normalised std of filter norms rises with λ in ≥ 90% of the pruned layers.",
+                at_least("pick_std_monotone_fraction", "greg2", 0.9))]
+
+
+def arms(scale, seed_override=None):
+    return figure1.arms(scale, seed_override, ROWS)
+
+
+write_figure = partial(figure1.write_figure, table=TABLE, layers=LAYER)
+
+if __name__ == "__main__":
+    raise SystemExit(main(TABLE, __doc__, arms, None, write_figure))

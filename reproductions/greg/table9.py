@@ -1,0 +1,72 @@
+"""GReg paper, Table 9: GReg-1's sensitivity to the update interval K_u.
+
+Claim (GREG-C10): GReg-1 is insensitive to K_u — the spread of its accuracy over K_u is smaller than its
+smallest gain over L1 one-shot (same ratio, same filters).
+
+Command: make reproduce-greg-table9 SCALE=quick|paper|smoke
+Scales: paper: K_u ∈ {1, 5, 10, 15, 20} at ResNet56 r = 90% and VGG19 r = 70%, 3 seeds, δλ fixed (a larger
+K_u means a longer regularisation phase); quick: ResNet56 r = 0.9 at K_u ∈ {1, 5, 10} with the quick δλ,
+3 seeds; smoke: K_u ∈ {1, 2}. The L1 one-shot arm is Table 1's (same run ids, run once).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats
+from prunebench.reproduce import Arm
+from prunebench.scales import Scale
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
+from reproductions.greg.table1 import ratio_string
+
+TABLE = "table9"
+ROWS = {"resnet56": 0.9, "vgg19": 0.7}
+INTERVALS = {"paper": (1, 5, 10, 15, 20), "quick": (1, 5, 10), "smoke": (1, 2)}
+
+DIFFERENCES = [
+    "quick/smoke: Fashion-MNIST, ResNet56 at 1/4 width, budget proxy of the regularisation phase, K_u ∈ {1, 5, 10}",
+]
+
+
+def insensitive_to_interval(results: pd.DataFrame) -> Verdict:
+    stats = arm_stats(results, "top1_finetuned")
+    if stats.empty:
+        return Verdict(NOT_RUN, "no top1_finetuned rows")
+    stats["network"] = stats["cell"].str.rsplit("/", n=1).str[0]
+    verdicts, details = [], []
+    for network, g in stats.groupby("network"):
+        greg = g[g["method"] == "greg1"]
+        l1 = g[g["method"] == "l1_oneshot"]
+        if len(greg) < 2 or l1.empty:
+            continue
+        spread = greg["mean"].max() - greg["mean"].min()
+        smallest_gain = greg["mean"].min() - l1["mean"].iloc[0]
+        verdicts.append(spread < smallest_gain)
+        details.append(f"{network}: GReg-1 over K_u " + ", ".join(
+            f"{c.rsplit('/', 1)[1]} {m:.2f}" for c, m in zip(greg["cell"], greg["mean"], strict=True))
+            + f"; spread {spread:.2f} vs smallest gain over L1 ({l1['mean'].iloc[0]:.2f}) {smallest_gain:+.2f}")
+    if not verdicts:
+        return Verdict(NOT_RUN, "needs GReg-1 at two or more K_u and the L1 one-shot arm")
+    return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
+
+
+CLAIMS = [Claim("GREG-C10", "GReg-1's accuracy spread over K_u is smaller than its smallest gain over L1 one-shot.",
+                insensitive_to_interval)]
+
+
+def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
+    rows = ROWS if scale.name == "paper" else {"resnet56": ROWS["resnet56"]}
+    out = []
+    for key, ratio in rows.items():
+        network = NETWORKS[key]
+        out.append(baseline_arm(network, scale))
+        selection = {"ratios": ratio_string(key, ratio)}
+        for seed in seeds(scale, seed_override):
+            out += pruning_arms(network, scale, f"{network.cell}/r{ratio:g}", "l1_oneshot", "oneshot", selection, seed, ratio)
+            for interval in INTERVALS[scale.name]:
+                options = greg_options(network, scale, "greg1", update_interval=interval, **selection)
+                out += pruning_arms(network, scale, f"{network.cell}/ku{interval}", "greg1", "greg1", options, seed, ratio)
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(TABLE, __doc__, arms, None))

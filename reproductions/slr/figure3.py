@@ -1,0 +1,53 @@
+"""SLR paper, Figure 3: TuSimple hard-prune lane accuracy of SLR and ADMM against the compression rate (the data of
+Table 4, drawn as a curve; the gap widens with compression).
+
+Claim (SLR-C2): the SLR − ADMM hard-prune gap grows with compression (judged on the same runs as Table 4).
+
+Command: make reproduce-slr-figure3 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure3 --scale quick)
+Runs: exactly Table 4's (same run ids; whichever script runs first trains them, the other reuses them), so the
+scales, the data caveat (quick = a tiny generated set in the TuSimple layout, not TuSimple) and the time are
+Table 4's. Output: results/<scale>/figures/slr_figure3.csv (panel "hard-prune", series = method, x = the
+published compression rate, y = lane accuracy %, one point per seed; panel "after retraining" likewise).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prunebench.config import Operational
+from prunebench.figures import write_series
+from prunebench.paths import figure_csv
+from prunebench.reproduce import Arm
+from prunebench.runner import RunResult
+from reproductions.slr import table4
+from reproductions.slr.common import PAPER, main_for
+
+FIGURE = "figure3"
+CLAIMS = [claim for claim in table4.CLAIMS if claim.id == "SLR-C2"]
+
+
+def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Path, ops: Operational) -> None:
+    rows = []
+    for arm, result in runs:
+        if arm.config.method == "dense":
+            continue
+        panel = "after retraining" if arm.config.method == "magnitude" else "hard-prune"
+        rate = float(arm.cell.rsplit("~", 1)[1].rstrip("x"))
+        rows.append({
+            "panel": panel, "series": arm.method or arm.config.method, "x": rate, "y": result.metrics["top1_final"],
+            "x_label": "compression rate (published, x)", "y_label": "TuSimple lane accuracy (%)",
+            "seed": arm.config.seed, "run_id": arm.config.run_id,
+            "note": f"achieved {result.metrics['compression_nonbias']:.2f}x at this scale",
+        })
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_for(
+        FIGURE, "python -m reproductions.slr.figure3",
+        "Reproduce Figure 3 of the SLR paper (TuSimple hard-prune accuracy vs compression, SLR vs ADMM).",
+        table4.arms, argv, write_figure,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

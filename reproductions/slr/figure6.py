@@ -1,0 +1,86 @@
+"""SLR paper, Figure 6: whether SLR's surrogate optimality conditions (3) and (8) hold at each multiplier update
+over training (1 satisfied, 0 not), for ResNet-18 at 8.71x with s0 = 1e-2, rho = 0.1.
+
+Claim (SLR-C6): violations do not persist: no run of violated (3) is longer than 5 updates. Both evaluations of
+the conditions are run (claims.md): the paper's (f on a fixed training subset, per-layer steps) and the
+official code's (`prunebench.methods.slr.OFFICIAL_CODE`: epoch-mean CE, global step, W_prev aliasing, ...).
+The paper-faithful arm is Figure 5's default arm (same run id: it runs once for both figures).
+
+Command: make reproduce-slr-figure6 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure6 --scale quick)
+Scales: as Figure 5 (paper: CIFAR-10, 50 epochs, one update per epoch; quick: Fashion-MNIST, 4 epochs).
+Measured at quick scale: see the README's Reproductions table.
+Outputs: results/<scale>/slr_figure6.csv, results/<scale>/logs/slr_figure6_updates.csv (every logged quantity
+per update), results/<scale>/figures/slr_figure6.csv (panels: condition (3), condition (8), and the margin
+rhs − lhs of each, > 0 when the condition holds).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from prunebench.claims import Claim, at_most
+from prunebench.config import Operational
+from prunebench.figures import write_series
+from prunebench.methods.slr import OFFICIAL_CODE
+from prunebench.paths import figure_csv, method_log_csv
+from prunebench.reproduce import Arm
+from prunebench.runner import RunResult
+from prunebench.scales import Scale
+from reproductions.slr import figure5, table1
+from reproductions.slr.common import PAPER, main_for
+
+FIGURE = "figure6"
+EVALUATIONS = {"paper": {}, "official_code": OFFICIAL_CODE}  # series name -> SLR options
+
+
+def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    out = []
+    for seed in seeds or scale.seeds:
+        out.append(Arm(figure5.ROW.cell, table1.baseline(figure5.ROW, scale, seed), table1.baseline_metrics))
+        for name, options in EVALUATIONS.items():
+            out.append(figure5.slr_arm(scale, seed, f"{figure5.ROW.cell}~{name}", table1.pruned_metrics, **options))
+    return out
+
+
+CLAIMS = [
+    Claim("SLR-C6", "SLR's surrogate optimality condition (3) is never violated more than 5 updates in a row.",
+          at_most("slr_longest_cond3_violation_run", "slr", 5)),
+]
+
+PANELS = {  # panel -> (column or margin pair, y label)
+    "condition (3)": ("cond3", "satisfied (1) / not (0)"),
+    "condition (8)": ("cond8", "satisfied (1) / not (0)"),
+    "margin of (3)": (("rhs3", "lhs3"), "rhs − lhs of (3)"),
+    "margin of (8)": (("rhs8", "lhs8"), "rhs − lhs of (8)"),
+}
+
+
+def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Path, ops: Operational) -> None:
+    log = pd.read_csv(method_log_csv(scale, PAPER, FIGURE, results_root))
+    rows = []
+    for arm, _ in runs:
+        if arm.config.method != "slr":
+            continue
+        updates = log[log["run_id"] == arm.config.run_id]
+        series = arm.cell.split("~", 1)[1]
+        for panel, (column, label) in PANELS.items():
+            values = updates[column] if isinstance(column, str) else updates[column[0]] - updates[column[1]]
+            rows += [
+                {"panel": panel, "series": series, "x": int(u), "y": float(v), "x_label": "SLR update (epoch)",
+                 "y_label": label, "seed": arm.config.seed, "run_id": arm.config.run_id}
+                for u, v in zip(updates["update"], values, strict=True)
+            ]
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_for(
+        FIGURE, "python -m reproductions.slr.figure6",
+        "Reproduce Figure 6 of the SLR paper (surrogate optimality conditions per update).",
+        arms, argv, write_figure,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""YOLO-format data checks on generated files, and SLR driven through ultralytics' callbacks on a tiny generated set."""
+import pytest
+
+from prunebench.detection.generated import write_detection_set
+from prunebench.detection.yolo_format import (
+    YoloFormatError,
+    check_dataset,
+    label_path,
+    read_data_yaml,
+    read_label_file,
+)
+
+
+@pytest.mark.unit
+def test_label_file_reads_boxes(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("0 0.5 0.5 0.2 0.4\n\n1 0.1 0.9 0.05 0.1\n")
+    boxes = read_label_file(path, num_classes=2)
+    assert boxes.shape == (2, 5) and boxes[1].tolist() == [1.0, 0.1, 0.9, 0.05, 0.1]
+    empty = tmp_path / "b.txt"
+    empty.write_text("")
+    assert read_label_file(empty, 2).shape == (0, 5)  # an image without boxes
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line, message", [
+    ("0 0.5 0.5 0.2", "5 fields"),
+    ("0 0.5 x 0.2 0.4", "not a number"),
+    ("2 0.5 0.5 0.2 0.4", "class 2"),
+    ("0.5 0.5 0.5 0.2 0.4", "not an integer"),
+    ("0 1.5 0.5 0.2 0.4", "normalised"),
+    ("0 0.5 0.5 0 0.4", "positive width"),
+])
+def test_label_file_errors_name_file_and_line(tmp_path, line, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(f"0 0.5 0.5 0.2 0.4\n{line}\n")
+    with pytest.raises(YoloFormatError, match=message) as error:
+        read_label_file(path, num_classes=2)
+    assert f"{path}:2" in str(error.value)
+
+
+@pytest.mark.unit
+def test_label_path_follows_ultralytics():
+    from pathlib import Path
+
+    assert label_path(Path("/d/images/train/x.jpg")) == Path("/d/labels/train/x.txt")
+
+
+@pytest.mark.unit
+def test_generated_set_checks_and_data_yaml_errors(tmp_path):
+    data = write_detection_set(tmp_path / "set", train=3, val=2, size=32)
+    assert check_dataset(data) == {"train": 3, "val": 2}
+    assert read_data_yaml(data).names == {0: "red", 1: "blue"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: images/train\n")
+    with pytest.raises(YoloFormatError, match="needs the keys"):
+        read_data_yaml(bad)
+    (tmp_path / "set" / "labels" / "val" / "0001.txt").write_text("7 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(YoloFormatError, match="0001.txt:1"):
+        check_dataset(data)
+
+
+@pytest.mark.smoke
+def test_slr_through_ultralytics_callbacks(tmp_path):
+    pytest.importorskip("ultralytics")
+    from ultralytics import YOLO
+
+    from prunebench.detection.ultralytics_slr import LagrangianCallbacks
+
+    data = write_detection_set(tmp_path / "set", train=8, val=4, size=64)
+    yolo = YOLO("yolov3-tiny.yaml")  # built from ultralytics' config: nothing downloaded
+    hooks = LagrangianCallbacks("slr", "convs_except_stem", 0.5, {"rho": 0.1}, eval_every=1)
+    hooks.attach(yolo)
+    yolo.train(data=str(data), epochs=2, imgsz=64, batch=4, workers=0, device="cpu", plots=False, amp=False,
+               project=str(tmp_path / "runs"), name="t", exist_ok=True, verbose=False, seed=0)
+    log = hooks.pruner.log
+    assert [row["update"] for row in log] == [1, 2]  # one SLR update per epoch
+    assert {"cond3", "cond8", "lhs3", "rhs3", "s"} <= set(log[0])
+    assert log[0]["lambda_norm"] > 0 and log[1]["lambda_change"] > 0  # the multipliers moved
+    assert all("map50_hardprune" in h for h in hooks.history)
+    assert hooks.plan and all(r == 0.5 for r in hooks.plan.values())

@@ -1,0 +1,48 @@
+"""Every gRDA reproduction at smoke scale writes its table, its figure series and judges its claims; the four
+share one run folder, so runs they have in common are trained once."""
+import pandas as pd
+import pytest
+
+from prunebench.claims import evaluate_claims
+from prunebench.results import COLUMNS
+from reproductions.grda import figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity, table_cifar
+
+pytestmark = pytest.mark.smoke
+
+
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grda")
+    args = ["--scale", "smoke", "--no-progress", "--runs-root", str(root / "runs"),
+            "--baselines-root", str(root / "base"), "--results", str(root / "results")]
+    return root / "results" / "smoke", args
+
+
+@pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])
+def test_smoke_run_writes_table_figure_and_claims(roots, script):
+    results, args = roots
+    assert script.main(args) == 0
+    frame = pd.read_csv(results / f"grda_{script.TABLE}.csv")
+    assert list(frame.columns) == COLUMNS and set(frame["scale"]) == {"smoke"}
+    verdicts = {claim.id: verdict.status for claim, verdict in evaluate_claims(script.CLAIMS, frame)}
+    assert set(verdicts) == {claim.id for claim in script.CLAIMS}
+    if script is not table_cifar:
+        series = pd.read_csv(results / "figures" / f"grda_{script.TABLE}.csv")
+        assert {"panel", "series", "x", "y", "x_label", "y_label"} <= set(series.columns) and len(series) > 0
+    if script is table_cifar:
+        assert set(frame[frame["method"] == "grda"]["cell"].map(lambda c: c.rsplit("/", 1)[1])) == {"mu0.51", "mu0.6", "mu0.7"}
+        assert (frame[frame["metric"] == "grda_mu_outside_theory"]["value"] == 0).all()
+    if script is figure4_accuracy_sparsity:
+        assert {"top1_magnitude_noretrain", "top1_magnitude_retrained"} <= set(frame["metric"])
+    if script is figure4_layerwise:
+        assert frame["metric"].str.startswith("sparsity/").sum() == 2 * 54  # ResNet-50's conv and FC weights
+    if script is figure_connectivity:
+        assert {"curve_max_train_loss", "line_max_train_loss"} <= set(frame["metric"])
+        assert verdicts["GRDA-C10"] in ("holds", "fails")
+
+
+@pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])
+@pytest.mark.parametrize("scale", ["quick", "paper"])
+def test_dry_run_lists_the_runs(script, scale, capsys):
+    assert script.main(["--scale", scale, "--dry-run"]) == 0
+    assert "seed0" in capsys.readouterr().out

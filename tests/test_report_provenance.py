@@ -1,0 +1,58 @@
+"""What a reproduction leaves for the report besides its rows: claim verdicts and the table's metadata."""
+from __future__ import annotations
+
+import sys
+import types
+
+import pandas as pd
+import pytest
+
+from prunebench import provenance, reproduce
+from prunebench.paths import claims_csv, results_csv
+from tests.report_fixtures import TOY_CLAIMS, quick_results
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def toy_module(monkeypatch) -> types.ModuleType:
+    module = types.ModuleType("reproductions.toy.t1", "Toy paper, Table 1: a test table.\n\nMore text.")
+    module.CLAIMS = TOY_CLAIMS
+    module.DIFFERENCES = ["dense baselines trained by our recipe"]
+    monkeypatch.setitem(sys.modules, "reproductions.toy", types.ModuleType("reproductions.toy"))
+    monkeypatch.setitem(sys.modules, "reproductions.toy.t1", module)
+    return module
+
+
+def test_claims_are_judged_on_the_whole_results_csv_and_written_for_the_report(tmp_path, toy_module):
+    results = results_csv("quick", "toy", "t1", tmp_path)
+    results.parent.mkdir(parents=True)
+    quick_results().to_csv(results, index=False)
+    path = reproduce.judge_claims("toy", "t1", "quick", tmp_path)
+    assert path == claims_csv("quick", "toy", "t1", tmp_path)
+    verdicts = pd.read_csv(path).set_index("claim")
+    assert verdicts.loc["C-BEAT", "status"] == "holds"  # quick: slr 90.10 vs admm 75.00
+    assert "slr 90.10 vs admm 75.00" in verdicts.loc["C-BEAT", "evidence"]
+    assert verdicts.loc["C-LIMIT", "status"] == "holds" and set(verdicts["scale"]) == {"quick"}
+    assert reproduce.judge_all(tmp_path) == [path]
+
+
+def test_no_module_or_no_results_writes_no_verdicts(tmp_path, toy_module):
+    assert reproduce.declaration("nopaper", "t1") is None
+    assert reproduce.judge_claims("nopaper", "t1", "quick", tmp_path) is None
+    assert reproduce.judge_claims("toy", "t1", "quick", tmp_path) is None  # no results CSV yet
+
+
+def test_table_meta_names_the_command_the_differences_and_the_session(toy_module):
+    meta = provenance.table_meta("toy", "t1", "quick", toy_module, "cpu", started_at="a", finished_at="b",
+                                 wall_seconds=12.3456, runs=7)
+    assert meta["title"] == "Toy paper, Table 1: a test table."
+    assert meta["command"] == "make reproduce-toy-t1 SCALE=quick"
+    assert meta["differences"] == [
+        "data set fashion_mnist instead of the paper's", "models at 0.25× width", "at most 4 epochs per run",
+        "12000 training images", "batch size 128", "seed(s) 0", "dense baselines trained by our recipe"]
+    assert meta["session_wall_seconds"] == 12.346 and meta["runs"] == 7
+    assert meta["versions"]["prunebench"] == "0.1.0" and meta["hardware"]["device"] == "cpu"
+    paper = provenance.table_meta("toy", "t1", "paper", None, "cpu", started_at="a", finished_at="b",
+                                  wall_seconds=1.0, runs=1)
+    assert paper["differences"] == [] and paper["title"] == "toy t1"
