@@ -21,7 +21,11 @@ from prunebench.registry import UnknownNameError
 from prunebench.scales import SCALES
 from prunebench.sparsity import PRUNE_SETS
 
-REPRODUCTIONS = {"slr/table1": "reproductions.slr.table1"}
+REPRODUCTIONS = {
+    "slr/table1": "reproductions.slr.table1",
+    **{f"slr/{name}": f"reproductions.slr.{name}"
+       for name in ("table2", "table3", "table4", "figure1", "figure3", "figure4", "figure5", "figure6")},
+}
 USER_ERRORS = (UnknownNameError, DatasetNotFoundError, CheckpointError, ValueError, TypeError)
 
 

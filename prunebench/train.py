@@ -172,7 +172,7 @@ class Trainer:
         """`count` training minibatches in a fixed order, without touching the training RNG (OBD's
         Hessian estimate); the same for every arm of a seed."""
         generator = torch.Generator().manual_seed(self.config.seed)
-        for _, (x, y) in zip(range(count), self.splits.train.batches(self.config.batch_size, generator)):
+        for _, (x, y) in zip(range(count), self.splits.train.batches(self.config.batch_size, generator), strict=False):
             yield x.to(self.device, memory_format=self.memory_format), y.to(self.device)
 
     # -- one epoch --------------------------------------------------------------------------------

@@ -17,3 +17,10 @@ def ops(tmp_path):
 @pytest.fixture(autouse=True)
 def _two_threads():
     torch.set_num_threads(2)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that train through ultralytics run last: its trainer changes process-wide state that makes
+    later in-process runs differ in the last bits (seen as a failed bit-identical resume test; the exact
+    state is not yet identified), so nothing else runs after it."""
+    items.sort(key=lambda item: "ultralytics" in item.name)

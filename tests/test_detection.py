@@ -79,3 +79,25 @@ def test_slr_through_ultralytics_callbacks(tmp_path):
     assert log[0]["lambda_norm"] > 0 and log[1]["lambda_change"] > 0  # the multipliers moved
     assert all("map50_hardprune" in h for h in hooks.history)
     assert hooks.plan and all(r == 0.5 for r in hooks.plan.values())
+
+
+@pytest.mark.slow  # four ultralytics trainings and eight validations
+def test_table3_smoke_writes_rows_and_figure2(tmp_path):
+    pytest.importorskip("ultralytics")
+    import pandas as pd
+
+    from prunebench.claims import evaluate_claims
+    from prunebench.results import COLUMNS
+    from reproductions.slr import table3
+
+    args = ["--scale", "smoke", "--runs-root", str(tmp_path / "runs"), "--results", str(tmp_path / "results"),
+            "--data-root", str(tmp_path / "data")]
+    assert table3.main(args) == 0
+    frame = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
+    assert list(frame.columns) == COLUMNS
+    hard = frame[frame["metric"] == "map50_hardprune"]
+    assert sorted(hard["method"]) == ["admm", "admm", "slr", "slr"] and hard["value"].between(0, 100).all()
+    assert (frame["sparsity"] > 0).all()
+    curves = pd.read_csv(tmp_path / "results" / "smoke" / "figures" / "slr_figure2.csv")
+    assert set(curves["series"]) == {"admm", "slr"}
+    assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))

@@ -41,6 +41,7 @@ def test_both_arms_prune_the_same_filters(smoke_results):
     for table, other in [("table1", "l1_oneshot"), ("table7", "obd_oneshot"), ("table10", "random_oneshot")]:
         frame = rows(smoke_results, table)
         ids = frame[frame["metric"] == "pruned_set_id"].pivot_table(index=["cell", "seed"], columns="method", values="value")
+        ids = ids[["greg1", other]].dropna()  # Table 10 also holds the L1 arm, which has no GReg-1 partner
         assert len(ids) >= 2, table
         assert (ids["greg1"] == ids[other]).all(), table
 

@@ -14,8 +14,10 @@ from prunebench.registry import UnknownNameError
 
 pytestmark = pytest.mark.unit
 
-CIFAR_MODELS = ["resnet18_cifar", "resnet50_cifar", "resnet56", "resnet110", "vgg16_bn_cifar", "vgg19_bn_cifar", "mobilenetv2"]
+CIFAR_MODELS = ["resnet18_cifar", "resnet50_cifar", "resnet56", "resnet110", "vgg16_bn_cifar", "vgg19_bn_cifar", "vgg16_nobn_cifar",
+                "wrn28_10", "mobilenetv2"]
 IMAGENET_MODELS = ["resnet18_imagenet", "resnet34_imagenet", "resnet50_imagenet"]
+TASK_MODELS = ["ufld_resnet18"]  # lane detection: tested in tests/test_tusimple.py
 RESIDUAL_CONV = re.compile(r"layer\d+\.\d+\.conv\d\.weight")
 
 
@@ -29,7 +31,7 @@ def _forward(model: nn.Module, in_channels: int, size: int) -> torch.Tensor:
 
 
 def test_every_registered_model_is_covered():
-    assert sorted(CIFAR_MODELS + IMAGENET_MODELS) == MODELS.names()
+    assert sorted(CIFAR_MODELS + IMAGENET_MODELS + TASK_MODELS) == MODELS.names()
 
 
 @pytest.mark.parametrize("name", CIFAR_MODELS)

@@ -53,6 +53,7 @@ def test_figure1_stops_at_the_threshold(workspace):
     judged(figure1, frame)
 
 
+@pytest.mark.slow  # 8 runs: the longest of these smoke runs (about 3 CPU minutes)
 def test_figure5_and_6_share_the_default_arm(workspace):
     root, args = workspace
     assert figure5.main(args) == 0
@@ -104,3 +105,17 @@ def test_table4_and_figure3_on_generated_lanes(workspace):
     assert figure3.main(args) == 0
     curves = series(root, "figure3")
     assert set(curves["x"]) == set(table4.QUICK_RATES["smoke"]) and set(curves["panel"]) == {"hard-prune", "after retraining"}
+
+
+def test_stop_rule_ends_training_at_the_first_epoch_within_the_gap(ops):
+    from dataclasses import replace
+
+    from prunebench.runner import run
+    from prunebench.scales import SCALES
+
+    arm = figure1.arms(SCALES.get("smoke"))[-1]  # the SLR arm, horizon 3 epochs
+    always = replace(arm.config, stop_within_start_top1=100.0)  # threshold = dense − 100: met at epoch 1
+    never = replace(arm.config, stop_within_start_top1=-100.0, epochs=2)  # threshold above 100%: never met
+    assert run(always, ops).metrics["epochs_trained"] == 1
+    assert run(never, ops).metrics["epochs_trained"] == 2
+    assert always.run_id != arm.config.run_id  # the rule is part of the science

@@ -193,3 +193,18 @@ def test_generated_set_reads_back_and_evaluates(tmp_path):
     evaluation = TuSimpleLanes.evaluate(model, splits.test)
     assert 0.0 <= evaluation.top1 <= 100.0 and math.isfinite(evaluation.loss)
     assert write_tusimple_generated(tmp_path, train=3, test=2) == folder  # idempotent
+
+
+def test_ufld_shapes_parameter_count_and_released_checkpoint(tmp_path):
+    model = build_model("ufld_resnet18", in_channels=3, num_classes=GRIDING + 1, width=1.0)
+    # ResNet-18 body 11,176,512 + pool 4,104 + Linear(1800, 2048) 3,688,448 + Linear(2048, 22,624) 46,356,576
+    assert sum(p.numel() for p in model.parameters()) == 61_225_640
+    small = build_model("ufld_resnet18", in_channels=3, num_classes=GRIDING + 1, width=0.125, input_size=(64, 128))
+    assert small(torch.zeros(1, 3, 64, 128)).shape == (1, GRIDING + 1, 56, 4)
+    # UFLD's release: {"model": state_dict} saved from DataParallel ("module." prefixes)
+    torch.save({"model": {f"module.{k}": v for k, v in small.state_dict().items()}}, tmp_path / "tusimple_18.pth")
+    loaded = build_model("ufld_resnet18", in_channels=3, num_classes=GRIDING + 1, width=0.125, input_size=(64, 128),
+                         weights=str(tmp_path / "tusimple_18.pth"))
+    assert all(torch.equal(a, b) for a, b in zip(small.state_dict().values(), loaded.state_dict().values(), strict=True))
+    with pytest.raises(FileNotFoundError, match="tusimple_18.pth"):
+        build_model("ufld_resnet18", in_channels=3, num_classes=GRIDING + 1, weights=str(tmp_path / "missing.pth"))

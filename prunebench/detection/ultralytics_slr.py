@@ -88,6 +88,10 @@ class LagrangianCallbacks:
         if self.eval_every and (epoch % self.eval_every == 0 or epoch == trainer.epochs):
             self.history[-1]["map50_hardprune"] = self.hard_prune_map50(trainer)
 
+    def summary(self) -> dict[str, Any]:
+        """What a cached run keeps: the plan, the per-epoch history, the method's log and summary scalars."""
+        return {"plan": self.plan, "history": self.history, "log": self.pruner.log, **self.pruner.summary()}
+
     # -- measurements ------------------------------------------------------------------------------
     @torch.no_grad()
     def fixed_loss(self, trainer: Any) -> float:

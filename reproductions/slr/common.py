@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from prunebench.claims import Claim, beats, gap_grows, non_increasing
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.reproduce import Arm, execute
 from prunebench.runner import RunResult, run
@@ -29,6 +30,15 @@ def pruned_config(
         eval_every=eval_every, method_options={"rho": RHO, **(method_options or {})}, parent=dense,
         model_options=model_options or {}, **changes,
     )
+
+
+def comparison_claims(metric: str, what: str) -> list[Claim]:
+    """SLR-C1, SLR-C2 and ADMM-C1 on a table's hard-prune `metric` (`what` names it in the statements)."""
+    return [
+        Claim("SLR-C1", f"SLR's hard-prune {what} beats ADMM's at every compression rate.", beats(metric, "slr", "admm")),
+        Claim("SLR-C2", "The SLR − ADMM hard-prune gap grows with the compression rate.", gap_grows(metric, "slr", "admm")),
+        Claim("ADMM-C1", f"ADMM's hard-prune {what} falls as compression grows.", non_increasing(metric, "admm")),
+    ]
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:

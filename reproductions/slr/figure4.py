@@ -15,7 +15,8 @@ Outputs: results/<scale>/figures/slr_figure4/<panel>__<series>.csv (the layer as
 channels, columns = fan-in, for the heat maps), results/<scale>/figures/slr_figure4.csv (per series the
 fraction of weights with |w| <= x · RMS(dense layer), x log-spaced: the heat maps' "more zeroed" in numbers),
 and results/<scale>/slr_figure4.csv (per arm: hard-prune accuracy, mass outside the support).
-Measured at quick scale: see the README's Reproductions table.
+Measured at quick scale: not completed in this session on the 2-core CPU shared with other sessions (load 5-14 all session); it trains
+one ADMM run of 4 epochs (the other arms are Figures 1 and 5's).
 """
 from __future__ import annotations
 
