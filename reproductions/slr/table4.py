@@ -21,7 +21,9 @@ Scales:
   epoch, 1 seed. A proxy of the pipeline, not of the paper's numbers.
 - smoke: `tusimple_generated_smoke` (16 / 8 frames, input 64x128), 1/8 width, 2 rates, 1 epoch each (tests).
 Measured at quick scale: the dense baseline took 402 s (6 epochs, ~50 s each) on the 2-core CPU shared with other sessions (load 5-14 all session); the 16 pruning /
-retraining runs (28 epochs) did not complete in this session. Smoke: ~2-4 min contended.
+retraining runs (28 epochs) did not complete in this session (1.82x only: ADMM 230 s, SLR 505 s). That baseline predicts
+"no lane" everywhere (33.76 % = the share of absent points, the same for every arm): the quick recipe needs more
+baseline epochs before its numbers mean anything. Smoke: ~2-4 min contended.
 The rows also hold Figure 3's data (hard-prune accuracy vs compression); `figure3.py` writes the series.
 """
 from __future__ import annotations
