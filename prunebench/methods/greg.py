@@ -31,7 +31,7 @@ from torch import nn
 
 from prunebench.methods.base import EpochContext, register
 from prunebench.methods.group_pruning import GroupPruning
-from prunebench.structured import SelectionInputs, overlap, select_pruned
+from prunebench.structured import PrunableLayer, SelectionInputs, overlap, select_pruned
 from prunebench.structured.criteria import group_scores
 
 PICK, GROW, STABILIZE = "pick", "grow", "stabilize"
@@ -86,7 +86,7 @@ class GReg1(GroupPruning):
         self.pick_iteration = 0
         self.stabilize_start = 0
         self.initial_pruned: dict[str, torch.Tensor] = {}
-        self._coefficients: dict[str, torch.Tensor] | None = None
+        self._penalties: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # (weight, λ) while λ is unchanged
 
     # -- λ ------------------------------------------------------------------------------------------
     def lambda_pruned(self, name: str) -> float:
@@ -95,20 +95,23 @@ class GReg1(GroupPruning):
     def lambda_kept(self) -> float:
         return self.options.kept_lambda
 
-    def group_lambdas(self, model: nn.Module) -> dict[str, torch.Tensor]:
-        """λ of every group, per layer, shaped to broadcast against the weight."""
+    def pruned_mask(self, layer: PrunableLayer) -> torch.Tensor:
+        mask = torch.zeros(layer.groups, dtype=torch.bool)
+        mask[self.pruned[layer.name]] = True
+        return mask
+
+    def penalties(self, model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(weight, λ of its groups shaped to broadcast against it) for every layer in scope."""
         modules = dict(model.named_modules())
-        out = {}
+        out = []
         for layer in self.layers:
             weight = modules[layer.name].weight
             shape = (-1,) + (1,) * (weight.dim() - 1) if self.options.granularity == "filter" else weight.shape
             if self.phase == PICK:
                 lam = torch.full((layer.groups,), self.lambda_pruned(layer.name))
             else:
-                mask = torch.zeros(layer.groups, dtype=torch.bool)
-                mask[self.pruned[layer.name]] = True
-                lam = torch.where(mask, self.lambda_pruned(layer.name), self.lambda_kept())
-            out[layer.name] = lam.to(weight.device, weight.dtype).reshape(shape)
+                lam = torch.where(self.pruned_mask(layer), self.lambda_pruned(layer.name), self.lambda_kept())
+            out.append((weight, lam.to(weight.device, weight.dtype).reshape(shape)))
         return out
 
     # -- hooks --------------------------------------------------------------------------------------
@@ -123,12 +126,10 @@ class GReg1(GroupPruning):
             self.snapshot(model)
         if self.phase != STABILIZE and self.iteration % self.options.update_interval == 0:
             self.update(model)
-        if self._coefficients is None:
-            self._coefficients = self.group_lambdas(model)
-        modules = dict(model.named_modules())
+        if self._penalties is None:
+            self._penalties = self.penalties(model)
         with torch.no_grad():
-            for name, lam in self._coefficients.items():
-                weight = modules[name].weight
+            for weight, lam in self._penalties:
                 weight.grad.addcmul_(lam, weight)
 
     def after_step(self, model: nn.Module) -> None:
@@ -144,7 +145,7 @@ class GReg1(GroupPruning):
             self.update_picking(model)
         else:
             self.update_growing(model)
-        self._coefficients = None
+        self._penalties = None
         if self.phase == GROW and len(self.finished) == len(self.layers):
             self.phase = STABILIZE
             self.stabilize_start = self.iteration + 1
@@ -163,9 +164,7 @@ class GReg1(GroupPruning):
                 self.finished[layer.name] = "ceiling"
         ratios = {}
         for layer in self.layers:
-            mask = torch.zeros(layer.groups, dtype=torch.bool)
-            mask[self.pruned[layer.name]] = True
-            kept, pruned = magnitude_ratio(modules[layer.name].weight, mask, options.granularity)
+            kept, pruned = magnitude_ratio(modules[layer.name].weight, self.pruned_mask(layer), options.granularity)
             raw = kept / max(pruned, 1e-30)
             self.ema[layer.name] = raw if layer.name not in self.ema else 0.9 * self.ema[layer.name] + 0.1 * raw
             ratios[layer.name] = (kept, pruned, raw)
@@ -229,7 +228,7 @@ class GReg1(GroupPruning):
         super().load_state_dict(state)
         for key in self._STATE:
             setattr(self, key, copy.deepcopy(state[key]))
-        self._coefficients = None
+        self._penalties = None
 
 
 @register("greg2")

@@ -11,6 +11,8 @@ work; at 32×32 both are no-ops compared with the usual floor-mode network (the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -21,6 +23,23 @@ VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512
 VGG19 = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
 
 
+def conv_stack(
+    cfg: tuple[int | str, ...], in_channels: int, width: float, block: Callable[[int, int], list[nn.Module]]
+) -> tuple[nn.Sequential, int]:
+    """The feature stack of a VGG config: `block(in, out)` for each width, a ceil-mode 2×2 max-pool for
+    each "M". Returns the stack and its output channels."""
+    layers: list[nn.Module] = []
+    channels = in_channels
+    for item in cfg:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+        else:
+            out = scaled(int(item), width)
+            layers += block(channels, out)
+            channels = out
+    return nn.Sequential(*layers), channels
+
+
 class VGG(nn.Module):
     """Convs and pools in ``features``, then global average pool and ``classifier``."""
 
@@ -28,16 +47,9 @@ class VGG(nn.Module):
         self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float, conv_bias: bool = True
     ):
         super().__init__()
-        layers: list[nn.Module] = []
-        channels = in_channels
-        for item in cfg:
-            if item == "M":
-                layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
-            else:
-                out = scaled(int(item), width)
-                layers += [nn.Conv2d(channels, out, 3, padding=1, bias=conv_bias), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
-                channels = out
-        self.features = nn.Sequential(*layers)
+        self.features, channels = conv_stack(cfg, in_channels, width, lambda c, out: [
+            nn.Conv2d(c, out, 3, padding=1, bias=conv_bias), nn.BatchNorm2d(out), nn.ReLU(inplace=True)
+        ])
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(channels, num_classes)
 

@@ -16,25 +16,20 @@ from torch import nn
 
 from prunebench.models.common import scaled
 from prunebench.models.registry import MODELS
-from prunebench.models.vgg import VGG16
+from prunebench.models.vgg import VGG16, conv_stack
+
+
+def conv_relu(in_channels: int, out_channels: int) -> list[nn.Module]:
+    conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+    nn.init.normal_(conv.weight, 0.0, math.sqrt(2.0 / (9 * out_channels)))
+    nn.init.zeros_(conv.bias)
+    return [conv, nn.ReLU(inplace=True)]
 
 
 class VGGNoBN(nn.Module):
     def __init__(self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float):
         super().__init__()
-        layers: list[nn.Module] = []
-        channels = in_channels
-        for item in cfg:
-            if item == "M":
-                layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
-            else:
-                out = scaled(int(item), width)
-                conv = nn.Conv2d(channels, out, 3, padding=1)
-                nn.init.normal_(conv.weight, 0.0, math.sqrt(2.0 / (9 * out)))
-                nn.init.zeros_(conv.bias)
-                layers += [conv, nn.ReLU(inplace=True)]
-                channels = out
-        self.features = nn.Sequential(*layers)
+        self.features, channels = conv_stack(cfg, in_channels, width, conv_relu)
         hidden = scaled(512, width)
         self.classifier = nn.Sequential(
             nn.Dropout(), nn.Linear(channels, hidden), nn.ReLU(inplace=True),

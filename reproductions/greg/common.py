@@ -198,6 +198,17 @@ def oneshot_vs_greg1(
     )
 
 
+def greg_variant_arms(
+    network: Network, scale: Scale, cell: str, variants: tuple[str, ...], selection: dict[str, Any], seed: int,
+    ratio: float,
+) -> list[Arm]:
+    """GReg-1 and/or GReg-2 on the same layer ratios (the benchmark rows of Tables 2–4)."""
+    out = []
+    for variant in variants:
+        out += pruning_arms(network, scale, cell, variant, variant, greg_options(network, scale, variant, **selection), seed, ratio)
+    return out
+
+
 def baseline_arm(network: Network, scale: Scale) -> Arm:
     return Arm(network.cell, baseline(network, scale), baseline_metrics)
 

@@ -27,6 +27,7 @@ from reproductions.greg.common import (
     main,
     oneshot_vs_greg1,
     per_network,
+    pruning_arms,
     seeds,
 )
 
@@ -54,6 +55,13 @@ CLAIMS = [
 
 def ratio_string(network: str, ratio: float) -> str:
     return RATIO_STRINGS[network].format(r=f"{ratio:g}")
+
+
+def l1_oneshot_arms(key: str, scale: Scale, ratio: float, seed: int) -> list[Arm]:
+    """This table's L1 one-shot arm at `ratio`; Tables 9 and 10 compare against it (same run ids, run once)."""
+    network = NETWORKS[key]
+    return pruning_arms(network, scale, f"{network.cell}/r{ratio:g}", "l1_oneshot", "oneshot",
+                        {"ratios": ratio_string(key, ratio)}, seed, ratio)
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:

@@ -18,8 +18,8 @@ import pandas as pd
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats, beats
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, main, oneshot_vs_greg1, pruning_arms, seeds
-from reproductions.greg.table1 import ratio_string
+from reproductions.greg.common import NETWORKS, baseline_arm, main, oneshot_vs_greg1, seeds
+from reproductions.greg.table1 import l1_oneshot_arms, ratio_string
 
 TABLE = "table10"
 ROWS = {"resnet56": 0.9, "vgg19": 0.7}
@@ -61,11 +61,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     for key, ratio in rows.items():
         network = NETWORKS[key]
         out.append(baseline_arm(network, scale))
-        l1 = {"ratios": ratio_string(key, ratio)}
         for seed in seeds(scale, seed_override):
-            out += pruning_arms(network, scale, f"{network.cell}/r{ratio:g}", "l1_oneshot", "oneshot", l1, seed, ratio)
+            out += l1_oneshot_arms(key, scale, ratio, seed)
         for run in range(1, RUNS[scale.name] + 1):
-            selection = {**l1, "criterion": "random", "criterion_seed": run}
+            selection = {"ratios": ratio_string(key, ratio), "criterion": "random", "criterion_seed": run}
             cell = f"{network.cell}/run{run}"
             out += oneshot_vs_greg1(network, scale, cell, "random_oneshot", selection, run, ratio)
     return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
 
 TABLE = "table2"
 ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]"), "vgg19": ("8.84x", "[1-15:0.7]")}
@@ -41,9 +41,8 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
         network = NETWORKS[key]
         out.append(baseline_arm(network, scale))
         for seed in seeds(scale, seed_override):
-            for variant in ("greg1", "greg2"):
-                options = greg_options(network, scale, variant, ratios=ratios)
-                out += pruning_arms(network, scale, f"{network.cell}/{speedup}", variant, variant, options, seed, 0.0)
+            out += greg_variant_arms(network, scale, f"{network.cell}/{speedup}", ("greg1", "greg2"),
+                                     {"ratios": ratios}, seed, 0.0)
     return out
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
 
 TABLE = "table3"
 ROWS = [  # (network, speedup, ratios, skip layers, variants published)
@@ -52,9 +52,8 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
         if baseline_arm(network, scale) not in out:
             out.append(baseline_arm(network, scale))
         for seed in seeds(scale, seed_override):
-            for variant in variants:
-                options = greg_options(network, scale, variant, ratios=ratios, skip_layers=skip)
-                out += pruning_arms(network, scale, f"{network.cell}/{speedup}", variant, variant, options, seed, 0.0)
+            out += greg_variant_arms(network, scale, f"{network.cell}/{speedup}", variants,
+                                     {"ratios": ratios, "skip_layers": skip}, seed, 0.0)
     return out
 
 

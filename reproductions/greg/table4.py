@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
 
 TABLE = "table4"
 RATIOS = "[0,0.827,0.827,0.827,0.827,0.827]"
@@ -34,9 +34,8 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     network = NETWORKS["resnet50"]
     out = [baseline_arm(network, scale)]
     for seed in seeds(scale, seed_override):
-        for variant in ("greg1", "greg2"):
-            options = greg_options(network, scale, variant, ratios=RATIOS, granularity="weight")
-            out += pruning_arms(network, scale, f"{network.cell}/sp0.827", variant, variant, options, seed, 0.827)
+        out += greg_variant_arms(network, scale, f"{network.cell}/sp0.827", ("greg1", "greg2"),
+                                 {"ratios": RATIOS, "granularity": "weight"}, seed, 0.827)
     return out
 
 

@@ -16,7 +16,7 @@ from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
 from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
-from reproductions.greg.table1 import ratio_string
+from reproductions.greg.table1 import l1_oneshot_arms, ratio_string
 
 TABLE = "table9"
 ROWS = {"resnet56": 0.9, "vgg19": 0.7}
@@ -61,7 +61,7 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
         out.append(baseline_arm(network, scale))
         selection = {"ratios": ratio_string(key, ratio)}
         for seed in seeds(scale, seed_override):
-            out += pruning_arms(network, scale, f"{network.cell}/r{ratio:g}", "l1_oneshot", "oneshot", selection, seed, ratio)
+            out += l1_oneshot_arms(key, scale, ratio, seed)
             for interval in INTERVALS[scale.name]:
                 options = greg_options(network, scale, "greg1", update_interval=interval, **selection)
                 out += pruning_arms(network, scale, f"{network.cell}/ku{interval}", "greg1", "greg1", options, seed, ratio)
