@@ -14,9 +14,9 @@ Scales:
 - quick: ResNet56 (1/4 width) on 6k Fashion-MNIST images at r = 0.5/0.7/0.9, 3 seeds; base 4 epochs;
   regularisation proxy (see reproductions/greg/common.py) of 300 iterations; fine-tune 2 epochs.
 - smoke: r = 0.5/0.9 on synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU: dense base 84 s (72.19% top-1), each GReg-1 pruning run
-(301 iterations) 118 s, each fine-tuning run ~53 s: about 35 min for the 19 arms, over the 10-minute
-target (BUDGETS["quick"] in common.py has to shrink).
+Measured at quick scale on an idle 2-core CPU: 2061 s for the 37 runs (dense base 84 s, each GReg-1
+pruning run of 301 iterations 118 s, each fine-tuning run ~53 s), over the 10-minute target
+(BUDGETS["quick"] in common.py has to shrink).
 Both arms of a (ratio, seed) prune the identical filter set (recorded as `pruned_set_id`).
 """
 from __future__ import annotations
