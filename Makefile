@@ -93,7 +93,18 @@ reproduce-grda-figure_connectivity:  ## gRDA connectivity: Bezier curve between 
 
 reproduce-grda: $(addprefix reproduce-grda-,$(GRDA))  ## every gRDA table and figure at SCALE
 
-reproduce-table1: reproduce-slr-table1 reproduce-greg-table1  ## every paper's Table 1 that exists at SCALE
+PROXNS := table1 table2 figure_scaling_factors
+.PHONY: reproduce-proxns $(addprefix reproduce-proxns-,$(PROXNS))
+$(addprefix reproduce-proxns-,$(PROXNS)): reproduce-proxns-%: setup
+	$(BIN)/python -m reproductions.proxns.$* --scale $(SCALE)
+
+reproduce-proxns-table1:  ## proximal NS Table 1 (CIFAR-10): NS vs proximal NS on VGG-19, DenseNet-40, ResNet-164
+reproduce-proxns-table2:  ## proximal NS Table 2 (CIFAR-100): the same comparison
+reproduce-proxns-figure_scaling_factors:  ## proximal NS: |gamma| and xi after training, NS vs proximal NS
+
+reproduce-proxns: $(addprefix reproduce-proxns-,$(PROXNS))  ## every proximal NS table and figure at SCALE
+
+reproduce-table1: reproduce-slr-table1 reproduce-greg-table1 reproduce-proxns-table1  ## every paper's Table 1 that exists at SCALE
 
 clean:  ## remove runs, cached baselines and the built report (results/ is kept)
 	rm -rf runs baselines/cache report/build

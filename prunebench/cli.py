@@ -7,7 +7,7 @@ never a traceback, and never a partial result row.
 from __future__ import annotations
 
 import argparse
-import importlib
+import runpy
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,10 +21,12 @@ from prunebench.registry import UnknownNameError
 from prunebench.scales import SCALES
 from prunebench.sparsity import PRUNE_SETS
 
+REPRODUCTIONS_ROOT = Path(__file__).resolve().parent.parent / "reproductions"
+NOT_SCRIPTS = {"__init__", "common"}
+# "<paper>/<table>" -> module: every script under reproductions/<paper>/ (each is also `python -m <module>`)
 REPRODUCTIONS = {
-    "slr/table1": "reproductions.slr.table1",
-    **{f"slr/{name}": f"reproductions.slr.{name}"
-       for name in ("table2", "table3", "table4", "figure1", "figure3", "figure4", "figure5", "figure6")},
+    f"{path.parent.name}/{path.stem}": f"reproductions.{path.parent.name}.{path.stem}"
+    for path in sorted(REPRODUCTIONS_ROOT.glob("*/*.py")) if path.stem not in NOT_SCRIPTS
 }
 USER_ERRORS = (UnknownNameError, DatasetNotFoundError, CheckpointError, ValueError, TypeError)
 
@@ -32,7 +34,15 @@ USER_ERRORS = (UnknownNameError, DatasetNotFoundError, CheckpointError, ValueErr
 def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
     if args.name not in REPRODUCTIONS:
         raise UnknownNameError(f"unknown reproduction {args.name!r}; known: {', '.join(REPRODUCTIONS)}")
-    return importlib.import_module(REPRODUCTIONS[args.name]).main(rest)
+    saved = sys.argv
+    sys.argv = [REPRODUCTIONS[args.name], *rest]
+    try:  # exactly what `python -m <module> <rest>` does
+        runpy.run_module(REPRODUCTIONS[args.name], run_name="__main__", alter_sys=True)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    finally:
+        sys.argv = saved
+    return 0
 
 
 def _run(args: argparse.Namespace, rest: list[str]) -> int:

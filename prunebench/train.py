@@ -26,6 +26,7 @@ from prunebench.checkpoint import load_checkpoint, save_atomic
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
 from prunebench.methods import EpochContext, Method
+from prunebench.optimizers import OPTIMIZERS
 from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
 from prunebench.tasks import TASKS, Evaluation
@@ -34,13 +35,6 @@ FIXED_SUBSET_SIZE = 2048  # training samples on which SLR's condition (3) measur
 EVAL_BATCH = 1000
 KILL_AFTER_EPOCH_ENV = "PRUNEBENCH_TEST_KILL_AFTER_EPOCH"  # fault injection for the resume tests
 
-OPTIMIZERS: Registry[Callable[[list[nn.Parameter], OptimizerConfig], torch.optim.Optimizer]] = Registry("optimizer")
-OPTIMIZERS.register("adam")(lambda params, c: torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay))
-OPTIMIZERS.register("sgd")(
-    lambda params, c: torch.optim.SGD(
-        params, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov, weight_decay=c.weight_decay
-    )
-)
 
 SCHEDULES: Registry[Callable[[torch.optim.Optimizer, OptimizerConfig, int], Any]] = Registry("lr schedule")
 SCHEDULES.register("constant")(lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0))
@@ -155,7 +149,7 @@ class Trainer:
         self.progress = progress
         self.task = TASKS.get(splits.info.task)  # loss and evaluation
         params = list(model.parameters())
-        own = method.build_optimizer(params, config.optimizer)
+        own = method.build_optimizer(model, config.optimizer)
         self.optimizer = own if own is not None else OPTIMIZERS.get(config.optimizer.name)(params, config.optimizer)
         self.scheduler = SCHEDULES.get(config.optimizer.schedule)(self.optimizer, config.optimizer, config.epochs)
         self.generator = torch.Generator().manual_seed(config.seed)

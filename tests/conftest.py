@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from prunebench.config import Operational
+from prunebench.config import Operational, RunConfig
+from prunebench.runner import RunResult, run
+from prunebench.train import Trainer
 
 
 @pytest.fixture
@@ -24,3 +26,28 @@ def pytest_collection_modifyitems(items):
     later in-process runs differ in the last bits (seen as a failed bit-identical resume test; the exact
     state is not yet identified), so nothing else runs after it."""
     items.sort(key=lambda item: "ultralytics" in item.name)
+
+
+class Crash(Exception):
+    """Raised right after a checkpoint is written: an interrupted run."""
+
+
+@pytest.fixture
+def interrupted_then_resumed(monkeypatch):
+    """run(config, ops) interrupted just after epoch `epoch`'s checkpoint, then run again (it resumes)."""
+
+    def go(config: RunConfig, ops: Operational, epoch: int = 1) -> RunResult:
+        save = Trainer._save
+
+        def save_then_crash(self, at):
+            save(self, at)
+            if at == epoch:
+                raise Crash
+
+        monkeypatch.setattr(Trainer, "_save", save_then_crash)
+        with pytest.raises(Crash):
+            run(config, ops)
+        monkeypatch.undo()
+        return run(config, ops)
+
+    return go

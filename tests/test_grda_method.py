@@ -18,7 +18,7 @@ from prunebench.paths import RunPaths
 from prunebench.reproduce import Arm, execute
 from prunebench.runner import run
 from prunebench.sparsity import global_magnitude_plan
-from prunebench.train import Trainer, mode_connectivity_factor
+from prunebench.train import mode_connectivity_factor
 
 pytestmark = pytest.mark.smoke
 
@@ -45,25 +45,11 @@ def test_grda_run_uses_the_grda_optimizer_and_logs_each_epoch(straight):
     assert (log["sparsity_all"].diff().dropna() >= 0).all()
 
 
-def test_grda_run_resumes_mid_training_to_identical_weights(straight, tmp_path, monkeypatch):
+def test_grda_run_resumes_mid_training_to_identical_weights(straight, tmp_path, interrupted_then_resumed):
     ops, straight = straight
     other = Operational(tmp_path / "runs", tmp_path / "base", progress=False, channels_last=False)
 
-    class Crash(Exception):
-        pass
-
-    save = Trainer._save
-
-    def save_then_crash(self, epoch):
-        save(self, epoch)
-        if epoch == 1:
-            raise Crash
-
-    monkeypatch.setattr(Trainer, "_save", save_then_crash)
-    with pytest.raises(Crash):
-        run(GRDA_RUN, other)
-    monkeypatch.undo()
-    resumed = run(GRDA_RUN, other)
+    resumed = interrupted_then_resumed(GRDA_RUN, other)
     assert resumed.metrics == straight.metrics
     a = load_checkpoint(RunPaths(GRDA_RUN, ops.runs_root, ops.baselines_root).weights)
     b = load_checkpoint(RunPaths(GRDA_RUN, other.runs_root, other.baselines_root).weights)
@@ -74,7 +60,7 @@ def test_grda_needs_c_and_mu_and_no_momentum():
     with pytest.raises(ValueError, match="c and mu"):
         METHODS.get("grda").from_dict({"mu": 0.6}, {})
     method = METHODS.get("grda").from_dict({"c": 0.1, "mu": 0.6}, {})
-    params = [nn.Parameter(torch.ones(2))]
+    params = nn.Linear(2, 1)
     with pytest.raises(ValueError, match="momentum"):
         method.build_optimizer(params, OptimizerConfig("grda", lr=0.1, momentum=0.9))
     with pytest.raises(ValueError, match="optimizer name"):

@@ -18,6 +18,7 @@ CIFAR_MODELS = ["resnet18_cifar", "resnet50_cifar", "resnet56", "resnet110", "vg
                 "wrn28_10", "mobilenetv2"]
 IMAGENET_MODELS = ["resnet18_imagenet", "resnet34_imagenet", "resnet50_imagenet"]
 TASK_MODELS = ["ufld_resnet18"]  # lane detection: tested in tests/test_tusimple.py
+SLIMMING_MODELS = ["vgg19_ns_cifar", "densenet40_cifar", "preresnet164_cifar"]  # tests/test_slimming_models.py
 RESIDUAL_CONV = re.compile(r"layer\d+\.\d+\.conv\d\.weight")
 
 
@@ -31,7 +32,7 @@ def _forward(model: nn.Module, in_channels: int, size: int) -> torch.Tensor:
 
 
 def test_every_registered_model_is_covered():
-    assert sorted(CIFAR_MODELS + IMAGENET_MODELS + TASK_MODELS) == MODELS.names()
+    assert sorted(CIFAR_MODELS + IMAGENET_MODELS + TASK_MODELS + SLIMMING_MODELS) == MODELS.names()
 
 
 @pytest.mark.parametrize("name", CIFAR_MODELS)

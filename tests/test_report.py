@@ -281,3 +281,31 @@ def test_a_wide_table_is_transposed(tree):
     part = html[html.index('id="wide-t3"'):]
     assert '<th class="cellhead">method</th><th class="cellhead">metric</th><th class="method">w/a</th>' in part
     assert part.count('<th class="metric">top1_finetuned</th>') == 13  # a row per published column
+
+
+def test_an_empty_published_value_is_no_published_number_in_its_place(tree):
+    """A published row with no number (e.g. proximal NS, whose tables are not available) is never judged: no Δ,
+    no NaN shown, and it keeps its cell and column in the paper's layout."""
+    from tests.report_fixtures import PAPER_WALL, published_rows, run_rows
+
+    path = tree["published"] / "toy_t1.csv"
+    empty = published_rows("toy", "t1", [("c/e", "pns", "top1_trained", "", "%"), ("c/e", "pns", "top1_pruned", "", "%")])
+    pd.concat([pd.read_csv(path), empty]).to_csv(path, index=False)
+    assert pd.read_csv(path)["value"].isna().sum() == 2
+    for scale in ("paper", "quick"):
+        results = tree["results"] / scale / "toy_t1.csv"
+        ran = pd.DataFrame(run_rows(scale, "c/e", "pns", 0, {"top1_trained": 70.0}, 0.5, PAPER_WALL))
+        pd.concat([pd.read_csv(results), ran]).to_csv(results, index=False)
+    md = build_md(tree)
+    for scale in ("paper", "quick"):
+        r = row(md, "toy · t1", scale, "c/e", "pns", "top1_trained")
+        assert (r["published"], r["reproduced"], r["Δ"], r["status"]) == ("—", "70.00 (n=1)", "—", "no published number")
+        r = row(md, "toy · t1", scale, "c/e", "pns", "top1_pruned")
+        assert (r["published"], r["Δ"], r["status"]) == ("—", "—", "not run")
+    html = (tree["out"] / "index.html").read_text(encoding="utf-8")
+    assert not re.search(r"\bnan\b", md + html)  # how a NaN float prints (the legend says "NaN")
+    paper = html[html.index('id="toy-t1"'):]
+    paper = paper[:paper.index("Scale: <span class=\"scale-tag reduced\">quick")]
+    assert re.findall(r'<th class="cell">([^<]+)</th>', paper) == ["c/a", "c/b", "c/c", "c/d", "c/e"]
+    assert ("pns" in re.findall(r'<th colspan="\d" class="method">(\w+)</th>', paper)
+            and "Reproduced numbers without a published counterpart" not in paper)  # in the layout, not set aside

@@ -9,6 +9,8 @@ from prunebench.methods import (  # noqa: F401  (registration)
     magnitude,
     magnitude_global,
     plain_sgd,
+    proximal_slimming,
+    slimming,
     slr,
 )
 from prunebench.methods.base import METHODS, EpochContext, Method

@@ -62,9 +62,9 @@ class Method:
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         """Called once before the first epoch (not again on resume); context.epoch is 0."""
 
-    def build_optimizer(self, params: list[nn.Parameter], config: OptimizerConfig) -> torch.optim.Optimizer | None:
-        """The method's own optimizer when the optimizer is part of the algorithm (gRDA); None: the
-        trainer builds `config.name` from its OPTIMIZERS registry."""
+    def build_optimizer(self, model: nn.Module, config: OptimizerConfig) -> torch.optim.Optimizer | None:
+        """The method's own optimizer when the optimizer is part of the algorithm (gRDA, proximal NS's
+        gradient step); None: the trainer builds `config.name` from its OPTIMIZERS registry."""
         return None
 
     def after_backward(self, model: nn.Module) -> None:

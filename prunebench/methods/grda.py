@@ -78,10 +78,10 @@ class GRDAMethod(Method):
         self.optimizer: GRDA | None = None
         self.zeros: dict[str, torch.Tensor] = {}
 
-    def build_optimizer(self, params: list[nn.Parameter], config: OptimizerConfig) -> torch.optim.Optimizer:
+    def build_optimizer(self, model: nn.Module, config: OptimizerConfig) -> torch.optim.Optimizer:
         plain_optimizer_config(config, "grda", self.name)
         o = self.options
-        self.optimizer = GRDA(params, lr=config.lr, c=o.c, mu=o.mu, threshold_form=o.threshold_form,
+        self.optimizer = GRDA(list(model.parameters()), lr=config.lr, c=o.c, mu=o.mu, threshold_form=o.threshold_form,
                               accumulator_init=o.accumulator_init, counter=o.counter)
         return self.optimizer
 

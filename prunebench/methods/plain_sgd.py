@@ -15,6 +15,6 @@ from prunebench.methods.grda import plain_optimizer_config
 
 @register("sgd")
 class PlainSGD(Method):
-    def build_optimizer(self, params: list[nn.Parameter], config: OptimizerConfig) -> torch.optim.Optimizer:
+    def build_optimizer(self, model: nn.Module, config: OptimizerConfig) -> torch.optim.Optimizer:
         plain_optimizer_config(config, "sgd", self.name)
-        return torch.optim.SGD(params, lr=config.lr)
+        return torch.optim.SGD(model.parameters(), lr=config.lr)

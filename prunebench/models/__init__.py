@@ -2,9 +2,11 @@
 
 from prunebench.models import (  # noqa: F401
     cifar_resnet,
+    densenet,
     he_resnet,
     imagenet_resnet,
     mobilenet,
+    preact_resnet,
     ufld,
     vgg,
     vgg_nobn,

@@ -1,17 +1,33 @@
 """What every model family shares: width scaling (a 1/4- or 1/8-width network is the same network
-thinner) and loading torchvision's pretrained weights from the local hub cache."""
+thinner), network slimming's init, and loading torchvision's pretrained weights from the local hub cache."""
 
 from __future__ import annotations
 
+import math
 import os
 
 import torch
+from torch import nn
 from torchvision.models._api import WeightsEnum
 
 
 def scaled(channels: int, width: float) -> int:
     """``channels`` times the width multiplier, rounded, never below one channel."""
     return max(1, int(round(channels * width)))
+
+
+def slimming_init(model: nn.Module) -> None:
+    """Network slimming's init (official code, every model): conv weights N(0, sqrt(2/n)) with
+    n = k·k·out_channels, conv biases 0; BN γ = 0.5 (the paper's starting scaling factor), β = 0."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            fan_out = module.kernel_size[0] * module.kernel_size[1] * module.out_channels
+            nn.init.normal_(module.weight, 0.0, math.sqrt(2.0 / fan_out))
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.constant_(module.weight, 0.5)
+            nn.init.zeros_(module.bias)
 
 
 def pretrained_state(weights_enum: type[WeightsEnum], name: str) -> dict[str, torch.Tensor]:

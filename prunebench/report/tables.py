@@ -4,7 +4,8 @@ Row statuses, first matching rule wins:
 
 - not run: no reproduced row at this scale;
 - failed run: at least one seed's value is NaN (diverged / failed); failures count in n;
-- no published number: a reproduced headline row the paper does not report (sweep cells, extra metrics);
+- no published number: a reproduced headline row the paper does not report (sweep cells, extra metrics), or a
+  published row whose value is empty (the paper's number is not available; the row keeps its place in the layout);
 - <scale>-scale proxy (not comparable): any scale other than "paper"; Δ is shown in parentheses;
 - reproduced / outside tolerance: paper scale, |Δ| <= tolerance or not, where the tolerance is
   max(1 percentage point, 2·std over seeds) for % metrics, 2 % of the published value for `compression`
@@ -50,7 +51,7 @@ class Row:
     published: float | None
     values: list[float] | None  # one value per run (seed); None: not run
     scale: str
-    column: tuple[str, str] | None = None  # the published (method, metric) it is set beside; None: no published number
+    column: tuple[str, str] | None = None  # the published (method, metric) it is set beside; None: not in the published CSV
     status: str = ""
     delta: float | None = None
     tolerance: float | None = None
@@ -104,6 +105,13 @@ def judge(row: Row) -> Row:
     return row
 
 
+def published_number(value: object) -> float | None:
+    """A published CSV's value; empty (NaN once pandas reads it) means the paper gives no number there."""
+    if pd.isna(value) or not str(value).strip():
+        return None
+    return float(value)
+
+
 def _cell_order(cell: str, base_rank: dict[str, int]) -> tuple:
     base, _, suffix = cell.partition("~")
     rank = base_rank.setdefault(base, len(base_rank))
@@ -131,7 +139,7 @@ def comparison_rows(published: pd.DataFrame, results: pd.DataFrame | None, scale
     rows: list[Row] = []
     used: set[tuple[str, str, str]] = set()
     for p in pub.itertuples():
-        cell, method, metric, value = str(p.cell), str(p.method), str(p.metric), float(p.value)
+        cell, method, metric, value = str(p.cell), str(p.method), str(p.metric), published_number(p.value)
         key, column = (cell, method, metric), (method, metric)
         if key in groups or method != BOTH:
             rows.append(Row(cell, method, metric, value, groups.get(key), scale, column))

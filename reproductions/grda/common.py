@@ -25,7 +25,7 @@ from prunebench.claims import FAILS, HOLDS, NOT_RUN, Verdict, arm_stats
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.runner import RunResult
 from prunebench.scales import SCALES, Scale
-from reproductions.slr.common import operational, parser
+from reproductions.cli import operational, parser
 
 PAPER = "grda"
 CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167

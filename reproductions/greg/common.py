@@ -25,11 +25,11 @@ import pandas as pd
 from prunebench.claims import Verdict
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
-from prunebench.scales import SCALES, Scale
+from prunebench.scales import Scale
 from prunebench.structured import describe, resolve_layers
-from reproductions.slr.common import operational, parser
+from reproductions.cli import Plan, run_plan
 
 PAPER = "greg"
 
@@ -259,27 +259,18 @@ def per_network(check: Callable[[pd.DataFrame], Verdict]) -> Callable[[pd.DataFr
     return grouped
 
 
-def main(
-    table: str, doc: str, plan: Callable[[Scale, tuple[int, ...] | None], list[Arm]], argv: list[str] | None,
-    figure: Callable[[str, Path], None] | None = None,
-) -> int:
+def pruned_layers(arm: Arm) -> str:
+    """--dry-run detail: the resolved per-layer ratios of a pruning arm."""
+    options = arm.config.method_options
+    if arm.config.method not in {"oneshot", "greg1", "greg2"}:
+        return ""
+    model = build_model(arm.config.model, in_channels=3, num_classes=10, width=arm.config.width)
+    return describe(resolve_layers(model, options["ratios"], options.get("granularity", "filter"),
+                                   options.get("skip_layers", "")))
+
+
+def main(table: str, doc: str, plan: Plan, argv: list[str] | None, figure: Callable[[str, Path], None] | None = None) -> int:
     """The command line of every GReg script: run the plan's arms (each cached and resumable), then
     write the figure series from the table's logs, if the script draws one."""
-    args = parser(f"python -m reproductions.greg.{table}", doc.strip().splitlines()[0]).parse_args(argv)
-    scale = SCALES.get(args.scale)
-    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
-    if args.dry_run:
-        for arm in arms:
-            print(f"  {arm.cell:32s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
-            if arm.config.method in {"oneshot", "greg1", "greg2"}:
-                layers = resolve_layers(
-                    build_model(arm.config.model, in_channels=3, num_classes=10, width=arm.config.width),
-                    arm.config.method_options["ratios"], arm.config.method_options.get("granularity", "filter"),
-                    arm.config.method_options.get("skip_layers", ""),
-                )
-                print("    " + describe(layers).replace("\n", "\n    "))
-        return 0
-    execute(PAPER, table, scale.name, arms, operational(args), args.results)
-    if figure is not None:
-        figure(scale.name, args.results)
-    return 0
+    return run_plan(PAPER, table, f"python -m reproductions.greg.{table}", doc.strip().splitlines()[0], plan, argv,
+                    describe=pruned_layers, after=(lambda args, arms, ops: figure(args.scale, args.results)) if figure else None)

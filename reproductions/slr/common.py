@@ -2,7 +2,6 @@
 a dense baseline, so that the same arm in two scripts has the same run id (and runs once)."""
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,9 +9,9 @@ from typing import Any
 
 from prunebench.claims import Claim, beats, gap_grows, non_increasing
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
-from prunebench.scales import SCALES, Scale
+from reproductions.cli import Plan, run_plan
 
 PAPER = "slr"
 RHO = 0.1  # every SLR/ADMM comparison of the paper (Sec. 4)
@@ -41,42 +40,16 @@ def comparison_claims(metric: str, what: str) -> list[Claim]:
     ]
 
 
-def parser(prog: str, description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=description)
-    p.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
-    p.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")
-    p.add_argument("--data-root", type=Path, help="where data sets live (default $PRUNEBENCH_DATA)")
-    p.add_argument("--runs-root", type=Path, default=Path("runs"), help="run directories (checkpoints, logs)")
-    p.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
-    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (CSV per table)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
-    return p
-
-
-def operational(args: argparse.Namespace) -> Operational:
-    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
-
-
 def main_for(
-    table: str, prog: str, description: str, plan: Callable[[Scale, tuple[int, ...] | None], list[Arm]],
-    argv: list[str] | None, figure: Callable[[str, list[tuple[Arm, RunResult]], Path, Operational], None] | None = None,
+    table: str, prog: str, description: str, plan: Plan, argv: list[str] | None,
+    figure: Callable[[str, list[tuple[Arm, RunResult]], Path, Operational], None] | None = None,
 ) -> int:
-    """Parse the common options, run the plan's arms (each cached), then write the figure series if any
-    (from the runs' results; `Operational` says where their files are)."""
-    args = parser(prog, description).parse_args(argv)
-    scale = SCALES.get(args.scale)
-    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
-    if args.dry_run:
-        for arm in arms:
-            print(f"  {arm.cell:32s} {arm.config.run_id}")
-        return 0
-    ops = operational(args)
-    execute(PAPER, table, scale.name, arms, ops, args.results)
-    if figure is not None:
-        figure(scale.name, [(arm, run(arm.config, ops)) for arm in arms], args.results, ops)
-    return 0
+    """The SLR scripts' command line; the figure series, if any, are written from the runs' results
+    (`Operational` says where their files are)."""
+    def after(args, arms: list[Arm], ops: Operational) -> None:
+        figure(args.scale, [(arm, run(arm.config, ops)) for arm in arms], args.results, ops)
+
+    return run_plan(PAPER, table, prog, description, plan, argv, after=after if figure else None)
 
 
 def history_series(result: RunResult, key: str) -> list[tuple[int, float]]:

@@ -33,7 +33,8 @@ from prunebench.reproduce import Arm, execute
 from prunebench.runner import RunResult
 from prunebench.scales import SCALES, Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.slr.common import operational, parser, pruned_config
+from reproductions.cli import operational, parser
+from reproductions.slr.common import pruned_config
 
 PAPER, TABLE = "slr", "table1"
 

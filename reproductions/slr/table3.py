@@ -36,7 +36,8 @@ from prunebench.reproduce import judge_claims
 from prunebench.results import environment, utc_now, write_rows
 from prunebench.scales import SCALES
 from prunebench.sparsity import count_parameters, hard_prune, solve_uniform_ratio
-from reproductions.slr.common import PAPER, RHO, comparison_claims, parser
+from reproductions.cli import parser
+from reproductions.slr.common import PAPER, RHO, comparison_claims
 
 TABLE = "table3"
 PRUNE_RULE = "convs_except_stem"

@@ -1,0 +1,54 @@
+"""The command line every reproduction script shares: scale, seeds, where data, runs and results live."""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from prunebench.config import Operational
+from prunebench.reproduce import Arm, execute
+from prunebench.scales import SCALES, Scale
+
+Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
+    p.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")
+    p.add_argument("--data-root", type=Path, help="where data sets live (default $PRUNEBENCH_DATA)")
+    p.add_argument("--runs-root", type=Path, default=Path("runs"), help="run directories (checkpoints, logs)")
+    p.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (CSV per table)")
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
+    return p
+
+
+def operational(args: argparse.Namespace) -> Operational:
+    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
+
+
+def run_plan(
+    paper: str, table: str, prog: str, description: str, plan: Plan, argv: list[str] | None, *,
+    after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None,
+    describe: Callable[[Arm], str] | None = None,
+) -> int:
+    """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
+    `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series)."""
+    args = parser(prog, description).parse_args(argv)
+    scale = SCALES.get(args.scale)
+    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
+    if args.dry_run:
+        for arm in arms:
+            print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
+            detail = describe(arm) if describe else ""
+            if detail:
+                print("    " + detail.replace("\n", "\n    "))
+        return 0
+    ops = operational(args)
+    execute(paper, table, scale.name, arms, ops, args.results)
+    if after is not None:
+        after(args, arms, ops)
+    return 0
