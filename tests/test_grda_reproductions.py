@@ -46,3 +46,24 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
 def test_dry_run_lists_the_runs(script, scale, capsys):
     assert script.main(["--scale", scale, "--dry-run"]) == 0
     assert "seed0" in capsys.readouterr().out
+
+
+def test_no_magnitude_arm_when_grda_zeroed_every_weight(monkeypatch):
+    """A gRDA run at 100% sparsity (seen at quick scale) has no magnitude-pruned counterpart: the arm is
+    skipped instead of asking magnitude pruning for sparsity 1 (outside [0, 1))."""
+    from prunebench.config import Operational
+    from prunebench.runner import RunResult
+    from prunebench.scales import SCALES
+
+    scale = SCALES.get("smoke")
+    trained = figure4_accuracy_sparsity.training_arms(scale)
+    grda = [a for a in trained if a.config.method == "grda" and a.cell.split("/")[2] == figure4_accuracy_sparsity.DROP.name]
+
+    def finished(config, ops):
+        nonzero = 0 if config.run_id == grda[0].config.run_id else 50
+        return RunResult(config, {"params_all_nonzero": nonzero, "params_all_dense": 100}, [], {}, 0.0, True)
+
+    monkeypatch.setattr(figure4_accuracy_sparsity, "run", finished)
+    out = figure4_accuracy_sparsity.magnitude_arms(scale, trained, Operational())
+    assert len(out) == 2 * (len(grda) - 1)  # no-retrain + retrained arm for every gRDA run but the all-zero one
+    assert all(a.config.method_options["sparsity"] == 0.5 for a in out)

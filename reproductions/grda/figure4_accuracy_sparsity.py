@@ -139,6 +139,8 @@ def magnitude_arms(scale: Scale, trained: list[Arm], ops: Operational) -> list[A
             continue
         m = result.metrics
         sparsity = round(1.0 - m["params_all_nonzero"] / m["params_all_dense"], 6)
+        if sparsity >= 1.0:  # gRDA zeroed every weight: there is no magnitude-pruned model to compare with
+            continue
         parent = sgd[arm.config.seed]
         for epochs in (0, RETRAIN_EPOCHS.get(scale.name, 1)):
             config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
