@@ -7,7 +7,7 @@ Claim (GREG-C6): the normalised std rises with λ in (nearly) every pruned layer
 
 Command: make reproduce-greg-figure1 SCALE=quick|paper|smoke
 Scales: paper: GReg-2 on ResNet56/CIFAR-10 (2.55× ratios) and ResNet50/ImageNet (2.31×), snapshots every
-5k iterations (ResNet50 layer2.3.conv1 in the paper's row 2); quick: ResNet56 at 1/4 width on 6k
+5k iterations (ResNet50 layer2.3.conv1 in the paper's row 2); quick: ResNet56 at 1/4 width on 3k
 Fashion-MNIST images, the picking proxy (τ' 1 in 20 updates of K_u 5), snapshots every 25 iterations,
 1 seed; smoke: synthetic data.
 Output: results/<scale>/figures/greg_figure1.csv (panel, series, x, y, labels) for the report.

@@ -5,7 +5,7 @@ Claim (GREG-C6, the same as Figure 1's): judged on this run's picking-phase log 
 
 Command: make reproduce-greg-figure2 SCALE=quick|paper|smoke
 Scales: paper: VGG19/CIFAR-100 at `[1-15:0.7]`, snapshots every 10k iterations; quick: VGG19 at 1/4 width on
-6k Fashion-MNIST images with the picking proxy, snapshots every 25 iterations; smoke: synthetic data.
+3k Fashion-MNIST images with the picking proxy, snapshots every 25 iterations; smoke: synthetic data.
 Output: results/<scale>/figures/greg_figure2.csv.
 """
 from __future__ import annotations

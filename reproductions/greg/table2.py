@@ -8,7 +8,7 @@ Command: make reproduce-greg-table2 SCALE=quick|paper|smoke
 Scales:
 - paper: ResNet56/CIFAR-10 `[0,0.75,0.75,0.32,0]` (2.55×) and VGG19/CIFAR-100 `[1-15:0.7]` (8.84×), 3 seeds,
   Tables 5 and 8 settings; GReg-2 kept filters recover with λ = −wd (paper; the official code uses −1e-4).
-- quick: the ResNet56 row on 6k Fashion-MNIST images, 1/4 width, 3 seeds, the budget proxy of
+- quick: the ResNet56 row on 3k Fashion-MNIST images, 1/4 width, 3 seeds, the budget proxy of
   reproductions/greg/common.py (picking: τ' 1 in 20 updates).
 - smoke: synthetic data, 1 seed (tests).
 """

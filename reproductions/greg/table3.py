@@ -10,7 +10,7 @@ Scales:
   `[1.0,2.0,2.3,3.0,3.5]`) and ResNet50 (1.49×, 2.31×, 2.56×, 3.06×), GReg-1 and GReg-2 (the starred rows,
   which use a different base model, are not re-run), prune batch 64, K_u 5, K_s 40k, fine-tune 90 epochs.
   Needs ImageNet (ImageFolder layout) and the torchvision weights in the hub cache.
-- quick: the ResNet50 2.31× row on 6k Fashion-MNIST images at 1/4 width (torchvision's ImageNet stem on
+- quick: the ResNet50 2.31× row on 3k Fashion-MNIST images at 1/4 width (torchvision's ImageNet stem on
   28×28 inputs), GReg-1 vs GReg-2, 3 seeds, the budget proxy of reproductions/greg/common.py.
 - smoke: synthetic data, 1 seed (tests).
 """

@@ -9,7 +9,7 @@ Command: make reproduce-greg-table4 SCALE=quick|paper|smoke
 Scales:
 - paper: torchvision pretrained ResNet50, `--wg weight` `[0,0.827,0.827,0.827,0.827,0.827]` (stem kept;
   all four stages and the FC at 82.7%), ImageNet settings of Table 3. Needs ImageNet.
-- quick: the same ratios on ResNet50 at 1/4 width on 6k Fashion-MNIST images, 3 seeds, budget proxy.
+- quick: the same ratios on ResNet50 at 1/4 width on 3k Fashion-MNIST images, 3 seeds, budget proxy.
 - smoke: synthetic data, 1 seed (tests).
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ shows the published columns beside ours instead of matching them cell by cell.
 
 Command: make reproduce-greg-table7 SCALE=quick|paper|smoke
 Scales: paper: ResNet56/CIFAR-10 and VGG19/CIFAR-100 at global ratios 0.7/0.8/0.85/0.9/0.95, 3 seeds;
-quick: ResNet56 (1/4 width, 6k Fashion-MNIST images) at 0.7/0.9, 3 seeds; smoke: 0.7/0.9, 1 seed.
+quick: ResNet56 (1/4 width, 3k Fashion-MNIST images) at 0.7/0.9, 3 seeds; smoke: 0.7/0.9, 1 seed.
 """
 from __future__ import annotations
 
