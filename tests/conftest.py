@@ -1,6 +1,9 @@
 """Shared fixtures: every run the tests make goes to a temporary folder."""
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -49,5 +52,22 @@ def interrupted_then_resumed(monkeypatch):
             run(config, ops)
         monkeypatch.undo()
         return run(config, ops)
+
+    return go
+
+
+@pytest.fixture(scope="session")
+def run_smoke_scripts(tmp_path_factory):
+    """(paper, scripts) -> results root: run those scripts of reproductions/<paper>/ at smoke scale, in order,
+    sharing one run cache as a user's would (later scripts reuse earlier runs)."""
+
+    def go(paper: str, scripts: list[str]) -> Path:
+        root = tmp_path_factory.mktemp(paper)
+        args = ["--scale", "smoke", "--no-progress", "--runs-root", str(root / "runs"),
+                "--baselines-root", str(root / "base"), "--results", str(root / "results")]
+        for script in scripts:
+            module = importlib.import_module(f"reproductions.{paper}.{script}")
+            assert module.main(module.TABLE, module.__doc__, module.arms, args, getattr(module, "write_figure", None)) == 0
+        return root / "results"
 
     return go

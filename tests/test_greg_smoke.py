@@ -1,6 +1,5 @@
 """Every GReg reproduction end to end at smoke scale (synthetic data, tiny widths), sharing one run cache
 as a user's would: Table 1's arms are reused by Tables 9 and 10."""
-import importlib
 
 import pandas as pd
 import pytest
@@ -13,14 +12,8 @@ SCRIPTS = ["table1", "table2", "table3", "table4", "table7", "table9", "table10"
 
 
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("greg")
-    common = ["--scale", "smoke", "--no-progress", "--runs-root", str(root / "runs"),
-              "--baselines-root", str(root / "base"), "--results", str(root / "results")]
-    for script in SCRIPTS:
-        module = importlib.import_module(f"reproductions.greg.{script}")
-        assert module.main(module.TABLE, module.__doc__, module.arms, common, getattr(module, "write_figure", None)) == 0
-    return root / "results"
+def smoke_results(run_smoke_scripts):
+    return run_smoke_scripts("greg", SCRIPTS)
 
 
 def rows(results, table):

@@ -1,6 +1,5 @@
 """Every proximal-NS reproduction end to end at smoke scale, sharing one run cache as a user's would:
 Table 2's trainings and the figure's runs are Table 1's."""
-import importlib
 
 import pandas as pd
 import pytest
@@ -15,14 +14,8 @@ SCRIPTS = ["table1", "table2", "figure_scaling_factors"]
 
 
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("proxns")
-    common = ["--scale", "smoke", "--no-progress", "--runs-root", str(root / "runs"),
-              "--baselines-root", str(root / "base"), "--results", str(root / "results")]
-    for script in SCRIPTS:
-        module = importlib.import_module(f"reproductions.proxns.{script}")
-        assert module.main(module.TABLE, module.__doc__, module.arms, common, getattr(module, "write_figure", None)) == 0
-    return root / "results"
+def smoke_results(run_smoke_scripts):
+    return run_smoke_scripts("proxns", SCRIPTS)
 
 
 def rows(results, table):

@@ -116,7 +116,7 @@ def test_ns_threshold_selection_on_a_toy_net():
     set_gammas(model, {"1": [0.1, 0.5, -0.3], "4": [0.05, 0.2]})
     method = METHODS.get("network_slimming").from_dict({"percent": 0.4}, {})
     method.setup(model, EpochContext(0, 0.0, lambda: 0.0))
-    pruned = method.pruned_channels(model)
+    pruned = method.pruned_channels(method.factors(model))
     assert pruned["1"].tolist() == [True, False, False] and pruned["4"].tolist() == [True, True]
     assert method.outcome["threshold"] == pytest.approx(0.2)
 

@@ -26,7 +26,7 @@ from torch import nn
 
 from prunebench.config import OptimizerConfig
 from prunebench.methods.base import EpochContext, register
-from prunebench.methods.slimming import ScalingFactorPruning
+from prunebench.methods.slimming import Factors, ScalingFactorPruning
 from prunebench.optimizers import OPTIMIZERS
 from prunebench.registry import Registry
 from prunebench.structured.channels import ChannelSet, scaling_factors, scaling_layers
@@ -110,7 +110,7 @@ class ProximalSlimming(ScalingFactorPruning):
             gammas = [g.detach() for g in self.gamma_parameters(model)]
             palm_scaling_step(gammas, self.xis, self.alpha, self.options.beta, self.options.sparsity)
 
-    def factors(self, model: nn.Module) -> dict[str, dict[str, torch.Tensor]]:
+    def factors(self, model: nn.Module) -> Factors:
         return {**super().factors(model), "xi": {layer.bn: xi for layer, xi in zip(self.layers, self.xis, strict=True)}}
 
     def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
@@ -119,14 +119,11 @@ class ProximalSlimming(ScalingFactorPruning):
         penalty = self.options.sparsity * float(xis.abs().sum()) + self.options.beta / 2 * float(((gammas - xis) ** 2).sum())
         return {**super().on_epoch_end(model, context), "alpha": self.alpha, "penalty": penalty}
 
-    def pruned_channels(self, model: nn.Module) -> ChannelSet:
-        factors = self.factors(model)
-        gammas = factors["gamma"]
-        chosen = PRUNE_RULES.get(self.options.prune_on)(gammas, factors["xi"])
-        for rule in PRUNE_RULES:  # what the other rules would have removed (PNS-C5)
-            count = sum(int(m.sum()) for m in PRUNE_RULES.get(rule)(gammas, factors["xi"]).values())
+    def pruned_channels(self, factors: Factors) -> ChannelSet:
+        for rule in PRUNE_RULES:  # what every rule would remove (PNS-C5)
+            count = sum(int(m.sum()) for m in PRUNE_RULES.get(rule)(factors["gamma"], factors["xi"]).values())
             self.outcome[f"channels_{rule}"] = float(count)
-        return chosen
+        return PRUNE_RULES.get(self.options.prune_on)(factors["gamma"], factors["xi"])
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "xis": self.xis}

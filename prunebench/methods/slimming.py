@@ -31,11 +31,16 @@ from prunebench.structured.channels import (
 SMALL = (1e-3, 1e-2)  # |γ| levels counted each epoch besides exact zeros
 
 
-def factor_counts(prefix: str, values: torch.Tensor) -> dict[str, float]:
-    """Exact zeros and small values among `values`, as counts and the zero fraction in %."""
-    values = values.detach().abs()
-    out = {f"{prefix}_zero": float((values == 0).sum()), f"{prefix}_zero_pct": 100.0 * float((values == 0).float().mean())}
-    out.update({f"{prefix}_below_{level:g}": float((values < level).sum()) for level in SMALL})
+Factors = dict[str, dict[str, torch.Tensor]]  # kind ("gamma", "xi") -> BN name -> its values
+
+
+def factor_counts(factors: Factors) -> dict[str, float]:
+    """Per kind, over the whole network: exact zeros and small values, as counts and the zero fraction in %."""
+    out = {}
+    for kind, per_layer in factors.items():
+        values = torch.cat([v.flatten() for v in per_layer.values()]).detach().abs()
+        out.update({f"{kind}_zero": float((values == 0).sum()), f"{kind}_zero_pct": 100.0 * float((values == 0).float().mean())})
+        out.update({f"{kind}_below_{level:g}": float((values < level).sum()) for level in SMALL})
     return out
 
 
@@ -64,28 +69,24 @@ class ScalingFactorPruning(Method):
     def gammas(self, model: nn.Module) -> dict[str, torch.Tensor]:
         return {layer.bn: g.detach() for layer, g in zip(self.layers, self.gamma_parameters(model), strict=True)}
 
-    def factors(self, model: nn.Module) -> dict[str, dict[str, torch.Tensor]]:
+    def factors(self, model: nn.Module) -> Factors:
         """The factors to record per channel (NS: γ; proximal NS adds ξ)."""
         return {"gamma": self.gammas(model)}
 
-    def pruned_channels(self, model: nn.Module) -> ChannelSet:
+    def pruned_channels(self, factors: Factors) -> ChannelSet:
         raise NotImplementedError
 
     def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for kind, per_layer in self.factors(model).items():
-            out.update(factor_counts(kind, torch.cat([v.flatten() for v in per_layer.values()])))
-        return out
+        return factor_counts(self.factors(model))
 
     def finalize(self, model: nn.Module) -> dict[str, float]:
         factors = self.factors(model)
-        for kind, per_layer in factors.items():
-            self.outcome.update(factor_counts(kind, torch.cat([v.flatten() for v in per_layer.values()])))
+        self.outcome.update(factor_counts(factors))
         self.log += [
             {"layer": name, "channel": c, **{kind: float(factors[kind][name][c]) for kind in factors}}
             for name in factors["gamma"] for c in range(len(factors["gamma"][name]))
         ]
-        pruned, fired = keep_one_per_layer(self.pruned_channels(model), factors["gamma"])
+        pruned, fired = keep_one_per_layer(self.pruned_channels(factors), factors["gamma"])
         for name in fired:
             print(f"network slimming: every channel of {name} was below the threshold; kept its largest |γ|")
         total = sum(len(mask) for mask in pruned.values())
@@ -133,8 +134,8 @@ class NetworkSlimming(ScalingFactorPruning):
             torch._foreach_add_([g.grad for g in gammas], torch._foreach_sign([g.detach() for g in gammas]),
                                 alpha=self.options.sparsity)
 
-    def pruned_channels(self, model: nn.Module) -> ChannelSet:
-        gammas = self.gammas(model)
+    def pruned_channels(self, factors: Factors) -> ChannelSet:
+        gammas = factors["gamma"]
         if self.options.percent == 0.0:
             return {name: torch.zeros(len(g), dtype=torch.bool, device=g.device) for name, g in gammas.items()}
         threshold = global_threshold(torch.cat([g.abs().flatten() for g in gammas.values()]), self.options.percent)

@@ -55,11 +55,11 @@ def remove_filters(model: nn.Module, pruned: PrunedSet, example: torch.Tensor) -
 def consumer_of(model: nn.Module, selection: str) -> tuple[str, nn.Conv2d | nn.Linear]:
     """The layer that reads a selection's output: the next conv or linear in registration order (the
     contract of every model that uses ChannelSelection)."""
-    names = [name for name, _ in model.named_modules()]
-    modules = dict(model.named_modules())
-    for name in names[names.index(selection) + 1:]:
-        if isinstance(modules[name], (nn.Conv2d, nn.Linear)):
-            return name, modules[name]
+    named = list(model.named_modules())
+    start = next(i for i, (name, _) in enumerate(named) if name == selection)
+    for name, module in named[start + 1:]:
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            return name, module
     raise ValueError(f"no conv or linear layer is registered after channel selection {selection!r}")
 
 

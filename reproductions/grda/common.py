@@ -23,6 +23,9 @@ import pandas as pd
 
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Verdict, arm_stats
 from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.data.cifar import CIFAR10_INFO, CIFAR100_INFO
+from prunebench.data.fashion_mnist import INFO as FASHION_MNIST_INFO
+from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
 from prunebench.runner import RunResult
 from prunebench.scales import SCALES, Scale
 from reproductions.cli import operational, parser
@@ -259,11 +262,15 @@ def drop_beats_fixed(drop: str, fixed: str) -> Callable[[pd.DataFrame], Verdict]
     return check
 
 
-CLASSES = {"cifar100": 100, "imagenet": 1000}  # every other data set of the suite has 10 classes
+# classes per data set, from the data modules (ImageNet's come from its folder at load time: ImageNet-1k)
+CLASSES = {
+    **{info.name: info.num_classes for info in (CIFAR10_INFO, CIFAR100_INFO, FASHION_MNIST_INFO)},
+    "synthetic": SYNTHETIC_CLASSES, "imagenet": 1000,
+}
 
 
 def chance_top1(dataset: str) -> float:
-    return 100.0 / CLASSES.get(str(dataset), 10)
+    return 100.0 / CLASSES[str(dataset)]
 
 
 def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.DataFrame], Verdict]:

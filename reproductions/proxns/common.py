@@ -218,13 +218,13 @@ def network_of(cell: str) -> str:
     return "/".join(str(cell).split("/")[:2])
 
 
-def network_gap(left: tuple[str, str], right: tuple[str, str], minimum: float, cells: str = "") -> Callable[[pd.DataFrame], Verdict]:
-    """Per network (and per cell of `left`'s method, whose name contains `cells`): seed-mean of `left`
-    (method, metric) − seed-mean of `right` ≥ `minimum`."""
+def network_gap(left: tuple[str, str], right: tuple[str, str], minimum: float) -> Callable[[pd.DataFrame], Verdict]:
+    """Per network (and per cell of `left`'s method): seed-mean of `left` (method, metric) − seed-mean of
+    `right` ≥ `minimum`."""
 
     def check(results: pd.DataFrame) -> Verdict:
         def means(method: str, metric: str) -> pd.Series:
-            rows = results[(results["method"] == method) & (results["metric"] == metric) & results["cell"].str.contains(cells, regex=False)]
+            rows = results[(results["method"] == method) & (results["metric"] == metric)]
             return rows.groupby("cell")["value"].mean()
 
         a, b = means(*left), means(*right)
