@@ -1,9 +1,9 @@
 """Per-iteration cost of a training step with ADMM's and SLR's hooks vs a plain (Dense) step.
 
-Each side is a real `Trainer` (Adam, lr 0.01, channels_last as by default) whose `train_epoch` runs
+Each side is a real `Trainer` (Adam, lr 0.01, memory format as by default) whose `train_epoch` runs
 over a one-batch (128-image) training split, so one round is exactly one iteration of the product's
 loop: batch gather + augmentation, forward, CE, backward, `after_backward`, `optimizer.step`,
-`after_step`. ADMM and SLR are set up as `Trainer.fit` does, after the model is in channels_last, on
+`after_step`. ADMM and SLR are set up as `Trainer.fit` does, after the model is in that memory format, on
 the uniform 'residual_branch_convs' plan; their per-step work is the penalty gradient
 ρ·(W − Z + U) added after backward (both share `AugmentedLagrangian.after_backward`).
 

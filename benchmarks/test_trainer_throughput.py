@@ -2,7 +2,7 @@
 
 prunebench side: the real `Trainer.train_epoch` (Dense method, SGD, batch 128) over an in-memory
 `TensorSource` whose batches are gathered, pad-cropped, flipped and normalised with vectorised tensor
-ops, with channels_last convolutions as `Operational.channels_last` sets by default.
+ops, in the memory format `prunebench.memory_format` picks by default (NHWC for this model).
 
 Reference side, written the way the papers' training scripts load data (kuangliu/pytorch-cifar, which
 the SLR code builds on): `torchvision.datasets.FashionMNIST` (the same Debian idx files, decompressed
@@ -133,7 +133,7 @@ def test_trainer_throughput(benchmark, fashion: DataSplits, subset_index: torch.
     benchmark.extra_info.update(
         {
             "images_per_round": IMAGES,
-            "channels_last": channels_last,
+            "channels_last": trainer.memory_format == torch.channels_last,
             "prunebench_images_per_s": round(ours_ips, 1),
             "reference_images_per_s": round(ref_ips, 1),
             "prunebench_epoch_s": [round(t, 3) for t in ours],

@@ -91,4 +91,4 @@ class Operational:
     device: str = "cpu"
     progress: bool = True
     threads: int | None = None
-    channels_last: bool = True  # NHWC convolutions: ~30% faster on CPU, same numbers up to rounding
+    channels_last: bool | None = None  # NHWC or NCHW (same numbers up to rounding); None: prunebench.memory_format's rule

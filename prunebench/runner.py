@@ -109,7 +109,7 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
         history = trainer.fit()
     except DivergedError as err:
         return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began)
-    before = trainer.evaluate(splits.test)
+    before = trainer.test_evaluation()
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
     }

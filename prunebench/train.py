@@ -25,6 +25,7 @@ from tqdm import tqdm
 from prunebench.checkpoint import load_checkpoint, save_atomic
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
+from prunebench.memory_format import memory_format_for
 from prunebench.methods import EpochContext, Method
 from prunebench.optimizers import OPTIMIZERS
 from prunebench.registry import Registry
@@ -136,9 +137,9 @@ class Trainer:
         plan: SparsityPlan | None = None,
         device: str = "cpu",
         progress: bool = True,
-        channels_last: bool = False,
+        channels_last: bool | None = None,
     ):
-        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.memory_format = memory_format_for(model, channels_last)
         self.model = model.to(device, memory_format=self.memory_format)
         self.splits = splits
         self.method = method
@@ -155,9 +156,15 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
         self.history: list[dict[str, Any]] = []
+        self._last_test: Evaluation | None = None  # the test split at the current weights, if evaluated since the last step
 
     def evaluate(self, source: Any) -> Evaluation:
         return self.task.evaluate(self.model, source, self.device, self.memory_format)
+
+    def test_evaluation(self) -> Evaluation:
+        """The test split at the weights `fit` left: the last epoch's evaluation when no step has run since
+        (a 10k-image pass saved per run), else a new one. Call it before changing the weights outside the loop."""
+        return self._last_test or self.evaluate(self.splits.test)
 
     def fixed_subset_loss(self) -> float:
         return self.evaluate(self._fixed_subset).loss
@@ -171,6 +178,7 @@ class Trainer:
 
     # -- one epoch --------------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
+        self._last_test = None
         self.model.train()
         source = self.splits.train
         batches = source.batches(self.config.batch_size, self.generator)
@@ -198,7 +206,8 @@ class Trainer:
         return mean
 
     def evaluate_epoch(self) -> dict[str, float]:
-        result = {"test_top1": self.evaluate(self.splits.test).top1}
+        self._last_test = self.evaluate(self.splits.test)
+        result = {"test_top1": self._last_test.top1}
         if self.plan:
             pruned = evaluate_hard_pruned(
                 self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate

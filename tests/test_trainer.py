@@ -1,0 +1,53 @@
+"""The Trainer's operational shortcuts: the memory-format rule and the reused last test evaluation."""
+import pytest
+import torch
+from torch import nn
+
+from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.data.registry import load_dataset
+from prunebench.memory_format import MIN_NHWC_CHANNELS, memory_format_for
+from prunebench.methods import METHODS
+from prunebench.models import build_model
+from prunebench.train import Trainer
+
+
+@pytest.mark.parametrize(("model", "width", "expected"), [
+    ("resnet56", 0.25, torch.contiguous_format),  # first stage 4 channels: NCHW batch norm is faster
+    ("resnet18_cifar", 0.25, torch.channels_last),  # narrowest batch norm 16
+])
+def test_auto_memory_format_follows_the_narrowest_batch_norm(model, width, expected):
+    assert memory_format_for(build_model(model, in_channels=1, num_classes=10, width=width), None) == expected
+
+
+def test_memory_format_threshold_and_forced_choices():
+    def net(channels):
+        return nn.Sequential(nn.Conv2d(1, channels, 3), nn.BatchNorm2d(channels))
+
+    assert memory_format_for(net(MIN_NHWC_CHANNELS), None) == torch.channels_last
+    assert memory_format_for(net(MIN_NHWC_CHANNELS - 1), None) == torch.contiguous_format
+    assert memory_format_for(nn.Sequential(nn.Conv2d(1, 2, 3)), None) == torch.channels_last  # no batch norm
+    assert memory_format_for(net(2), True) == torch.channels_last
+    assert memory_format_for(net(64), False) == torch.contiguous_format
+
+
+def test_test_evaluation_reuses_the_last_epoch_until_a_step(tmp_path, monkeypatch):
+    splits = load_dataset("synthetic")
+    config = RunConfig(dataset="synthetic", model="resnet56", width=0.125, epochs=1, batch_size=128,
+                       optimizer=OptimizerConfig("sgd", lr=0.05), eval_every=1)
+    model = build_model("resnet56", in_channels=1, num_classes=10, width=0.125)
+    trainer = Trainer(model, splits, METHODS.get("dense").from_dict({}, {}), config, tmp_path / "c.pt", progress=False)
+    passes = []
+    evaluate = trainer.task.evaluate
+    monkeypatch.setattr(trainer.task, "evaluate", lambda *a: passes.append(a[1]) or evaluate(*a))
+
+    history = trainer.fit()
+    test_passes = sum(source is splits.test for source in passes)
+    assert test_passes == 2  # epoch 0 and epoch 1
+    reused = trainer.test_evaluation()
+    assert sum(source is splits.test for source in passes) == test_passes  # no third pass
+    assert reused.top1 == history[-1]["test_top1"] == trainer.evaluate(splits.test).top1
+
+    trainer.train_epoch(2)  # weights move: the cached evaluation is stale
+    before = len(passes)
+    trainer.test_evaluation()
+    assert len(passes) == before + 1
