@@ -61,23 +61,30 @@ def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult,
 
 
 def execute(
-    paper: str, table: str, scale: str, arms: Iterable[Arm], ops: Operational, results_root: Path = RESULTS
+    paper: str, table: str, scale: str, arms: Iterable[Arm], ops: Operational, results_root: Path = RESULTS,
+    follow_up: Callable[[], Iterable[Arm]] | None = None,
 ) -> pd.DataFrame:
+    """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
+    the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
+    for the whole session."""
     arms = list(arms)
     out = results_csv(scale, paper, table, results_root)
     logs = method_log_csv(scale, paper, table, results_root)
     frame = pd.DataFrame()
     began, started_at = time.perf_counter(), utc_now()
-    for arm in tqdm(arms, desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
-        result = run(arm.config, ops)
-        frame = write_rows(out, result_rows(paper, table, scale, arm, result, ops))
-        append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
+    done: list[Arm] = []
+    for stage in (lambda: arms, follow_up or list):
+        for arm in tqdm(list(stage()), desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
+            result = run(arm.config, ops)
+            frame = write_rows(out, result_rows(paper, table, scale, arm, result, ops))
+            append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
+            done.append(arm)
     wall = time.perf_counter() - began
-    print(f"{paper} {table} at {scale} scale: {len(arms)} runs in {wall:.0f} s -> {out}")
-    if arms:
+    print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
+    if done:
         module = declaration(paper, table)
-        meta = table_meta(paper, table, scale, module, ops.device, started_at=started_at, finished_at=utc_now(),
-                          wall_seconds=wall, runs=len(arms))
+        meta = table_meta(paper, table, scale, module, ops.device, configs=[a.config for a in done],
+                          started_at=started_at, finished_at=utc_now(), wall_seconds=wall)
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
         judge_claims(paper, table, scale, results_root, module)
     return frame

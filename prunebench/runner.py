@@ -32,6 +32,7 @@ from prunebench.sparsity import (
     validate_ratio,
 )
 from prunebench.structured import Structure, apply_structure
+from prunebench.tasks import Evaluation
 from prunebench.train import DivergedError, Trainer
 
 
@@ -70,9 +71,9 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     if paths.result.exists():
         stored = json.loads(paths.result.read_text())
         return RunResult(config, stored["metrics"], stored["history"], stored["layer_sparsity"], stored["wall_seconds"], True)
-    parent_paths = None
+    parent_paths, parent = None, None
     if config.parent is not None:
-        run(config.parent, ops)
+        parent = run(config.parent, ops)
         parent_paths = RunPaths(config.parent, ops.runs_root, ops.baselines_root)
 
     began = time.perf_counter()
@@ -104,6 +105,7 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     trainer = Trainer(
         model, splits, method, config, paths.checkpoint,
         plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
+        start_evaluation=final_evaluation(parent, config),
     )
     try:
         history = trainer.fit()
@@ -120,7 +122,8 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
         save_atomic({name: w.detach().cpu().clone() for name, w in zip(plan, weights, strict=True)}, paths.weights_before_finalize)
     metrics.update(method.finalize(model))
     final = trainer.evaluate(splits.test)
-    metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss})
+    metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss,
+                    "train_loss_final": trainer.fixed_subset_loss()})  # f(W) as trained, on the fixed subset
     metrics.update(method.summary())
     metrics.update(accounting(model, base_model().to(ops.device), example))
     metrics.update(training_summary(history))
@@ -139,6 +142,16 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     )
     paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
     return RunResult(config, metrics, history, sparsity, wall, False)
+
+
+def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation | None:
+    """The parent's final test evaluation: the child starts from exactly those weights, on the same test split,
+    so its epoch-0 evaluation need not be computed again."""
+    if parent is None or parent.diverged or parent.config.dataset != child.dataset:
+        return None
+    m = parent.metrics
+    keys = ("top1_final", "top5_final", "test_loss_final")
+    return Evaluation(*(m[k] for k in keys)) if all(k in m for k in keys) else None
 
 
 def finish_diverged(config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float) -> RunResult:

@@ -32,7 +32,7 @@ from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
 from prunebench.tasks import TASKS, Evaluation
 
-FIXED_SUBSET_SIZE = 2048  # training samples on which SLR's condition (3) measures f
+FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and `train_loss_final` measure f
 EVAL_BATCH = 1000
 KILL_AFTER_EPOCH_ENV = "PRUNEBENCH_TEST_KILL_AFTER_EPOCH"  # fault injection for the resume tests
 
@@ -138,7 +138,10 @@ class Trainer:
         device: str = "cpu",
         progress: bool = True,
         channels_last: bool | None = None,
+        start_evaluation: Evaluation | None = None,
     ):
+        """`start_evaluation`: the test evaluation of the weights the model starts from, when already known (the
+        parent run's final one); used for epoch 0 unless the method's setup changes the weights."""
         self.memory_format = memory_format_for(model, channels_last)
         self.model = model.to(device, memory_format=self.memory_format)
         self.splits = splits
@@ -157,6 +160,7 @@ class Trainer:
         self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
         self.history: list[dict[str, Any]] = []
         self._last_test: Evaluation | None = None  # the test split at the current weights, if evaluated since the last step
+        self._start_evaluation = start_evaluation
 
     def evaluate(self, source: Any) -> Evaluation:
         return self.task.evaluate(self.model, source, self.device, self.memory_format)
@@ -205,8 +209,8 @@ class Trainer:
             raise DivergedError(f"training loss is {mean} in epoch {epoch}")
         return mean
 
-    def evaluate_epoch(self) -> dict[str, float]:
-        self._last_test = self.evaluate(self.splits.test)
+    def evaluate_epoch(self, known: Evaluation | None = None) -> dict[str, float]:
+        self._last_test = known or self.evaluate(self.splits.test)
         result = {"test_top1": self._last_test.top1}
         if self.plan:
             pruned = evaluate_hard_pruned(
@@ -219,8 +223,10 @@ class Trainer:
     def fit(self) -> list[dict[str, Any]]:
         start = self._resume()
         if start == 0:
+            initial = [t.clone() for t in self.model.state_dict().values()] if self._start_evaluation else []
             self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches))
-            self.history.append({"epoch": 0, **self.evaluate_epoch()})
+            unchanged = bool(initial) and all(map(torch.equal, initial, self.model.state_dict().values()))
+            self.history.append({"epoch": 0, **self.evaluate_epoch(self._start_evaluation if unchanged else None)})
         for epoch in range(start + 1, self.config.epochs + 1):
             if self.stopped():
                 break

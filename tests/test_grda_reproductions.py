@@ -1,11 +1,19 @@
 """Every gRDA reproduction at smoke scale writes its table, its figure series and judges its claims; the four
 share one run folder, so runs they have in common are trained once."""
+import json
+
 import pandas as pd
 import pytest
 
 from prunebench.claims import evaluate_claims
 from prunebench.results import COLUMNS
-from reproductions.grda import figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity, table_cifar
+from reproductions.grda import (
+    common,
+    figure4_accuracy_sparsity,
+    figure4_layerwise,
+    figure_connectivity,
+    table_cifar,
+)
 
 pytestmark = pytest.mark.smoke
 
@@ -32,6 +40,9 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
     if script is table_cifar:
         assert set(frame[frame["method"] == "grda"]["cell"].map(lambda c: c.rsplit("/", 1)[1])) == {"mu0.51", "mu0.6", "mu0.7"}
         assert (frame[frame["metric"] == "grda_mu_outside_theory"]["value"] == 0).all()
+        assert {"train_loss_final", "train_loss_magnitude_noretrain", "top1_magnitude_noretrain"} <= set(frame["metric"])
+        meta = json.loads((results / "meta" / f"grda_{script.TABLE}.json").read_text())
+        assert meta["runs"] == frame["run_id"].nunique()  # one session: the trained and the magnitude arms
     if script is figure4_accuracy_sparsity:
         assert {"top1_magnitude_noretrain", "top1_magnitude_retrained"} <= set(frame["metric"])
     if script is figure4_layerwise:
@@ -63,7 +74,7 @@ def test_no_magnitude_arm_when_grda_zeroed_every_weight(monkeypatch):
         nonzero = 0 if config.run_id == grda[0].config.run_id else 50
         return RunResult(config, {"params_all_nonzero": nonzero, "params_all_dense": 100}, [], {}, 0.0, True)
 
-    monkeypatch.setattr(figure4_accuracy_sparsity, "run", finished)
-    out = figure4_accuracy_sparsity.magnitude_arms(scale, trained, Operational())
+    monkeypatch.setattr(common, "run", finished)
+    out = common.magnitude_arms(trained, figure4_accuracy_sparsity.DROP, (0, 1), 0.01, Operational())
     assert len(out) == 2 * (len(grda) - 1)  # no-retrain + retrained arm for every gRDA run but the all-zero one
     assert all(a.config.method_options["sparsity"] == 0.5 for a in out)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import sys
 import types
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from prunebench import provenance, reproduce
+from prunebench.config import RunConfig
 from prunebench.paths import claims_csv, results_csv
 from tests.report_fixtures import TOY_CLAIMS, quick_results
 
@@ -43,16 +45,20 @@ def test_no_module_or_no_results_writes_no_verdicts(tmp_path, toy_module):
     assert reproduce.judge_claims("toy", "t1", "quick", tmp_path) is None  # no results CSV yet
 
 
-def test_table_meta_names_the_command_the_differences_and_the_session(toy_module):
-    meta = provenance.table_meta("toy", "t1", "quick", toy_module, "cpu", started_at="a", finished_at="b",
-                                 wall_seconds=12.3456, runs=7)
+def test_table_meta_names_the_command_the_differences_the_runs_used_and_the_session(toy_module):
+    """The differences are read from the runs, not the scale's declaration: a reproduction may use 3k images
+    and three seeds where the quick scale says 12k and one."""
+    dense = RunConfig(dataset="fashion_mnist", model="resnet56", width=0.25, epochs=4, batch_size=128, train_subset=3000)
+    configs = [dense, replace(dense, seed=2, epochs=8), replace(dense, seed=1, width=1.0, train_subset=None)]
+    meta = provenance.table_meta("toy", "t1", "quick", toy_module, "cpu", configs=configs, started_at="a",
+                                 finished_at="b", wall_seconds=12.3456)
     assert meta["title"] == "Toy paper, Table 1: a test table."
     assert meta["command"] == "make reproduce-toy-t1 SCALE=quick"
     assert meta["differences"] == [
-        "data set fashion_mnist instead of the paper's", "models at 0.25× width", "at most 4 epochs per run",
-        "12000 training images", "batch size 128", "seed(s) 0", "dense baselines trained by our recipe"]
-    assert meta["session_wall_seconds"] == 12.346 and meta["runs"] == 7
+        "data set fashion_mnist instead of the paper's", "models at 0.25× width", "at most 8 epochs per run",
+        "training images per run: all, 3000", "batch size 128", "seed(s) 0, 1, 2", "dense baselines trained by our recipe"]
+    assert meta["session_wall_seconds"] == 12.346 and meta["runs"] == 3
     assert meta["versions"]["prunebench"] == "0.1.0" and meta["hardware"]["device"] == "cpu"
-    paper = provenance.table_meta("toy", "t1", "paper", None, "cpu", started_at="a", finished_at="b",
-                                  wall_seconds=1.0, runs=1)
+    paper = provenance.table_meta("toy", "t1", "paper", None, "cpu", configs=[dense], started_at="a", finished_at="b",
+                                  wall_seconds=1.0)
     assert paper["differences"] == [] and paper["title"] == "toy t1"

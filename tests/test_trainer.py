@@ -7,7 +7,9 @@ from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.data.registry import load_dataset
 from prunebench.memory_format import MIN_NHWC_CHANNELS, memory_format_for
 from prunebench.methods import METHODS
+from prunebench.methods.dense import Dense
 from prunebench.models import build_model
+from prunebench.tasks import Evaluation
 from prunebench.train import Trainer
 
 
@@ -30,15 +32,22 @@ def test_memory_format_threshold_and_forced_choices():
     assert memory_format_for(net(64), False) == torch.contiguous_format
 
 
-def test_test_evaluation_reuses_the_last_epoch_until_a_step(tmp_path, monkeypatch):
+def counted_trainer(tmp_path, monkeypatch, method=None, **options):
+    """A one-epoch synthetic-data Trainer and the list of sources its evaluations have passed over."""
     splits = load_dataset("synthetic")
     config = RunConfig(dataset="synthetic", model="resnet56", width=0.125, epochs=1, batch_size=128,
                        optimizer=OptimizerConfig("sgd", lr=0.05), eval_every=1)
     model = build_model("resnet56", in_channels=1, num_classes=10, width=0.125)
-    trainer = Trainer(model, splits, METHODS.get("dense").from_dict({}, {}), config, tmp_path / "c.pt", progress=False)
+    method = method or METHODS.get("dense").from_dict({}, {})
+    trainer = Trainer(model, splits, method, config, tmp_path / "c.pt", progress=False, **options)
     passes = []
     evaluate = trainer.task.evaluate
     monkeypatch.setattr(trainer.task, "evaluate", lambda *a: passes.append(a[1]) or evaluate(*a))
+    return trainer, splits, passes
+
+
+def test_test_evaluation_reuses_the_last_epoch_until_a_step(tmp_path, monkeypatch):
+    trainer, splits, passes = counted_trainer(tmp_path, monkeypatch)
 
     history = trainer.fit()
     test_passes = sum(source is splits.test for source in passes)
@@ -51,3 +60,25 @@ def test_test_evaluation_reuses_the_last_epoch_until_a_step(tmp_path, monkeypatc
     before = len(passes)
     trainer.test_evaluation()
     assert len(passes) == before + 1
+
+
+KNOWN = Evaluation(12.5, 50.0, 2.0)  # as a parent run's final evaluation
+
+
+def test_a_known_start_evaluation_replaces_the_epoch_0_pass(tmp_path, monkeypatch):
+    trainer, splits, passes = counted_trainer(tmp_path, monkeypatch, start_evaluation=KNOWN)
+    history = trainer.fit()
+    assert history[0]["test_top1"] == 12.5
+    assert sum(source is splits.test for source in passes) == 1  # epoch 1 only
+
+
+class ZeroingSetup(Dense):
+    def setup(self, model, context):
+        next(model.parameters()).data.zero_()
+
+
+def test_a_setup_that_changes_the_weights_gets_a_real_epoch_0_pass(tmp_path, monkeypatch):
+    trainer, splits, passes = counted_trainer(tmp_path, monkeypatch, method=ZeroingSetup.from_dict({}, {}), start_evaluation=KNOWN)
+    history = trainer.fit()
+    assert history[0]["test_top1"] != 12.5
+    assert sum(source is splits.test for source in passes) == 2

@@ -26,7 +26,8 @@ from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data.cifar import CIFAR10_INFO, CIFAR100_INFO
 from prunebench.data.fashion_mnist import INFO as FASHION_MNIST_INFO
 from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
-from prunebench.runner import RunResult
+from prunebench.reproduce import Arm
+from prunebench.runner import RunResult, run
 from prunebench.scales import SCALES, Scale
 from reproductions.cli import operational, parser
 
@@ -147,6 +148,7 @@ def trained_metrics(result: RunResult) -> dict[str, float]:
         "sparsity_all": sparsity_percent(m, "all"),  # every parameter (gRDA's counting rule)
         "sparsity_nonbias": sparsity_percent(m, "nonbias"),
         "train_loss_last_epoch": result.history[-1].get("train_loss", math.nan) if result.history else math.nan,
+        "train_loss_final": m.get("train_loss_final", math.nan),  # the fixed training subset, weights as trained
     }
     keep = ("grda_c", "grda_mu", "grda_mu_outside_theory", "grda_final_threshold", "grda_revived_total",
             "grda_sparsity_epoch_spearman")
@@ -156,11 +158,36 @@ def trained_metrics(result: RunResult) -> dict[str, float]:
 def magnitude_metrics(retrained: bool) -> Callable[[RunResult], dict[str, float]]:
     def metrics(result: RunResult) -> dict[str, float]:
         m = result.metrics
-        name = "top1_magnitude_retrained" if retrained else "top1_magnitude_noretrain"
-        return {name: m["top1_final"], "sparsity_all": sparsity_percent(m, "all"),
-                "magnitude_empty_tensors": m.get("magnitude_empty_tensors", math.nan)}
+        suffix = "retrained" if retrained else "noretrain"
+        return {f"top1_magnitude_{suffix}": m["top1_final"], f"train_loss_magnitude_{suffix}": m.get("train_loss_final", math.nan),
+                "sparsity_all": sparsity_percent(m, "all"), "magnitude_empty_tensors": m.get("magnitude_empty_tensors", math.nan)}
 
     return metrics
+
+
+def magnitude_arms(
+    trained: list[Arm], schedule: Schedule, retrain_epochs: tuple[int, ...], retrain_lr: float, ops: Operational
+) -> list[Arm]:
+    """For every finished gRDA arm on `schedule`: the same-seed SGD model pruned by global magnitude to its
+    sparsity, once per entry of `retrain_epochs` (0: no retraining). Sparsities are known only after training."""
+    sgd = {a.config.seed: a.config for a in trained if a.config.method == "sgd" and schedule_of(a.cell) == schedule.name}
+    out = []
+    for arm in trained:
+        if arm.config.method != "grda" or schedule_of(arm.cell) != schedule.name or arm.config.seed not in sgd:
+            continue
+        result = run(arm.config, ops)  # finished: read back, not retrained
+        if result.diverged:
+            continue
+        m = result.metrics
+        sparsity = round(1.0 - m["params_all_nonzero"] / m["params_all_dense"], 6)
+        if sparsity >= 1.0:  # gRDA zeroed every weight: there is no magnitude-pruned model to compare with
+            continue
+        parent = sgd[arm.config.seed]
+        for epochs in retrain_epochs:
+            config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
+                             optimizer=OptimizerConfig("sgd", lr=retrain_lr), parent=parent)
+            out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0)))
+    return out
 
 
 # ---- claim checks ------------------------------------------------------------------------------------
@@ -290,6 +317,34 @@ def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.Da
             return Verdict(FAILS, f"{detail} ({metric}): both at chance level in every cell, nothing to compare")
         ok = all(grda[c] >= m for c, m in judged)
         return Verdict(HOLDS if ok else FAILS, f"{detail} ({metric}); judged where either is above chance: {len(judged)} cell(s)")
+
+    return check
+
+
+def magnitude_needs_retraining(margin: float = 2.0) -> Callable[[pd.DataFrame], Verdict]:
+    """GRDA-C9, in every cell with a no-retraining magnitude arm: pruning SGD's solution to gRDA's sparsity
+    raises the training loss (fixed training subset) by at least `margin` times gRDA's distance from SGD's
+    loss — claims.md's "much more", made a number — and leaves a lower test top-1 than gRDA's."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        grda_loss = _grda_means(results, "train_loss_final").set_index("cell")["mean"]
+        grda_top1 = _grda_means(results, "top1_final").set_index("cell")["mean"]
+        sgd_loss = _sgd_means(results, "train_loss_final")
+        mag_loss = arm_stats(results, "train_loss_magnitude_noretrain").set_index("cell")["mean"]
+        mag_top1 = arm_stats(results, "top1_magnitude_noretrain").set_index("cell")["mean"]
+        cells = [c for c in mag_loss.index if c in grda_loss.index and (family(c), schedule_of(c)) in sgd_loss]
+        cells = [c for c in cells if not any(math.isnan(v) for v in (mag_loss[c], grda_loss[c], sgd_loss[(family(c), schedule_of(c))]))]
+        if not cells:
+            return Verdict(NOT_RUN, "needs train_loss_final of SGD, gRDA and the no-retraining magnitude arm in one cell")
+        verdicts, details = [], []
+        for c in cells:
+            sgd = sgd_loss[(family(c), schedule_of(c))]
+            rise, gap = mag_loss[c] - sgd, abs(grda_loss[c] - sgd)
+            verdicts.append(rise >= margin * gap and mag_top1[c] < grda_top1[c])
+            details.append(f"{c}: train loss SGD {sgd:.3f}, gRDA {grda_loss[c]:.3f} (gap {gap:.3f}), magnitude {mag_loss[c]:.3f} "
+                           f"(rise {rise:+.3f}); top-1 magnitude {mag_top1[c]:.2f} vs gRDA {grda_top1[c]:.2f}")
+        return Verdict(HOLDS if all(verdicts) else FAILS,
+                       "; ".join(details) + f"; needs rise >= {margin:g}x gap and magnitude top-1 < gRDA's")
 
     return check
 

@@ -29,12 +29,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from prunebench.claims import Claim
-from prunebench.config import Operational, OptimizerConfig
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm, execute
 from prunebench.results import read_results
-from prunebench.runner import run
 from prunebench.scales import Scale
 from reproductions.grda.common import (
     IMAGENET_TRAIN,
@@ -46,7 +44,7 @@ from reproductions.grda.common import (
     grda_cell,
     grda_config,
     increases_with,
-    magnitude_metrics,
+    magnitude_arms,
     parse,
     print_arms,
     sgd_cell,
@@ -127,28 +125,6 @@ def training_arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Ar
     return out
 
 
-def magnitude_arms(scale: Scale, trained: list[Arm], ops: Operational) -> list[Arm]:
-    """For every finished drop-schedule gRDA arm: the same-seed SGD (drop) model pruned to its sparsity."""
-    sgd = {a.config.seed: a.config for a in trained if a.config.method == "sgd" and a.cell.split("/")[2] == DROP.name}
-    out = []
-    for arm in trained:
-        if arm.config.method != "grda" or arm.cell.split("/")[2] != DROP.name or arm.config.seed not in sgd:
-            continue
-        result = run(arm.config, ops)  # finished: read back, not retrained
-        if result.diverged:
-            continue
-        m = result.metrics
-        sparsity = round(1.0 - m["params_all_nonzero"] / m["params_all_dense"], 6)
-        if sparsity >= 1.0:  # gRDA zeroed every weight: there is no magnitude-pruned model to compare with
-            continue
-        parent = sgd[arm.config.seed]
-        for epochs in (0, RETRAIN_EPOCHS.get(scale.name, 1)):
-            config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
-                             optimizer=OptimizerConfig("sgd", lr=RETRAIN_LR), parent=parent)
-            out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0)))
-    return out
-
-
 def write_figure(scale: str, results_root: Path) -> None:
     frame = read_results(Path(results_root) / scale / f"{PAPER}_{TABLE}.csv")
     rows = []
@@ -173,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         print("  + magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
               f"0 and {RETRAIN_EPOCHS.get(scale.name, 1)} retraining epochs (sparsities known after training)")
         return 0
-    execute(PAPER, TABLE, scale.name, trained, ops, args.results)
-    execute(PAPER, TABLE, scale.name, magnitude_arms(scale, trained, ops), ops, args.results)
+    retrain = (0, RETRAIN_EPOCHS.get(scale.name, 1))
+    execute(PAPER, TABLE, scale.name, trained, ops, args.results,
+            follow_up=lambda: magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops))
     write_figure(scale.name, args.results)
     return 0
 
