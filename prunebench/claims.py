@@ -127,8 +127,9 @@ def gap_grows(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], 
     return check
 
 
-def non_increasing(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
-    """`method`'s mean `metric` never rises as the prune ratio grows, within each cell."""
+def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
+    """`method`'s mean `metric` never rises as the prune ratio grows, within each cell, and ends lower than it
+    starts: a flat line (e.g. every rate at 0 mAP) is no evidence that it falls."""
 
     def check(results: pd.DataFrame) -> Verdict:
         stats = arm_stats(results, metric)
@@ -136,7 +137,7 @@ def non_increasing(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict
         swept = [(cell, g.sort_values("prune_ratio")) for cell, g in stats.groupby("cell") if len(g) >= 2]
         if not swept:
             return Verdict(NOT_RUN, "needs at least two prune ratios in one cell")
-        ok = all((g["mean"].diff().dropna() <= 0).all() for _, g in swept)
+        ok = all((g["mean"].diff().dropna() <= 0).all() and g["mean"].iloc[-1] < g["mean"].iloc[0] for _, g in swept)
         detail = "; ".join(
             f"{cell}: " + ", ".join(f"p={r:g}: {m:.2f}" for r, m in zip(g["prune_ratio"], g["mean"], strict=True))
             for cell, g in swept

@@ -27,6 +27,17 @@ QUICK_META = {
 }
 
 
+def claim_rows(values: dict[tuple[str, str, str, float], list[float]], paper: str = "toy", table: str = "t1") -> pd.DataFrame:
+    """{(cell, method, metric, prune_ratio): one value per seed} -> quick-scale result rows, for claim checks."""
+    rows = []
+    for (cell, method, metric, ratio), per_seed in values.items():
+        for seed, value in enumerate(per_seed):
+            rows.append({**dict.fromkeys(COLUMNS), "paper": paper, "table": table, "cell": cell, "scale": "quick",
+                         "run_id": f"{method}-{ratio:g}-{seed}", "method": method, "dataset": "cifar10", "seed": seed,
+                         "metric": metric, "value": value, "prune_ratio": ratio})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def published_rows(paper: str, table: str, rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
     return pd.DataFrame(
         [[paper, table, cell, "c", cell.split("/")[1], method, metric, value, unit, "Toy et al., Table 1", ""]

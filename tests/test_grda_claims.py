@@ -2,31 +2,20 @@
 import pandas as pd
 
 from prunebench.claims import FAILS, HOLDS, NOT_RUN
-from prunebench.results import COLUMNS
-from reproductions.grda.common import magnitude_needs_retraining
+from reproductions.grda.common import magnitude_needs_retraining, tradeoff_at_high_mu
+from tests.report_fixtures import claim_rows
 
 SGD, GRDA = "cifar10/vgg16/mc/sgd", "cifar10/vgg16/mc/c0.0005/mu0.6"
 
 
-def frame(values: dict[tuple[str, str, str], list[float]]) -> pd.DataFrame:
-    """{(cell, method, metric): one value per seed} -> rows in the results schema."""
-    rows = []
-    for (cell, method, metric), per_seed in values.items():
-        for seed, value in enumerate(per_seed):
-            rows.append({**dict.fromkeys(COLUMNS), "paper": "grda", "table": "table_cifar", "cell": cell, "scale": "quick",
-                         "run_id": f"{method}-{seed}", "method": method, "dataset": "cifar10", "seed": seed,
-                         "metric": metric, "value": value, "prune_ratio": 0.0})
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
 def results(magnitude_loss: list[float], magnitude_top1: list[float]) -> pd.DataFrame:
-    return frame({
-        (SGD, "sgd", "train_loss_final"): [0.50, 0.70],  # mean 0.60
-        (GRDA, "grda", "train_loss_final"): [0.60, 0.80],  # mean 0.70: gap 0.10
-        (GRDA, "grda", "top1_final"): [80.0, 82.0],  # mean 81
-        (GRDA, "magnitude_global", "train_loss_magnitude_noretrain"): magnitude_loss,
-        (GRDA, "magnitude_global", "top1_magnitude_noretrain"): magnitude_top1,
-    })
+    return claim_rows({
+        (SGD, "sgd", "train_loss_final", 0.0): [0.50, 0.70],  # mean 0.60
+        (GRDA, "grda", "train_loss_final", 0.0): [0.60, 0.80],  # mean 0.70: gap 0.10
+        (GRDA, "grda", "top1_final", 0.0): [80.0, 82.0],  # mean 81
+        (GRDA, "magnitude_global", "train_loss_magnitude_noretrain", 0.0): magnitude_loss,
+        (GRDA, "magnitude_global", "top1_magnitude_noretrain", 0.0): magnitude_top1,
+    }, paper="grda", table="table_cifar")
 
 
 def test_holds_when_magnitude_loss_rises_by_at_least_twice_the_gap_and_loses_accuracy():
@@ -47,3 +36,20 @@ def test_not_run_without_the_magnitude_arm():
     rows = results([1.0], [50.0])
     rows = rows[rows["method"] != "magnitude_global"]
     assert magnitude_needs_retraining()(rows).status == NOT_RUN
+
+
+def mu_sweep(top1: tuple[float, float, float]) -> pd.DataFrame:
+    cells = [f"cifar10/vgg16/mc/c0.0005/mu{mu}" for mu in (0.51, 0.6, 0.7)]
+    values = {(c, "grda", "sparsity_all", 0.0): [s] for c, s in zip(cells, (54.0, 94.0, 98.0), strict=True)}
+    values.update({(c, "grda", "top1_final", 0.0): [a] for c, a in zip(cells, top1, strict=True)})
+    return claim_rows(values, paper="grda", table="table_cifar")
+
+
+def test_tradeoff_holds_when_accuracy_falls_with_sparsity_and_fails_on_a_rise():
+    assert tradeoff_at_high_mu()(mu_sweep((60.0, 33.0, 31.0))).status == HOLDS
+    assert tradeoff_at_high_mu()(mu_sweep((60.0, 33.0, 35.0))).status == FAILS
+
+
+def test_tradeoff_at_chance_level_everywhere_is_no_evidence():
+    verdict = tradeoff_at_high_mu()(mu_sweep((10.0, 10.0, 10.5)))  # CIFAR-10 chance: 10 %
+    assert verdict.status == FAILS and "no evidence" in verdict.evidence

@@ -124,9 +124,11 @@ def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
     versions = f"torch {_unique(frame, 'torch_version')}, prunebench {_unique(frame, 'prunebench_version')}"
     if meta.get("versions"):
         versions += "; session: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    defaults = (f"{SCALES.get(scale).description} (the scale's defaults; what these runs used is on the next line)"
+                if scale in SCALES else "not a registered scale")
     out = [
         ("command", f"`{meta.get('command', make_command(data.paper, data.table, scale))}`"),
-        ("scale", f"{scale} — {SCALES.get(scale).description if scale in SCALES else 'not a registered scale'}"),
+        ("scale", f"{scale} — {defaults}"),
         ("differs from the paper", "; ".join(differences) or "none declared"),
         ("hardware", _unique(frame, "device") + (f" ({machine})" if machine else "")),
         ("versions", versions),

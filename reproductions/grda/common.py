@@ -250,7 +250,8 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
 
 
 def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
-    """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise."""
+    """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise; a group
+    all at chance level (within 1 point) shows no trade-off and fails, as in GRDA-C7."""
 
     def check(results: pd.DataFrame) -> Verdict:
         top1 = _grda_means(results, "top1_final").set_index("cell")
@@ -258,11 +259,14 @@ def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
         groups = [(k, g.sort_values("mean").tail(count)) for k, g in sparsity.groupby(["family", "schedule", "c"]) if len(g) >= 2]
         if not groups:
             return Verdict(NOT_RUN, "needs at least two gRDA settings in one (family, schedule, c)")
+        chance = {cell: chance_top1(data) for cell, data in zip(results["cell"], results["dataset"], strict=True)}
         verdicts, details = [], []
         for k, g in groups:
             acc = [top1.loc[c, "mean"] for c in g["cell"]]
-            verdicts.append(all(b <= a for a, b in zip(acc, acc[1:], strict=False)))
-            details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True)))
+            at_chance = all(a <= chance[c] + 1.0 for c, a in zip(g["cell"], acc, strict=True))
+            verdicts.append(not at_chance and all(b <= a for a, b in zip(acc, acc[1:], strict=False)))
+            details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True))
+                           + (" (all at chance level: no evidence)" if at_chance else ""))
         return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
 
     return check

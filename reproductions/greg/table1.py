@@ -14,10 +14,10 @@ Scales:
 - quick: ResNet56 (1/4 width) on 3k Fashion-MNIST images at r = 0.5/0.9, 3 seeds; base 4 epochs;
   regularisation proxy (see reproductions/greg/common.py) of 150 iterations; fine-tune 1 epoch.
 - smoke: r = 0.5/0.9 on synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU: 822 s for the 25 runs (dense base 46 s, each GReg-1 pruning run of
-151 iterations ~64 s, each one-shot removal ~15 s, each 1-epoch fine-tuning ~26 s, most of it the 10k-image test
-evaluations), still over the 10-minute target. (The earlier budget — 6k images, r 0.5/0.7/0.9, 300 iterations,
-2 fine-tuning epochs — took 2061 s.)
+Measured at quick scale on an idle 2-core CPU: 551 s for the 25 runs (dense base 37 s, each GReg-1 pruning run of
+151 iterations ~48 s, each one-shot removal ~8 s, each 1-epoch fine-tuning ~14 s), ResNet56 at 1/4 width training in
+NCHW (prunebench/memory_format.py). The same budget took 822 s in channels-last with a second test pass per run, and
+the earlier budget (6k images, r 0.5/0.7/0.9, 300 iterations, 2 fine-tuning epochs) 2061 s.
 Both arms of a (ratio, seed) prune the identical filter set (recorded as `pruned_set_id`).
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from prunebench.claims import Claim, beats, gap_grows, non_increasing
+from prunebench.claims import Claim, beats, falls, gap_grows
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
@@ -36,7 +36,7 @@ def comparison_claims(metric: str, what: str) -> list[Claim]:
     return [
         Claim("SLR-C1", f"SLR's hard-prune {what} beats ADMM's at every compression rate.", beats(metric, "slr", "admm")),
         Claim("SLR-C2", "The SLR − ADMM hard-prune gap grows with the compression rate.", gap_grows(metric, "slr", "admm")),
-        Claim("ADMM-C1", f"ADMM's hard-prune {what} falls as compression grows.", non_increasing(metric, "admm")),
+        Claim("ADMM-C1", f"ADMM's hard-prune {what} falls as compression grows.", falls(metric, "admm")),
     ]
 
 

@@ -15,8 +15,8 @@ Outputs: results/<scale>/figures/slr_figure4/<panel>__<series>.csv (the layer as
 channels, columns = fan-in, for the heat maps), results/<scale>/figures/slr_figure4.csv (per series the
 fraction of weights with |w| <= x · RMS(dense layer), x log-spaced: the heat maps' "more zeroed" in numbers),
 and results/<scale>/slr_figure4.csv (per arm: hard-prune accuracy, mass outside the support).
-Measured at quick scale: not completed in this session on the 2-core CPU shared with other sessions (load 5-14 all session); it trains
-one ADMM run of 4 epochs (the other arms are Figures 1 and 5's).
+Measured at quick scale on an idle 2-core CPU: 118 s after Figure 1 (its two runs cached; it trains one ADMM and one
+SLR run of 4 epochs, ~57 s each); about 7 min alone (baseline and Figure 1's runs included).
 """
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ The paper-faithful arm is Figure 5's default arm (same run id: it runs once for 
 
 Command: make reproduce-slr-figure6 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure6 --scale quick)
 Scales: as Figure 5 (paper: CIFAR-10, 50 epochs, one update per epoch; quick: Fashion-MNIST, 4 epochs).
-Measured at quick scale: not completed in this session on the 2-core CPU shared with other sessions (load 5-14 all session); it trains
-one official-code SLR run of 4 epochs (the other is Figure 5's).
+Measured at quick scale on an idle 2-core CPU: 60 s after Figure 5 (one official-code SLR run of 4 epochs; the
+paper-faithful run is Figure 5's); about 2.5 min alone.
 Outputs: results/<scale>/slr_figure6.csv, results/<scale>/logs/slr_figure6_updates.csv (every logged quantity
 per update), results/<scale>/figures/slr_figure6.csv (panels: condition (3), condition (8), and the margin
 rhs − lhs of each, > 0 when the condition holds).

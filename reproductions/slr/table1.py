@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prunebench.claims import Claim, at_most, beats, gap_grows, non_increasing
+from prunebench.claims import Claim, at_most, beats, falls, gap_grows
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm, execute
@@ -84,7 +84,7 @@ CLAIMS = [
     Claim("SLR-C2", "The SLR − ADMM hard-prune gap grows with the compression rate.",
           gap_grows("top1_hardprune", "slr", "admm")),
     Claim("ADMM-C1", "ADMM's hard-prune accuracy falls as compression grows.",
-          non_increasing("top1_hardprune", "admm")),
+          falls("top1_hardprune", "admm")),
     Claim("SLR-C6", "SLR's surrogate optimality condition (3) is never violated more than 5 updates in a row.",
           at_most("slr_longest_cond3_violation_run", "slr", 5)),
 ]

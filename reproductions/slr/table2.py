@@ -14,8 +14,8 @@ that the non-bias compression is 1 / (1 − p) at full width.
 Scales: paper: the six SLR rows (VGG-16 90% / 60%, ResNet-18 50%, ResNet-50 88.6%, ResNet-56 60% / 84.4%),
 3 seeds. quick: the ResNet-18 row on Fashion-MNIST (1/4 width, 4 epochs, the milestones scaled to 2 and 3),
 1 seed, Table 1's cached baseline. smoke: the same on synthetic data.
-Measured at quick scale: 1484 s for the one SLR run (4 epochs on 12k images; baseline cached) on the 2-core CPU shared with other sessions (load 5-14 all session);
-the same run takes about a minute on an idle machine (Table 1's quick runs: 306 s for 7). Smoke: ~6 s.
+Measured at quick scale on an idle 2-core CPU: 58 s for the one SLR run (4 epochs on 12k images; baseline cached;
+about 1.5 min alone). The earlier 1484 s was on a CPU shared with other sessions. Smoke: ~6 s.
 """
 from __future__ import annotations
 
