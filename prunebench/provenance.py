@@ -11,7 +11,7 @@ import importlib.metadata
 import os
 import platform
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,42 +28,43 @@ def make_command(paper: str, table: str, scale: str) -> str:
     return f"make reproduce-{paper}-{table} SCALE={scale}"
 
 
-def scale_differences(scale: Scale) -> list[str]:
-    """How a reduced scale departs from the paper's settings (nothing at paper scale)."""
-    if scale.name == "paper":
-        return []
-    out = [f"data set {scale.dataset} instead of the paper's"] if scale.dataset else []
-    if scale.width != 1.0:
-        out.append(f"models at {scale.width:g}× width")
-    if scale.max_epochs is not None:
-        out.append(f"at most {scale.max_epochs} epochs per run")
-    if scale.train_subset:
-        out.append(f"{scale.train_subset} training images")
-    if scale.batch_size:
-        out.append(f"batch size {scale.batch_size}")
-    out.append(f"seed(s) {', '.join(map(str, scale.seeds))}")
+def departures(datasets: Sequence[str], widths: Iterable[float], max_epochs: int | None, images: Iterable[int | None],
+               batches: Sequence[int], seeds: Iterable[int]) -> list[str]:
+    """The settings a reduced scale may change, phrased once for a scale's declaration and for a table's runs
+    (each argument the values in use; an image count of None is the whole training split)."""
+    def listed(values: Iterable[Any]) -> str:
+        return ", ".join(map(str, values))
+
+    images = sorted(set(images), key=lambda n: (n is not None, n or 0))
+    widths = [f"{w:g}×" for w in sorted(set(widths)) if w != 1.0]
+    out = [f"data set {listed(sorted(set(datasets)))} instead of the paper's"] if datasets else []
+    if widths:
+        out.append(f"models at {listed(widths)} width")
+    if max_epochs is not None:
+        out.append(f"at most {max_epochs} epochs per run")
+    if images != [None]:
+        out.append(f"training images per run: {listed('all' if n is None else n for n in images)}")
+    if batches:
+        out.append(f"batch size {listed(sorted(set(batches)))}")
+    out.append(f"seed(s) {listed(sorted(set(seeds)))}")
     return out
 
 
+def scale_differences(scale: Scale) -> list[str]:
+    """How a reduced scale's declaration departs from the paper's settings (nothing at paper scale)."""
+    if scale.name == "paper":
+        return []
+    return departures([scale.dataset] if scale.dataset else [], [scale.width], scale.max_epochs, [scale.train_subset],
+                      [scale.batch_size] if scale.batch_size else [], scale.seeds)
+
+
 def run_differences(configs: Sequence[RunConfig], scale: str) -> list[str]:
-    """What the table's runs actually used where a reduced scale departs from the paper: data, widths, epochs,
-    training images, batch sizes and seeds, each as the set of values over the runs."""
+    """What the table's runs actually used where a reduced scale departs from the paper, each setting as the
+    set of its values over the runs."""
     if scale == "paper" or not configs:
         return []
-
-    def values(get: Callable[[RunConfig], Any]) -> list[str]:
-        return [str(v) for v in sorted({get(c) for c in configs}, key=lambda v: (str(type(v)), v))]
-
-    widths = [f"{float(w):g}×" for w in values(lambda c: c.width) if float(w) != 1.0]
-    images = values(lambda c: c.train_subset or 0)
-    return [
-        f"data set {', '.join(values(lambda c: c.dataset))} instead of the paper's",
-        *([f"models at {', '.join(widths)} width"] if widths else []),
-        f"at most {max(c.epochs for c in configs)} epochs per run",
-        *([f"training images per run: {', '.join('all' if i == '0' else i for i in images)}"] if images != ["0"] else []),
-        f"batch size {', '.join(values(lambda c: c.batch_size))}",
-        f"seed(s) {', '.join(values(lambda c: c.seed))}",
-    ]
+    return departures([c.dataset for c in configs], [c.width for c in configs], max(c.epochs for c in configs),
+                      [c.train_subset for c in configs], [c.batch_size for c in configs], [c.seed for c in configs])
 
 
 def versions() -> dict[str, str]:

@@ -259,11 +259,11 @@ def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
         groups = [(k, g.sort_values("mean").tail(count)) for k, g in sparsity.groupby(["family", "schedule", "c"]) if len(g) >= 2]
         if not groups:
             return Verdict(NOT_RUN, "needs at least two gRDA settings in one (family, schedule, c)")
-        chance = {cell: chance_top1(data) for cell, data in zip(results["cell"], results["dataset"], strict=True)}
+        chance = chance_by_cell(results)
         verdicts, details = [], []
         for k, g in groups:
             acc = [top1.loc[c, "mean"] for c in g["cell"]]
-            at_chance = all(a <= chance[c] + 1.0 for c, a in zip(g["cell"], acc, strict=True))
+            at_chance = all(a <= chance[c] + CHANCE_MARGIN for c, a in zip(g["cell"], acc, strict=True))
             verdicts.append(not at_chance and all(b <= a for a, b in zip(acc, acc[1:], strict=False)))
             details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True))
                            + (" (all at chance level: no evidence)" if at_chance else ""))
@@ -304,6 +304,14 @@ def chance_top1(dataset: str) -> float:
     return 100.0 / CLASSES[str(dataset)]
 
 
+CHANCE_MARGIN = 1.0  # top-1 points above chance level below which a run shows nothing (GRDA-C5, C7)
+
+
+def chance_by_cell(results: pd.DataFrame) -> dict[str, float]:
+    """Each cell's chance-level top-1, from the data set of its rows."""
+    return {cell: chance_top1(data) for cell, data in zip(results["cell"], results["dataset"], strict=True)}
+
+
 def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.DataFrame], Verdict]:
     """GRDA-C7: in every cell, gRDA's top-1 >= that of SGD pruned by magnitude to the same sparsity."""
 
@@ -313,9 +321,9 @@ def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.Da
         mag = mag[mag["cell"].isin(grda.index)]
         if mag.empty:
             return Verdict(NOT_RUN, f"no {metric} rows beside gRDA rows")
-        chance = {cell: chance_top1(data) for cell, data in zip(results["cell"], results["dataset"], strict=True)}
+        chance = chance_by_cell(results)
         pairs = list(zip(mag["cell"], mag["mean"], strict=True))
-        judged = [(c, m) for c, m in pairs if max(grda[c], m) > chance[c] + 1.0]  # both at chance: no evidence
+        judged = [(c, m) for c, m in pairs if max(grda[c], m) > chance[c] + CHANCE_MARGIN]  # both at chance: no evidence
         detail = "; ".join(f"{c}: gRDA {grda[c]:.2f} vs magnitude {m:.2f}" for c, m in pairs)
         if not judged:
             return Verdict(FAILS, f"{detail} ({metric}): both at chance level in every cell, nothing to compare")
