@@ -92,3 +92,5 @@ class Operational:
     progress: bool = True
     threads: int | None = None
     channels_last: bool | None = None  # NHWC or NCHW (same numbers up to rounding); None: prunebench.memory_format's rule
+    launcher: str = "local"  # prunebench.launch.LAUNCHERS: where the session's runs train
+    launcher_options: tuple[tuple[str, Any], ...] = ()  # the launcher's (KEY, VALUE) pairs, e.g. submitit's

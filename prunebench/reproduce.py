@@ -23,6 +23,7 @@ from tqdm import tqdm
 from prunebench.checkpoint import write_text_atomic
 from prunebench.claims import verdict_frame
 from prunebench.config import Operational, RunConfig
+from prunebench.launch import launcher
 from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
 from prunebench.provenance import table_meta
 from prunebench.results import environment, git_sha, read_results, utc_now, write_rows
@@ -66,7 +67,7 @@ def execute(
 ) -> pd.DataFrame:
     """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
     the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
-    for the whole session."""
+    for the whole session. `ops.launcher` may train each stage's runs elsewhere first (Slurm job arrays)."""
     arms = list(arms)
     out = results_csv(scale, paper, table, results_root)
     logs = method_log_csv(scale, paper, table, results_root)
@@ -74,7 +75,9 @@ def execute(
     began, started_at = time.perf_counter(), utc_now()
     done: list[Arm] = []
     for stage in (lambda: arms, follow_up or list):
-        for arm in tqdm(list(stage()), desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
+        stage_arms = list(stage())
+        launcher(ops).prepare([arm.config for arm in stage_arms], ops)  # e.g. Slurm job arrays; then all cached
+        for arm in tqdm(stage_arms, desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
             result = run(arm.config, ops)
             frame = write_rows(out, result_rows(paper, table, scale, arm, result, ops))
             append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prunebench.config import Operational
+from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute
 from prunebench.scales import SCALES, Scale
 
@@ -23,11 +24,17 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
+    p.add_argument("--launcher", default="local", choices=LAUNCHERS.names(),
+                   help="local: train in this process (default); slurm: Slurm job arrays through submitit, then "
+                        "write the rows here")
+    p.add_argument("--launcher-option", action="append", default=[], type=parse_option, metavar="KEY=VALUE",
+                   help="passed to the launcher, e.g. slurm_partition=gpu timeout_min=600 gpus_per_node=1 (repeat)")
     return p
 
 
 def operational(args: argparse.Namespace) -> Operational:
-    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
+    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress,
+                       launcher=args.launcher, launcher_options=tuple(args.launcher_option))
 
 
 def run_plan(

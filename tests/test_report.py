@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from prunebench.report import build
+from prunebench.report import build, pdf
 from prunebench.report.sources import discover_figures, discover_tables
 from tests.report_fixtures import PAPER_WALL, QUICK_WALL, make_tree
 
@@ -256,14 +256,17 @@ def test_main_writes_everything_fast_and_prints_the_markdown(tree, capsys):
     assert out.startswith("# prunebench reproduction report") and "git sha `feedbee`" in out
 
 
-def test_pdf_without_weasyprint_is_a_clear_error_after_the_html(tree, monkeypatch, capsys):
-    def unusable(html, pdf):
+def test_pdf_without_weasyprint_is_a_clear_error_after_the_html_and_its_figures(tree, monkeypatch, capsys):
+    def unusable():
         raise build.PdfUnavailable("cannot build the PDF: test")
 
-    monkeypatch.setattr(build, "write_pdf", unusable)
+    monkeypatch.setattr(pdf, "weasyprint_module", unusable)
     assert build.main(["--results", str(tree["results"]), "--out", str(tree["out"]), "--published",
                        str(tree["published"]), "--quiet"]) == 2
     assert "cannot build the PDF: test" in capsys.readouterr().err and (tree["out"] / "index.html").exists()
+    images = re.findall(r'<img src="([^"]+)"', (tree["out"] / "index.html").read_text(encoding="utf-8"))
+    assert images and all((tree["out"] / image).exists() for image in images)
+    assert not (tree["out"] / "report.pdf").exists()
 
 
 def test_empty_roots_give_a_report_saying_so(tmp_path):

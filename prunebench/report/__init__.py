@@ -9,6 +9,7 @@ can be rebuilt anywhere from committed or downloaded results. Outputs in `report
 `report.md` (the long-format tables, also printed). Templates: `prunebench/report/templates/`.
 Modules: sources (discovery) -> tables (judging, the paper's layout) -> views -> plots (SVG) -> build.
 """
-from prunebench.report.build import PdfUnavailable, build_report, main
+from prunebench.report.build import build_report, main
+from prunebench.report.pdf import PdfUnavailable
 
 __all__ = ["PdfUnavailable", "build_report", "main"]

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -13,12 +14,14 @@ from markupsafe import Markup, escape
 
 from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS
 from prunebench.report import plots
+from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
 from prunebench.report.sources import discover_figures, discover_tables
 from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
 from prunebench.report.views import PaperView, badge, figure_views, paper_views, regressions, summary
 from prunebench.results import git_sha
 
 TEMPLATES = Path(__file__).parent / "templates"
+TITLE = "prunebench reproduction report"
 LEGEND = (
     "Statuses: **reproduced** = paper scale, |Δ| within tolerance · **outside tolerance** = paper scale, |Δ| beyond it · "
     "**quick/smoke-scale proxy** = reduced-scale run, never a reproduction of the paper's number (Δ in parentheses, "
@@ -28,10 +31,6 @@ LEGEND = (
 LONG_COLUMNS = ["cell", "method", "metric", "published", "reproduced", "Δ", "scale", "status"]
 LONG_ALIGN = ["l", "l", "l", "r", "r", "r", "l", "l"]
 SUMMARY_COLUMNS = ["paper", "table", "scales with results", "rows", "claims"]
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (pango) are missing."""
 
 
 def inline_md(text: str) -> Markup:
@@ -57,7 +56,7 @@ def long_row(row: Row) -> list[str]:
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                           lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 _ENV.filters["md"] = inline_md
-_ENV.globals.update(fmt=fmt, fmt_delta=fmt_delta, reproduced=reproduced_with_scale, badge=badge, long_row=long_row)
+_ENV.globals.update(title=TITLE, fmt=fmt, fmt_delta=fmt_delta, reproduced=reproduced_with_scale, badge=badge, long_row=long_row)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -79,7 +78,7 @@ def markdown_table(headers: list[str], align: list[str], rows: list[list[str]]) 
 
 
 def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | None) -> str:
-    out = ["# prunebench reproduction report", "", *(x for line in header for x in (line, ""))]
+    out = [f"# {TITLE}", "", *(x for line in header for x in (line, ""))]
     out += [*markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
     for paper in papers:
         out += [f"## {paper.key} · {paper.title}", ""]
@@ -110,19 +109,28 @@ def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | 
     return "\n".join(out).rstrip() + "\n"
 
 
-# ---------------------------------------------------------------- PDF
+# ---------------------------------------------------------------- HTML and the PDF's parts
+
+FIGURE_WEIGHT = 18_000  # a figure costs about as much time to draw and lay out as 18 kB of the report's HTML
 
 
-def write_pdf(html: Path, pdf: Path) -> Path:
-    try:
-        import weasyprint
-    except (ImportError, OSError) as err:  # OSError: pango/cairo shared libraries absent
-        raise PdfUnavailable(
-            f"cannot build the PDF: WeasyPrint is unusable here ({err}). Install it with `pip install -e .` and its "
-            "system libraries with `apt-get install libpango-1.0-0 libpangoft2-1.0-0` (`make setup` does both as root)."
-        ) from err
-    weasyprint.HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf))
-    return pdf
+def render_html(papers: list[PaperView], *, front: bool = True, regressions_section: bool = True,
+                part_css: str = "", **context) -> str:
+    """The report page, or the slice of it one PDF part holds (the same template, sections left out)."""
+    return _ENV.get_template("report.html.j2").render(
+        papers=papers, front=front, regressions_section=regressions_section, part_css=part_css,
+        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), **context)
+
+
+def pdf_parts(papers: list[PaperView], drawings: dict[str, list], context: dict) -> list[Part]:
+    """The front page, one part per paper (with the drawing of its figures), the regressions: the cuts are
+    the page breaks the report has anyway, so the joined PDF paginates as one document would."""
+    parts = [Part("front", render_html([], regressions_section=False, part_css=FOOTERLESS, **context))]
+    for paper in papers:
+        html = render_html([paper], front=False, regressions_section=False, part_css=FOOTERLESS, **context)
+        parts.append(Part(paper.key, html, drawings[paper.key], len(html) + FIGURE_WEIGHT * len(paper.figures)))
+    parts.append(Part("regressions", render_html([], front=False, part_css=FOOTERLESS, **context)))
+    return parts
 
 
 # ---------------------------------------------------------------- entry points
@@ -140,10 +148,9 @@ def build_report(
     tables = discover_tables(Path(results_root), Path(published_root))
     figures = discover_figures(Path(results_root), Path(published_root))
     drawn = {key: figure_views(data) for key, data in figures.items()}
-    for key, views in drawn.items():
-        for view in views:
-            plots.draw(figures[key], view.scale, out_dir / view.image)
     papers = paper_views(tables, figures, drawn)
+    drawings = {p.key: [partial(plots.draw, figures[(v.paper, v.figure)], v.scale, out_dir / v.image)
+                        for v in p.figures] for p in papers}
     nightly_view = regressions(Path(nightly))
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     header = [f"Generated {now} at git sha `{git_sha()}` from `{results_root}` and `{published_root}`.", LEGEND]
@@ -152,13 +159,25 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(render_markdown(header, papers, nightly_view), encoding="utf-8")
     html = out_dir / "index.html"
-    html.write_text(_ENV.get_template("report.html.j2").render(
-        header=header, papers=papers, summary=summary(papers), summary_columns=SUMMARY_COLUMNS,
-        tolerance=TOLERANCE_RULE, nightly=nightly_view, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
-    ), encoding="utf-8")
+    context = {"header": header, "summary": summary(papers), "summary_columns": SUMMARY_COLUMNS,
+               "tolerance": TOLERANCE_RULE, "nightly": nightly_view}
+    html.write_text(render_html(papers, **context), encoding="utf-8")
     if pdf:
-        write_pdf(html, out_dir / "report.pdf")
+        try:  # the parts draw their own figures, in parallel
+            write_pdf(pdf_parts(papers, drawings, context), (TEMPLATES / "report.css").read_text(encoding="utf-8"),
+                      out_dir, out_dir / "report.pdf", TITLE)
+            return html
+        except PdfUnavailable:
+            _draw_all(drawings)
+            raise
+    _draw_all(drawings)
     return html
+
+
+def _draw_all(drawings: dict[str, list]) -> None:
+    for steps in drawings.values():
+        for step in steps:
+            step()
 
 
 def main(argv: list[str] | None = None) -> int:

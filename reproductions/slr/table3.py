@@ -140,9 +140,10 @@ def evaluate(weights: str, config: dict, device: str, plan: dict[str, float] | N
 
 
 def main(argv: list[str] | None = None) -> int:
-    args: argparse.Namespace = parser(
-        "python -m reproductions.slr.table3", "Reproduce Table 3 / Figure 2 of the SLR paper (YOLOv3, SLR vs ADMM)."
-    ).parse_args(argv)
+    cli = parser("python -m reproductions.slr.table3", "Reproduce Table 3 / Figure 2 of the SLR paper (YOLOv3, SLR vs ADMM).")
+    args: argparse.Namespace = cli.parse_args(argv)
+    if args.launcher != "local":  # its runs go through ultralytics' trainer, not prunebench's runner
+        cli.error(f"--launcher {args.launcher} is not supported here: Table 3 trains through ultralytics in this process")
     from prunebench.detection.ultralytics_slr import LagrangianCallbacks
 
     scale = DETECTION_SCALES[args.scale]

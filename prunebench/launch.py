@@ -1,0 +1,113 @@
+"""Where a session's runs execute. `local` (the default) trains each run in this process when `execute`
+reaches it. `slurm` first sends the session's unfinished runs to Slurm as job arrays through submitit, one
+array per dependency level (a run starts only after its parent finished; a parent shared by many arms is
+trained once), and waits for them; `execute` then finds every run finished (runs are cached by id) and only
+writes the rows. Scheduling is Slurm's: no queue of our own.
+
+Options (`--launcher-option KEY=VALUE`, repeatable) go to submitit's `update_parameters` unchanged, e.g.
+`slurm_partition=gpu`, `timeout_min=600`, `gpus_per_node=1`, `cpus_per_task=8`, `slurm_array_parallelism=16`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from prunebench.config import Operational, RunConfig
+from prunebench.paths import RunPaths
+from prunebench.registry import Registry
+from prunebench.runner import run
+
+
+class Launcher(Protocol):
+    def prepare(self, configs: Sequence[RunConfig], ops: Operational) -> None:
+        """Make sure `configs` (and their parents) are finished, or leave them to `execute`'s own loop."""
+
+
+LAUNCHERS: Registry[type] = Registry("launcher")
+
+
+class LaunchError(RuntimeError):
+    """A run sent elsewhere failed; the message names it and where its log is."""
+
+
+@LAUNCHERS.register("local")
+class InProcess:
+    """Runs train in this process, one after another, as `execute` reaches them."""
+
+    def __init__(self, **options: Any):
+        if options:
+            raise ValueError(f"the local launcher takes no options (got {', '.join(options)})")
+
+    def prepare(self, configs: Sequence[RunConfig], ops: Operational) -> None:
+        return None
+
+
+@LAUNCHERS.register("slurm")
+class SlurmArrays:
+    """One submitit job array per dependency level; job logs under <runs root>/slurm/. `cluster` is submitit's
+    (None: Slurm when `sbatch` exists; "local" runs the jobs as local processes, which the tests use)."""
+
+    def __init__(self, cluster: str | None = None, **parameters: Any):
+        self.cluster = cluster
+        self.parameters = parameters
+
+    def prepare(self, configs: Sequence[RunConfig], ops: Operational) -> None:
+        import submitit
+
+        executor = submitit.AutoExecutor(folder=Path(ops.runs_root) / "slurm" / "%j", cluster=self.cluster)
+        executor.update_parameters(**self.parameters)
+        in_job = replace(ops, progress=False, launcher="local", launcher_options=())
+        for level in pending_levels(configs, ops):
+            jobs = executor.map_array(run_in_job, level, [in_job] * len(level))
+            failed = [f"{config.run_id} (log: {job.paths.stderr})" for config, job in zip(level, jobs, strict=True)
+                      if job.exception() is not None]  # waits for the job
+            if failed:
+                raise LaunchError(f"{len(failed)} of {len(level)} runs failed: " + "; ".join(failed))
+
+
+def run_in_job(config: RunConfig, ops: Operational) -> str:
+    """What a job runs: the ordinary cached runner (its parent is finished by then, so it is only read)."""
+    run(config, ops)
+    return config.run_id
+
+
+def pending_levels(configs: Sequence[RunConfig], ops: Operational) -> list[list[RunConfig]]:
+    """The unfinished runs among `configs` and their ancestors, grouped by how many unfinished ancestors
+    each has: every run of level k has its parent in a level below k (or finished already)."""
+    depth: dict[str, int] = {}
+    pending: dict[str, RunConfig] = {}
+
+    def visit(config: RunConfig) -> int:  # -1: finished
+        if config.run_id not in depth:
+            if RunPaths(config, ops.runs_root, ops.baselines_root).result.exists():
+                depth[config.run_id] = -1
+            else:
+                depth[config.run_id] = 1 + (visit(config.parent) if config.parent is not None else -1)
+                pending[config.run_id] = config
+        return depth[config.run_id]
+
+    for config in configs:
+        visit(config)
+    levels: list[list[RunConfig]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for run_id, config in pending.items():
+        levels[depth[run_id]].append(config)
+    return levels
+
+
+def launcher(ops: Operational) -> Launcher:
+    return LAUNCHERS.get(ops.launcher)(**dict(ops.launcher_options))
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """'KEY=VALUE' -> (key, value), the value read as an int or a float where it is one."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"launcher option {text!r} is not KEY=VALUE")
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            pass
+    return key, value

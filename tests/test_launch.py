@@ -1,0 +1,85 @@
+"""Launchers: the dependency levels a Slurm session submits, the option parsing, clear errors, and a real
+submitit round trip (its "local" cluster runs the jobs as separate processes, as Slurm would on nodes)."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.launch import LAUNCHERS, InProcess, SlurmArrays, launcher, parse_option, pending_levels
+from prunebench.paths import RunPaths
+from prunebench.registry import UnknownNameError
+from prunebench.runner import run
+
+DENSE = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=1, batch_size=64, train_subset=128,
+                  seed=5, eval_every=0)
+SLR = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, method="slr", epochs=1, batch_size=64,
+                train_subset=128, seed=5, prune_rule="residual_branch_convs", prune_ratio=0.8,
+                method_options={"rho": 0.1}, parent=DENSE, optimizer=OptimizerConfig("adam", lr=0.01))
+
+
+def ops_at(root: Path) -> Operational:
+    return Operational(root / "runs", root / "baselines", progress=False)
+
+
+def finish(config: RunConfig, ops: Operational) -> None:
+    """Mark a run finished the way the runner does: its result.json exists."""
+    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
+    paths.result.parent.mkdir(parents=True, exist_ok=True)
+    paths.result.write_text("{}")
+
+
+@pytest.mark.unit
+def test_levels_put_each_unfinished_run_after_its_parent_and_a_shared_parent_once(tmp_path):
+    ops = ops_at(tmp_path)
+    admm = replace(SLR, method="admm")
+    child = replace(SLR, method="dense", prune_rule=None, prune_ratio=0.0, method_options={}, parent=SLR)
+    levels = pending_levels([SLR, admm, child], ops)
+    assert [[c.run_id for c in level] for level in levels] == [[DENSE.run_id], [SLR.run_id, admm.run_id],
+                                                                [child.run_id]]
+    finish(DENSE, ops)
+    finish(admm, ops)
+    assert [[c.run_id for c in level] for level in pending_levels([SLR, admm, child], ops)] == [[SLR.run_id],
+                                                                                              [child.run_id]]
+    finish(SLR, ops)
+    finish(child, ops)
+    assert pending_levels([SLR, admm, child], ops) == []
+
+
+@pytest.mark.unit
+def test_launcher_options_and_names():
+    assert parse_option("timeout_min=600") == ("timeout_min", 600)
+    assert parse_option("mem_gb=7.5") == ("mem_gb", 7.5)
+    assert parse_option("slurm_partition=gpu=a") == ("slurm_partition", "gpu=a")
+    with pytest.raises(ValueError, match="not KEY=VALUE"):
+        parse_option("gpu")
+    with pytest.raises(UnknownNameError, match="unknown launcher 'sge'; known: local, slurm"):
+        launcher(Operational(launcher="sge"))
+    with pytest.raises(ValueError, match="takes no options"):
+        launcher(Operational(launcher_options=(("timeout_min", 5),)))
+    assert isinstance(launcher(Operational()), InProcess) and LAUNCHERS.names() == ["local", "slurm"]
+
+
+@pytest.mark.smoke
+def test_runs_sent_as_job_arrays_equal_runs_in_process(tmp_path):
+    pytest.importorskip("submitit")
+    remote, here = ops_at(tmp_path / "jobs"), ops_at(tmp_path / "here")
+    SlurmArrays(cluster="local", timeout_min=10).prepare([SLR], remote)
+    logs = sorted((remote.runs_root / "slurm").glob("*/*_log.out"))
+    assert len(logs) == 2, "one job for the dense parent, then one for the SLR run"
+    assert run(SLR, remote).skipped  # trained by the jobs, only read now
+    ours = RunPaths(SLR, remote.runs_root, remote.baselines_root).result
+    mine = run(SLR, here)
+    assert not mine.skipped
+    assert json.loads(ours.read_text())["metrics"] == mine.metrics
+
+
+@pytest.mark.smoke
+def test_a_failed_job_names_its_run_and_log(tmp_path):
+    pytest.importorskip("submitit")
+    broken = replace(DENSE, model="no_such_model")
+    with pytest.raises(RuntimeError, match=rf"1 of 1 runs failed: {broken.run_id} \(log: .*_log.err\)"):
+        SlurmArrays(cluster="local", timeout_min=10).prepare([broken], ops_at(tmp_path))
