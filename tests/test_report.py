@@ -12,6 +12,7 @@ import pytest
 
 from prunebench.report import build, pdf
 from prunebench.report.sources import discover_figures, discover_tables
+from prunebench.report.tables import number
 from tests.report_fixtures import PAPER_WALL, QUICK_WALL, make_tree
 
 pytestmark = pytest.mark.unit
@@ -166,6 +167,14 @@ def test_provenance_from_the_rows_and_the_metadata(tree):
     assert "cpu (test, 2 threads), cuda (H100)" in paper and "- git sha: abc1234" in paper
     assert "- command: `make reproduce-toy-t1 SCALE=paper`" in paper  # no metadata: the convention
     assert toy.index("#### Scale: paper") < toy.index("#### Scale: quick")
+
+
+@pytest.mark.parametrize(("value", "sign", "text"), [
+    (93.456, False, "93.46"), (12128560.0, False, "12,128,560"), (-9016.0, True, "-9,016"), (999.0, False, "999.00"),
+    (0.00512, False, "0.00512"), (-0.0004, True, "-0.0004"), (0.0, True, "+0.00"), (1234.5, False, "1234.50"),
+])
+def test_numbers_keep_counts_whole_and_small_values_visible(value, sign, text):
+    assert number(value, sign) == text
 
 
 def test_markdown_tables_are_aligned(tree):

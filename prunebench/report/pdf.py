@@ -84,7 +84,7 @@ def footer_html(css: str, pages: int) -> str:
 
 
 def _lay_out_all(parts: Sequence[Part], base_url: Path, folder: Path) -> list[LaidOut]:
-    jobs = [(part, base_url, folder / f"part-{i:02d}.pdf") for i, part in enumerate(parts)]
+    jobs = [(part, base_url, folder / f"part-{i:02d}-{part.name}.pdf") for i, part in enumerate(parts)]
     workers = min(len(parts), os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [lay_out(*job) for job in jobs]

@@ -215,8 +215,19 @@ def matrix(rows: list[Row], published: pd.DataFrame) -> Matrix:
 # ---------------------------------------------------------------- formatting
 
 
+def number(x: float, sign: bool = False) -> str:
+    """Two decimals, except where they mislead: counts (integral, >= 1000) get thousands separators and no
+    decimals ("12,128,560", not "12128560.00"); a non-zero |x| < 0.01 keeps 3 significant digits, not "0.00"."""
+    x, plus = float(x), "+" if sign else ""
+    if x.is_integer() and abs(x) >= 1000:
+        return f"{x:{plus},.0f}"
+    if x != 0 and abs(x) < 0.01:
+        return f"{x:{plus}.3g}"
+    return f"{x:{plus}.2f}"
+
+
 def fmt(x: float | None) -> str:
-    return DASH if x is None or math.isnan(x) else f"{x:.2f}"
+    return DASH if x is None or math.isnan(x) else number(x)
 
 
 def fmt_reproduced(row: Row) -> str:
@@ -227,14 +238,14 @@ def fmt_reproduced(row: Row) -> str:
         return f"all failed (n={n})"
     count = f"n={n}" + (f", {failed} failed" if failed else "")
     if len(ok) == 1:
-        return f"{ok[0]:.2f} ({count})"
-    return f"{row.mean:.2f} ± {row.std:.2f} ({count})"
+        return f"{number(ok[0])} ({count})"
+    return f"{number(row.mean)} ± {number(row.std)} ({count})"
 
 
 def fmt_delta(row: Row) -> str:
     if row.delta is None:
         return DASH
-    text = f"{row.delta:+.2f}"
+    text = number(row.delta, sign=True)
     return text if row.status in (REPRODUCED, OUTSIDE) else f"({text})"
 
 
