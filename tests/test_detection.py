@@ -82,7 +82,8 @@ def test_slr_through_ultralytics_callbacks(tmp_path):
 
 
 @pytest.mark.slow  # four ultralytics trainings and eight validations
-def test_table3_smoke_writes_rows_and_figure2(tmp_path):
+def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
+    """With the default, relative runs root: ultralytics must not move the runs under its own runs_dir."""
     pytest.importorskip("ultralytics")
     import pandas as pd
 
@@ -90,8 +91,8 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path):
     from prunebench.results import COLUMNS
     from reproductions.slr import table3
 
-    args = ["--scale", "smoke", "--runs-root", str(tmp_path / "runs"), "--results", str(tmp_path / "results"),
-            "--data-root", str(tmp_path / "data")]
+    monkeypatch.chdir(tmp_path)
+    args = ["--scale", "smoke", "--runs-root", "runs", "--results", "results", "--data-root", "data"]
     assert table3.main(args) == 0
     frame = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
     assert list(frame.columns) == COLUMNS

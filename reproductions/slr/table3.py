@@ -108,7 +108,8 @@ def train(config: dict, runs_root: Path, device: str, hooks=None) -> tuple[dict,
     """One cached ultralytics training run; returns (result, its folder). `config` is the run's scientific content."""
     from ultralytics import YOLO
 
-    folder = runs_root / "detection" / run_id(config["name"], config)
+    # absolute: ultralytics puts a relative `project` under its own settings' runs_dir (~/.config/Ultralytics)
+    folder = Path(runs_root).resolve() / "detection" / run_id(config["name"], config)
     done = folder / "result.json"
     if done.exists():
         return json.loads(done.read_text()), folder
