@@ -110,6 +110,17 @@ def test_aggregate_targets_are_discovered_from_the_makefile(tmp_path):
     assert "reproduce-table1" in nightly.aggregate_targets()  # the project's own Makefile
 
 
+def test_every_target_runs_with_keep_going_and_a_failing_one_regresses(tmp_path, monkeypatch):
+    calls = tmp_path / "calls"
+    fake_make = tmp_path / "make"
+    fake_make.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n[ "$2" != reproduce-slr ]\n')
+    fake_make.chmod(0o755)
+    monkeypatch.setenv("MAKE", str(fake_make))
+    rows = nightly.run_targets(["reproduce-slr", "reproduce-greg"])
+    assert calls.read_text().splitlines() == ["-k reproduce-slr SCALE=quick", "-k reproduce-greg SCALE=quick"]
+    assert [(r["name"], r["status"]) for r in rows] == [("reproduce-slr", "regression"), ("reproduce-greg", "ok")]
+
+
 def test_update_reference_replaces_the_tables(dirs):
     (dirs["reference"] / "old_t9.csv").write_text("x\n")
     dirs["out"].mkdir()
