@@ -15,7 +15,7 @@ Scales:
 - quick: Fashion-MNIST (4,000 images), 1/4 width, DenseNet depth 13 and ResNet depth 20 (same block types),
   4 training epochs and 2 fine-tuning epochs, the paper's λ and β, one percent per network, 1 seed; plus
   sweep cells for VGG-19 with λ × N_paper/N_quick (≈ 978), shown and not judged (common.py).
-  Measured on an idle 2-core CPU: 581 s for the 17 runs.
+  Measured on an idle 2-core CPU: 503 s for the 17 runs (581 s when every network trained channels-last).
 - smoke: synthetic data, tiny depths (tests).
 """
 from __future__ import annotations
