@@ -1,4 +1,6 @@
 """YOLO-format data checks on generated files, and SLR driven through ultralytics' callbacks on a tiny generated set."""
+from pathlib import Path
+
 import pytest
 
 from prunebench.detection.generated import write_detection_set
@@ -102,3 +104,31 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     curves = pd.read_csv(tmp_path / "results" / "smoke" / "figures" / "slr_figure2.csv")
     assert set(curves["series"]) == {"admm", "slr"}
     assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))
+
+
+def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone(tmp_path, monkeypatch):
+    ultralytics = pytest.importorskip("ultralytics")
+    from reproductions.slr import table3
+
+    trained = []
+
+    class FakeYOLO:
+        def __init__(self, start):
+            self.start = start
+
+        def train(self, project, name, **_):
+            weights = Path(project) / name / "weights" / "last.pt"
+            weights.parent.mkdir(parents=True, exist_ok=True)
+            weights.write_bytes(b"w")
+            trained.append(project)
+
+    monkeypatch.setattr(ultralytics, "YOLO", FakeYOLO)
+    monkeypatch.chdir(tmp_path)
+    config = {"name": "dense-x", "start": "yolov3-tiny.yaml", "data": "d.yaml", "epochs": 1, "imgsz": 32, "batch": 2,
+              "seed": 0, "coco": False}
+    first, folder = table3.train(config, Path("runs"), "cpu")
+    assert folder.is_absolute() and Path(first["weights"]).is_file() and len(trained) == 1
+    assert table3.train(config, Path("runs"), "cpu")[0] == first and len(trained) == 1  # cached
+    Path(first["weights"]).unlink()
+    table3.train(config, Path("runs"), "cpu")
+    assert len(trained) == 2 and Path(first["weights"]).is_file()

@@ -112,7 +112,10 @@ def train(config: dict, runs_root: Path, device: str, hooks=None) -> tuple[dict,
     folder = Path(runs_root).resolve() / "detection" / run_id(config["name"], config)
     done = folder / "result.json"
     if done.exists():
-        return json.loads(done.read_text()), folder
+        result = json.loads(done.read_text())
+        if Path(result["weights"]).exists():
+            return result, folder
+        print(f"{folder}: the cached result names weights that are gone ({result['weights']}); training again")
     began = time.perf_counter()
     yolo = YOLO(config["start"])
     if hooks is not None:
