@@ -132,3 +132,14 @@ def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone(tmp_pa
     Path(first["weights"]).unlink()
     table3.train(config, Path("runs"), "cpu")
     assert len(trained) == 2 and Path(first["weights"]).is_file()
+
+
+def test_table3_run_ids_ignore_where_data_and_weights_live():
+    from reproductions.slr import table3
+
+    config = {"name": "slr-x", "data": "/a/data.yaml", "start": "/a/runs/dense/last.pt", "start_id": "dense-x/1/seed0",
+              "seed": 0, "epochs": 3}
+    moved = {**config, "data": "/b/data.yaml", "start": "/b/last.pt"}
+    assert table3.run_id("slr-x", config) == table3.run_id("slr-x", moved)
+    assert table3.run_id("slr-x", config) != table3.run_id("slr-x", {**config, "start_id": "dense-x/2/seed0"})
+    assert table3.run_id("slr-x", config) != table3.run_id("slr-x", {**config, "epochs": 4})

@@ -99,8 +99,14 @@ def data_yaml(scale: str, data_root: Path) -> Path:
     return folder / "data.yaml" if (folder / "data.yaml").exists() else write_detection_set(folder, train, val, size)
 
 
+PATHS = ("data", "start")  # where the data and the starting weights are: not part of what a run is
+
+
 def run_id(name: str, config: dict) -> str:
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+    """Hash of the run's content without its paths (its start is named by `start_id`), so moving the data or the
+    runs folder neither re-trains a run nor gives its rows a second id."""
+    scientific = {k: v for k, v in config.items() if k not in PATHS}
+    digest = hashlib.sha256(json.dumps(scientific, sort_keys=True).encode()).hexdigest()[:8]
     return f"{name}/{digest}/seed{config['seed']}"
 
 
@@ -165,15 +171,16 @@ def main(argv: list[str] | None = None) -> int:
             common = {"data": data, "imgsz": scale.imgsz, "batch": scale.batch, "seed": seed, "coco": args.scale == "paper"}
             if scale.baseline_epochs:
                 dense_config = {**common, "name": f"dense-{row.model.split('.')[0]}-{args.scale}", "start": row.model,
-                                "epochs": scale.baseline_epochs}
+                                "start_id": row.model, "epochs": scale.baseline_epochs}
                 start = train(dense_config, args.runs_root, args.device)[0]["weights"]
+                start_id = run_id(dense_config["name"], dense_config)
             else:
-                start = str(data_root / "coco" / "weights" / row.weights)
+                start, start_id = str(data_root / "coco" / "weights" / row.weights), row.weights
             p = ratio(row)
             epochs = row.epochs if scale.max_epochs is None else min(row.epochs, scale.max_epochs)
             for method in METHODS:
                 config = {**common, "name": f"{method}-{row.cell.replace('/', '_')}-{args.scale}", "start": start,
-                          "epochs": epochs, "method": method, "ratio": p, "rho": RHO, "eval_every": scale.eval_every}
+                          "start_id": start_id, "epochs": epochs, "method": method, "ratio": p, "rho": RHO, "eval_every": scale.eval_every}
                 hooks = LagrangianCallbacks(method, PRUNE_RULE, p, {"rho": RHO}, eval_every=scale.eval_every)
                 result, folder = train(config, args.runs_root, args.device, hooks)
                 before, _ = evaluate(result["weights"], config, args.device, None)
