@@ -106,7 +106,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))
 
 
-def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone(tmp_path, monkeypatch):
+def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone_ultralytics_stand_in(tmp_path, monkeypatch):
     ultralytics = pytest.importorskip("ultralytics")
     from reproductions.slr import table3
 

@@ -66,7 +66,8 @@ def test_launcher_options_and_names():
 @pytest.mark.smoke
 def test_runs_sent_as_job_arrays_equal_runs_in_process(tmp_path):
     pytest.importorskip("submitit")
-    remote, here = ops_at(tmp_path / "jobs"), ops_at(tmp_path / "here")
+    # the same thread count on both sides (conftest's 2): a job process would otherwise take torch's default
+    remote, here = replace(ops_at(tmp_path / "jobs"), threads=2), replace(ops_at(tmp_path / "here"), threads=2)
     SlurmArrays(cluster="local", timeout_min=10).prepare([SLR], remote)
     logs = sorted((remote.runs_root / "slurm").glob("*/*_log.out"))
     assert len(logs) == 2, "one job for the dense parent, then one for the SLR run"
