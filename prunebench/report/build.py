@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 import time
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import jinja2
@@ -114,12 +114,18 @@ def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | 
 FIGURE_WEIGHT = 18_000  # a figure costs about as much time to draw and lay out as 18 kB of the report's HTML
 
 
+@cache
+def stylesheet() -> str:
+    """report.css, read once per process for the page, every PDF part and the footer document."""
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
 def render_html(papers: list[PaperView], *, front: bool = True, regressions_section: bool = True,
                 part_css: str = "", **context) -> str:
     """The report page, or the slice of it one PDF part holds (the same template, sections left out)."""
     return _ENV.get_template("report.html.j2").render(
-        papers=papers, front=front, regressions_section=regressions_section, part_css=part_css,
-        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), **context)
+        papers=papers, front=front, regressions_section=regressions_section, part_css=part_css, css=stylesheet(),
+        **context)
 
 
 def pdf_parts(papers: list[PaperView], drawings: dict[str, list], context: dict) -> list[Part]:
@@ -164,8 +170,7 @@ def build_report(
     html.write_text(render_html(papers, **context), encoding="utf-8")
     if pdf:
         try:  # the parts draw their own figures, in parallel
-            write_pdf(pdf_parts(papers, drawings, context), (TEMPLATES / "report.css").read_text(encoding="utf-8"),
-                      out_dir, out_dir / "report.pdf", TITLE)
+            write_pdf(pdf_parts(papers, drawings, context), stylesheet(), out_dir, out_dir / "report.pdf", TITLE)
             return html
         except PdfUnavailable:
             _draw_all(drawings)
