@@ -2,8 +2,9 @@
 with masks, and the params / FLOPs accounting every result row carries.
 
 Per-layer targets are a `SparsityPlan`: parameter name -> fraction of its entries to zero. Π_S keeps
-exactly l_n = numel - round(ratio * numel) entries of largest magnitude (exact top-k, not the
-interpolated percentile of the SLR reference code, which can miss l_n by a few entries).
+exactly l_n = numel - round(ratio * numel) entries of largest magnitude (exact top-k). The SLR reference
+code's interpolated percentile, which keeps every entry tied at or above the threshold and so can miss
+l_n by a few entries, is the projection "percentile" (an option of ADMM and SLR).
 """
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def keep_count(numel: int, ratio: float) -> int:
 
 
 def topk_mask(tensor: torch.Tensor, keep: int) -> torch.Tensor:
-    """0/1 mask of the `keep` largest-magnitude entries (ties broken by index order of topk)."""
+    """0/1 mask of the `keep` largest-magnitude entries (among equal magnitudes at the cut, which ones
+    survive is whatever torch.topk returns; the count is always exactly `keep`)."""
     flat = tensor.detach().abs().flatten()
     mask = torch.zeros_like(flat)
     if keep > 0:
@@ -88,9 +90,28 @@ def topk_mask(tensor: torch.Tensor, keep: int) -> torch.Tensor:
     return mask.view_as(tensor)
 
 
-def project(tensor: torch.Tensor, ratio: float) -> torch.Tensor:
-    """Π_S: Euclidean projection onto {X : card(X) <= l}, i.e. keep the l largest magnitudes."""
-    return tensor * topk_mask(tensor, keep_count(tensor.numel(), ratio))
+def percentile_mask(tensor: torch.Tensor, ratio: float) -> torch.Tensor:
+    """0/1 mask of the entries whose magnitude is at least the `ratio` quantile of the magnitudes, with
+    numpy's default linear interpolation: the SLR reference code's projection (it zeroes |w| < q and keeps
+    every entry tied at q)."""
+    flat = tensor.detach().abs().flatten()
+    ordered = flat.sort().values
+    position = ratio * (flat.numel() - 1)
+    below = math.floor(position)
+    above = min(below + 1, flat.numel() - 1)
+    threshold = ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+    return (flat >= threshold).to(tensor.dtype).view_as(tensor)
+
+
+PROJECTIONS: Registry[Callable[[torch.Tensor, float], torch.Tensor]] = Registry("projection")
+PROJECTIONS.register("topk")(lambda tensor, ratio: topk_mask(tensor, keep_count(tensor.numel(), ratio)))
+PROJECTIONS.register("percentile")(percentile_mask)
+
+
+def project(tensor: torch.Tensor, ratio: float, projection: str = "topk") -> torch.Tensor:
+    """Π_S: Euclidean projection onto {X : card(X) <= l}, i.e. keep the l largest magnitudes ("topk"), or
+    the reference code's approximation of it ("percentile")."""
+    return tensor * PROJECTIONS.get(projection)(tensor, ratio)
 
 
 def plan_parameters(model: nn.Module, plan: SparsityPlan) -> list[nn.Parameter]:
@@ -115,11 +136,12 @@ def global_magnitude_plan(model: nn.Module, names: list[str], sparsity: float) -
 
 
 @torch.no_grad()
-def hard_prune(model: nn.Module, plan: SparsityPlan) -> dict[str, torch.Tensor]:
+def hard_prune(model: nn.Module, plan: SparsityPlan, projection: str = "topk") -> dict[str, torch.Tensor]:
     """W <- Π_S(W) for every planned weight, in place; returns the 0/1 masks."""
     masks = {}
+    mask_of = PROJECTIONS.get(projection)
     for (name, ratio), param in zip(plan.items(), plan_parameters(model, plan), strict=True):
-        masks[name] = topk_mask(param, keep_count(param.numel(), ratio))
+        masks[name] = mask_of(param, ratio)
         param.mul_(masks[name])
     return masks
 

@@ -46,8 +46,8 @@ SCHEDULES.register("cosine")(lambda opt, c, epochs: torch.optim.lr_scheduler.Cos
 
 
 def mode_connectivity_factor(epoch: int, epochs: int) -> float:
-    """lr factor of Garipov et al.'s train.py (used by the gRDA CIFAR runs), epoch 0-based: 1 for the
-    first 50% of epochs, linear to 0.01 at 90%, then 0.01."""
+    """lr factor of Garipov et al.'s train.py (used by the gRDA CIFAR runs) for training epoch `epoch`, counted
+    from 1 as that code does: 1 up to 50% of the epochs, linear to 0.01 at 90%, then 0.01."""
     alpha = epoch / max(epochs, 1)
     if alpha <= 0.5:
         return 1.0
@@ -55,7 +55,8 @@ def mode_connectivity_factor(epoch: int, epochs: int) -> float:
 
 
 SCHEDULES.register("mode_connectivity")(
-    lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: mode_connectivity_factor(e, epochs))
+    # LambdaLR passes the number of finished epochs, so the epoch about to be trained is that + 1
+    lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: mode_connectivity_factor(e + 1, epochs))
 )
 
 

@@ -18,7 +18,7 @@ from prunebench.paths import RunPaths
 from prunebench.reproduce import Arm, execute
 from prunebench.runner import run
 from prunebench.sparsity import global_magnitude_plan
-from prunebench.train import mode_connectivity_factor
+from prunebench.train import SCHEDULES, mode_connectivity_factor
 
 pytestmark = pytest.mark.smoke
 
@@ -83,9 +83,24 @@ def test_global_magnitude_ranks_all_parameters_as_one_vector():
 
 
 def test_mode_connectivity_schedule_matches_garipov_et_al():
-    assert [mode_connectivity_factor(e, 10) for e in (0, 5, 9)] == pytest.approx([1.0, 1.0, 0.01])
-    assert mode_connectivity_factor(19, 20) == 0.01  # past 90%
+    # their train.py sets lr = f(e / E) before training epoch e = 1..E
+    assert [mode_connectivity_factor(e, 10) for e in (1, 5, 6, 9, 10)] == pytest.approx(
+        [1.0, 1.0, 1 - (0.6 - 0.5) / 0.4 * 0.99, 0.01, 0.01]
+    )
     assert mode_connectivity_factor(7, 10) == pytest.approx(1 - (0.7 - 0.5) / 0.4 * 0.99)
+
+
+def test_mode_connectivity_scheduler_gives_each_epoch_the_official_lr():
+    # the lr each of 3 epochs trains with, read off the optimizer as the trainer steps the scheduler
+    # (hand-computed from the official code: f(1/3) = 1, f(2/3) = 1 - (1/6)/0.4*0.99 = 0.5875, f(1) = 0.01)
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = SCHEDULES.get("mode_connectivity")(optimizer, OptimizerConfig("sgd", lr=0.1), 3)
+    lrs = []
+    for _ in range(3):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert lrs == pytest.approx([0.1, 0.05875, 0.001])
 
 
 def test_models_have_the_published_sizes_and_take_small_inputs():

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from prunebench.methods import METHODS, EpochContext
-from prunebench.methods.slr import alpha
+from prunebench.methods.slr import OFFICIAL_CODE, alpha
 
 pytestmark = pytest.mark.unit
 
@@ -103,8 +103,9 @@ def test_slr_initial_state():
     method, _ = slr()
     assert torch.equal(method.Z[0], t([4.0, -3.0, 0.0, 0.0]))  # Z^0 = Π(W^0)
     assert method.k == 1 and method.f_prev == 1.0
-    assert torch.allclose(method.s, torch.tensor([0.01]))  # s^0 = s0
-    assert method.prev_residual[0] == pytest.approx(math.sqrt(5))  # ||W^0 - Z^0|| = ||[0,0,2,1]||
+    assert method.s.tolist() == [0.01]  # s^0 = s0, held in float64
+    # ||W^0 - Z^0|| = ||[0,0,2,1]||, the numerator of the first step ratio
+    assert torch.linalg.norm(method.w_prev[0] - method.z_prev[0]) == pytest.approx(math.sqrt(5))
 
 
 def test_slr_both_conditions_hold():
@@ -180,17 +181,66 @@ def test_slr_both_conditions_fail_leaves_multipliers_alone():
     assert method.k == 1
 
 
-def test_slr_official_code_options():
-    method, model = slr(alias_w_prev=True, condition_loss="epoch_mean_ce", step_size_scope="global")
-    set_weights(model, [4.0, -1.0, 3.0, 0.5])
-    # with W_prev aliased to W, (3) reduces to CE_e < CE_{e-1}; the first comparison has no previous CE
+def test_slr_official_code_first_two_updates():
+    # the reference code's bookkeeping, hand-computed: W_prev = Z_prev = 0 and CE_prev = 0 before the first
+    # taken step; only the first (3) is forced (k == 1); Z_prev is the Z of the last taken step
+    method, model = slr(**OFFICIAL_CODE)
+    assert method.z_prev[0].abs().sum() == 0 and method.f_prev == 0.0
+    W1 = [4.0, -1.0, 3.0, 0.5]
+    set_weights(model, W1)
     method.on_epoch_end(model, context(1, mean_ce=0.7))
-    assert method.log[-1]["cond3"] == 0
+    row = method.log[-1]
+    # (3) as tested: 0.7 + ρ/2||W1 − 0||² = 0.7 + 0.05·26.25 against 0 + 0: fails, but k == 1 takes it
+    assert row["lhs3"] == pytest.approx(2.0125) and row["rhs3"] == 0.0
+    assert row["cond3_held"] == 0 and row["cond3"] == 1
+    # ||W_prev − Z_prev|| = 0, so s stays s0; Λ = s0 (W1 − 0), U = Λ/ρ = [.4, -.1, .3, .05]; k = 2
+    u = [0.4, -0.1, 0.3, 0.05]
+    # (7) with the percentile: |W1 + U| = [4.4, 1.1, 3.3, .55], 50th percentile 1.1 + (3.3 − 1.1)/2 = 2.2
+    z1 = [4.4, 0.0, 3.3, 0.0]
+    assert torch.allclose(method.Z[0], t(z1))
+    # (8) against Z_prev = Z^0 (taken with (3)): 0.7 + [ρ<U, W1−Z1> + ρ/2||W1−Z1||²] = 0.7 − 0.0125 + 0.075
+    # vs 0 + [ρ<U, W1−Z0> + ρ/2||W1−Z0||²] = 0.0725 + 0.6625; not below, and k is 2 now: not taken
+    assert row["lhs8"] == pytest.approx(0.7625) and row["rhs8"] == pytest.approx(0.735)
+    assert row["cond8_held"] == 0 and row["cond8"] == 0
+    assert method.k == 2 and method.s.item() == pytest.approx(0.01)
+    assert torch.allclose(method.U[0], t(u))
+    # the leak: the penalty gradient is ρ(W − Z + U)(1 + s0/ρ) = 0.1·[0, −1.1, 0, .55]·1.1
+    model.weight.grad = torch.zeros(1, 4)
+    method.after_backward(model)
+    assert torch.allclose(model.weight.grad, t([0.0, -0.121, 0.0, 0.0605]))
+
     method.on_epoch_end(model, context(2, mean_ce=0.6))
     row = method.log[-1]
-    assert row["cond3"] == 1
-    # nothing was updated in epoch 1 (s = s0, k = 1); aliasing makes the ratio in (5) exactly 1: s' = α_1 s0
-    assert row["s_prime"] == pytest.approx((1 - 1 / 300) * 0.01, rel=1e-6)
+    # (3) measures against Z_prev = Z^0, not the current Z^1: 0.6 + 0.735 < 0.7 + 0.735 (W_prev is the live W)
+    assert row["lhs3"] == pytest.approx(1.335) and row["rhs3"] == pytest.approx(1.435) and row["cond3"] == 1
+    # ratio ||W_prev − Z_prev|| / ||W − Z_prev|| = 1: s' = α_2 s0; Λ += s' (W1 − Z^0)
+    s_prime = alpha(2, 300, 0.1) * 0.01
+    assert row["s_prime"] == pytest.approx(s_prime)
+    u2 = [u[0], u[1] + 2 * s_prime / RHO, u[2] + 3 * s_prime / RHO, u[3] + 0.5 * s_prime / RHO]
+    # (7): |W1 + U| = [4.4, .9006, 3.5991, .5998]: the percentile (.9006 + 3.5991)/2 keeps 4.4 and 3 + u2[2]
+    z2 = [4.4, 0.0, 3.0 + u2[2], 0.0]
+    assert torch.allclose(method.Z[0], t(z2))
+    # (8) against Z_prev = Z^1 now (taken with (3)), CE_prev = 0.7: holds (0.6316 < 0.7361)
+    d2 = [w - z for w, z in zip(W1, z2, strict=True)]
+    d1 = [w - z for w, z in zip(W1, z1, strict=True)]
+    dot = lambda a, b: sum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+    assert row["lhs8"] == pytest.approx(0.6 + RHO * dot(u2, d2) + RHO / 2 * dot(d2, d2))
+    assert row["rhs8"] == pytest.approx(0.7 + RHO * dot(u2, d1) + RHO / 2 * dot(d1, d1))
+    assert row["cond8_held"] == 1
+    # (10) with α at k = 3 (raised by (3)): s = α_3 s' ||W − Z^1|| / ||W − Z^2||; Λ += s (W1 − Z^2); k = 4
+    s = alpha(3, 300, 0.1) * s_prime * math.sqrt(dot(d1, d1)) / math.sqrt(dot(d2, d2))
+    assert method.s.item() == pytest.approx(s)
+    assert torch.allclose(method.U[0], t([x + s / RHO * d for x, d in zip(u2, d2, strict=True)]))
+    assert method.k == 4
+    assert method.leak.tolist() == pytest.approx([(0.01 + s_prime + s) / RHO])
+
+
+def test_paper_default_has_no_leak_and_exact_topk():
+    method, model = slr()
+    set_weights(model, [4.0, -1.0, 3.0, 0.5])
+    method.on_epoch_end(model, context(1, f=0.5))
+    assert method._gradient_scales == [RHO]
+    assert int(torch.count_nonzero(method.Z[0])) == 2
 
 
 def test_slr_rejects_bad_options():

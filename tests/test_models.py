@@ -209,3 +209,21 @@ def test_missing_weights_file_says_where_to_put_it(tmp_path, monkeypatch):
 def test_mobilenetv2_pretrained_weights_need_the_imagenet_shape():
     with pytest.raises(ValueError, match="width 1"):
         build_model("mobilenetv2", in_channels=1, num_classes=10, width=0.5, weights="IMAGENET1K_V1")
+
+
+def test_vgg19_is_gregs_eigendamage_network():
+    """GReg's VGG19 (EigenDamage's): four max-pools, the last four convs at 2×2 (32×32 input), their map
+    average-pooled into the classifier; Kaiming-normal fan-in init of convs and classifier, zero bias."""
+    torch.manual_seed(0)
+    model = build_model("vgg19_bn_cifar", in_channels=3, num_classes=100).eval()
+    assert sum(isinstance(m, nn.MaxPool2d) for m in model.modules()) == 4
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        features = model.features(x)
+        assert features.shape[-2:] == (2, 2)
+        expected = model.classifier(nn.functional.avg_pool2d(features, 2).flatten(1))
+        assert torch.allclose(model(x), expected, atol=1e-6)
+    first_conv = model.features[0]  # 3 -> 64: fan-in 27, fan-out 576
+    assert first_conv.weight.std().item() == pytest.approx((2 / 27) ** 0.5, rel=0.15)
+    assert model.classifier.weight.std().item() == pytest.approx((2 / 512) ** 0.5, rel=0.1)
+    assert model.classifier.bias.abs().max().item() == 0.0

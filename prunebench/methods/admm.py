@@ -2,7 +2,8 @@
 
 Every `interval_epochs` epochs of the W-subproblem:  Z ← Π_S(W + U),  U ← U + W − Z.
 Z starts at Π_S(W⁰) and U at 0, as in the SLR reference code's ADMM branch; ρ is fixed (the SLR
-comparison's setting). See docs/methods/slr_admm.md for the differences from the official code.
+comparison's setting). With `multiplier_autograd_leak` and `projection="percentile"` the updates equal that
+branch's (its gradient through U grows ×(1 + m) after m updates). See docs/methods/slr_admm.md for the differences from the official code.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class ADMM(AugmentedLagrangian):
             "mass_outside_support": self.mass_outside_support(weights),
         }
         torch._foreach_add_(self.U, residual)
+        self.add_leak(torch.ones(1))  # U ← U + W − Z: dU/dW = 1 in the reference code's graph
         self.Z = z_new
         self._refresh_target()
         row["u_norm"] = float(norms(self.U).norm())

@@ -18,8 +18,8 @@ Reading of the paper used here (written down in docs/methods/slr_admm.md):
 - f in (3) is the cross-entropy on a fixed training subset, so both sides are measured on the same
   data; f(W^{k-1}) is cached when W^{k-1} is stored. In (8) f cancels.
 - Step sizes are per layer n, as eqs. (5) and (10) are written.
-The official code's deviations (methods.md §2.5) are options, all defaulting to the paper; the preset
-OFFICIAL_CODE collects them.
+The official code's deviations (methods.md §2.5, docs/methods/slr_admm.md) are options, all defaulting to
+the paper; the preset OFFICIAL_CODE collects them, and with it the updates equal the code's.
 """
 from __future__ import annotations
 
@@ -36,14 +36,17 @@ CHOICES = {
     "step_size_scope": ("per_layer", "global"),
     "condition_loss": ("fixed_subset_eval", "epoch_mean_ce"),
     "k_counting": ("per_iteration", "per_condition"),
+    "previous_iterate": ("paper", "official"),
 }
 
 OFFICIAL_CODE = {
     "step_size_scope": "global",  # one scalar s, ratios of sums of per-layer norms
-    "condition_loss": "epoch_mean_ce",  # this epoch's mean CE vs the previous epoch's, in (3) and (8)
-    "alias_w_prev": True,  # W_prev is the live parameter: (3) becomes CE_{e-1} < CE_{e-2}, ratio (5) = 1
-    "k_counting": "per_condition",  # k advances after each satisfied condition: (10) uses α_{k+1}
-    "accept_first_update": True,  # `or k == 1`: the first update is taken whatever the conditions say
+    "condition_loss": "epoch_mean_ce",  # this epoch's mean CE vs the previous epoch's (0 before it), in (3) and (8)
+    "previous_iterate": "official",  # the code's W_prev / Z_prev bookkeeping (see SLR.Options)
+    "k_counting": "per_condition",  # k advances after each taken condition: (10) uses α_{k+1}
+    "take_while_k_is_1": True,  # `or k == 1`, tested after (3) raised k: only the first (3) is forced
+    "projection": "percentile",  # numpy's interpolated percentile, ties at the threshold kept
+    "multiplier_autograd_leak": True,  # U = Λ/ρ built from the live W: gradient ρ(W − Z + U)(1 + Σs/ρ)
 }
 
 
@@ -61,9 +64,14 @@ class SLR(AugmentedLagrangian):
         s0: float = 1e-2
         step_size_scope: str = "per_layer"
         condition_loss: str = "fixed_subset_eval"
-        alias_w_prev: bool = False
         k_counting: str = "per_iteration"
-        accept_first_update: bool = False
+        # "paper": W^{k-1}, Z^{k-1} (for the step ratio), f(W^{k-1}) start at W^0, Z^0, f(W^0) and are replaced
+        # when (8) holds; (3) and (8) compare against the current Z.
+        # "official": the code's W_prev / Z_prev start at 0 (and the previous CE at 0); after every taken
+        # multiplier step W_prev becomes the live W (it follows W from then on) and Z_prev the Z of that moment
+        # (the current Z after (4), the new Z after (9)); (3), (8) and both steps use Z_prev.
+        previous_iterate: str = "paper"
+        take_while_k_is_1: bool = False  # a condition tested while k == 1 is taken whatever its outcome
 
     def __init__(self, options: Any, plan: dict[str, float]):
         super().__init__(options, plan)
@@ -74,19 +82,31 @@ class SLR(AugmentedLagrangian):
             raise ValueError(f"SLR needs M > 1, 0 < r < 1, s0 > 0; got M={options.M}, r={options.r}, s0={options.s0}")
         self.k = 1
         self.s = torch.zeros(0)
-        self.w_prev: list[torch.Tensor] = []
+        self.w_prev: list[torch.Tensor] = []  # W^{k-1}
+        self.z_prev: list[torch.Tensor] = []  # Z^{k-1}
+        self.w_prev_is_live = False  # "official": W_prev is the live W once a step was taken
         self.f_prev = float("nan")
-        self.prev_residual = torch.zeros(0)  # ||W^{k-1} − Z^{k-1}|| per layer
+
+    @property
+    def official(self) -> bool:
+        return self.options.previous_iterate == "official"
 
     @torch.no_grad()
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         super().setup(model, context)  # Z^0 = Π_S(W^0), Λ^0 = 0
         weights = [w.detach() for w in self.parameters(model)]
-        self.s = torch.full((len(weights) if self.options.step_size_scope == "per_layer" else 1,), self.options.s0)
-        self.w_prev = [w.clone() for w in weights]
-        self.prev_residual = norms(torch._foreach_sub(weights, self.Z))
-        if self.options.condition_loss == "fixed_subset_eval":
-            self.f_prev = context.fixed_subset_loss()  # f(W^0), the right side of the first (3)
+        layers = len(weights) if self.options.step_size_scope == "per_layer" else 1
+        # float64 like the code's Python float s (a float32 s0 is already 2e-8 off); on the weights' device
+        self.s = torch.full((layers,), self.options.s0, dtype=torch.float64, device=weights[0].device)
+        if self.official:
+            self.w_prev = [torch.zeros_like(w) for w in weights]
+            self.z_prev = [torch.zeros_like(w) for w in weights]
+            self.f_prev = 0.0
+        else:
+            self.w_prev = [w.clone() for w in weights]
+            self.z_prev = self.Z
+            if self.options.condition_loss == "fixed_subset_eval":
+                self.f_prev = context.fixed_subset_loss()  # f(W^0), the right side of the first (3)
 
     # -- the pieces of one iteration -----------------------------------------------------------------
     def lagrangian_terms(self, diff: list[torch.Tensor]) -> float:
@@ -113,6 +133,15 @@ class SLR(AugmentedLagrangian):
         """Λ ← Λ + s·direction, held as U = Λ/ρ."""
         per_layer = step.expand(len(direction)) / self.options.rho
         torch._foreach_add_(self.U, torch._foreach_mul(direction, list(per_layer.unbind())))
+        self.add_leak(per_layer)  # the code's Λ = s(W − Z) + Λ, with W the live parameter
+
+    def taken(self, outcome: bool) -> bool:
+        return outcome or (self.options.take_while_k_is_1 and self.k == 1)
+
+    def previous(self, weights: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """(W^{k-1}, the Z that (3), (8) and the multiplier steps measure against)."""
+        w_prev = weights if self.w_prev_is_live else self.w_prev
+        return w_prev, (self.z_prev if self.official else self.Z)
 
     # -- Algorithm 1 ---------------------------------------------------------------------------------
     @torch.no_grad()
@@ -121,25 +150,29 @@ class SLR(AugmentedLagrangian):
             return {}
         opt = self.options
         weights = [w.detach().clone() for w in self.parameters(model)]
-        w_prev = weights if opt.alias_w_prev else self.w_prev
         f_now = context.fixed_subset_loss() if opt.condition_loss == "fixed_subset_eval" else context.mean_train_loss
-        first = not self.log
         u_before = [u.clone() for u in self.U]
         a1 = alpha(self.k, opt.M, opt.r)
 
-        # (3) and (4)-(5), with Z^{k-1} = the current Z
-        diff_old_z = torch._foreach_sub(weights, self.Z)  # W^k − Z^{k-1}
+        # (3) and (4)-(5)
+        w_prev, z_old = self.previous(weights)
+        diff_old_z = torch._foreach_sub(weights, z_old)  # W^k − Z^{k-1}
         lhs3 = f_now + self.lagrangian_terms(diff_old_z)
-        rhs3 = self.f_prev + self.lagrangian_terms(torch._foreach_sub(w_prev, self.Z))
-        cond3 = lhs3 < rhs3 or (opt.accept_first_update and first)
-        residual_old_z = norms(diff_old_z)
-        numerator = residual_old_z if opt.alias_w_prev else self.prev_residual
+        rhs3 = self.f_prev + self.lagrangian_terms(torch._foreach_sub(w_prev, z_old))
+        held3 = lhs3 < rhs3
+        cond3 = self.taken(held3)
+        numerator = norms(torch._foreach_sub(w_prev, self.z_prev))  # ||W^{k-1} − Z^{k-1}||
         s_prime = self.s
         if cond3:
-            s_prime = self.scaled_step(a1, self.s, self.step_ratio(numerator, residual_old_z))
+            s_prime = self.scaled_step(a1, self.s, self.step_ratio(numerator, norms(diff_old_z)))
             self.add_multiplier_step(s_prime, diff_old_z)
             if opt.k_counting == "per_condition":
                 self.k += 1
+            if self.official:
+                self.w_prev_is_live, self.z_prev = True, self.Z
+                w_prev, z_old = self.previous(weights)
+                diff_old_z = torch._foreach_sub(weights, z_old)
+                numerator = norms(torch._foreach_sub(w_prev, z_old))
 
         # (7): the Z-subproblem, then (8) and (9)-(10)
         z_new = self.project(torch._foreach_add(weights, self.U))
@@ -147,7 +180,8 @@ class SLR(AugmentedLagrangian):
         diff_new_z = torch._foreach_sub(weights, z_new)  # W^k − Z^k
         lhs8 = f_now + self.lagrangian_terms(diff_new_z)
         rhs8 = f_rhs8 + self.lagrangian_terms(diff_old_z)  # with Λ after (4)
-        cond8 = lhs8 < rhs8 or (opt.accept_first_update and first)
+        held8 = lhs8 < rhs8
+        cond8 = self.taken(held8)
         residual_new_z = norms(diff_new_z)
         a2 = alpha(self.k, opt.M, opt.r)
         step = s_prime
@@ -155,7 +189,8 @@ class SLR(AugmentedLagrangian):
             step = self.scaled_step(a2, s_prime, self.step_ratio(numerator, residual_new_z))
             self.add_multiplier_step(step, diff_new_z)
             self.k += 1
-            self.w_prev, self.prev_residual = weights, residual_new_z
+            self.w_prev, self.z_prev = weights, z_new
+            self.w_prev_is_live = self.official
         if cond8 or opt.condition_loss == "epoch_mean_ce":
             self.f_prev = f_now  # the code compares consecutive epochs whatever happened
         dz = float(norms(torch._foreach_sub(z_new, self.Z)).norm())
@@ -168,8 +203,10 @@ class SLR(AugmentedLagrangian):
             "k": self.k,
             "alpha": a1,
             "alpha_second": a2,
-            "cond3": int(cond3),
+            "cond3": int(cond3),  # taken (held, or forced by take_while_k_is_1)
             "cond8": int(cond8),
+            "cond3_held": int(held3),  # the raw test, as the reference code records it
+            "cond8_held": int(held8),
             "lhs3": lhs3,
             "rhs3": rhs3,
             "lhs8": lhs8,
@@ -191,7 +228,7 @@ class SLR(AugmentedLagrangian):
     def summary(self) -> dict[str, float]:
         if not self.log:
             return {}
-        cond3 = [row["cond3"] for row in self.log]
+        cond3 = [row["cond3_held"] for row in self.log]  # the tests as made, not as forced by take_while_k_is_1
         longest = run = 0
         for held in cond3:
             run = 0 if held else run + 1
@@ -199,7 +236,7 @@ class SLR(AugmentedLagrangian):
         return {
             "slr_updates": len(self.log),
             "slr_cond3_held_fraction": sum(cond3) / len(cond3),
-            "slr_cond8_held_fraction": sum(row["cond8"] for row in self.log) / len(self.log),
+            "slr_cond8_held_fraction": sum(row["cond8_held"] for row in self.log) / len(self.log),
             "slr_longest_cond3_violation_run": longest,
             "slr_final_step_size": self.log[-1]["s"],
         }
@@ -210,11 +247,12 @@ class SLR(AugmentedLagrangian):
             "k": self.k,
             "s": self.s,
             "w_prev": self.w_prev,
+            "z_prev": self.z_prev,
+            "w_prev_is_live": self.w_prev_is_live,
             "f_prev": self.f_prev,
-            "prev_residual": self.prev_residual,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        self.k, self.s, self.w_prev = state["k"], state["s"], state["w_prev"]
-        self.f_prev, self.prev_residual = state["f_prev"], state["prev_residual"]
+        self.k, self.s, self.w_prev, self.z_prev = state["k"], state["s"], state["w_prev"], state["z_prev"]
+        self.w_prev_is_live, self.f_prev = state["w_prev_is_live"], state["f_prev"]

@@ -2,12 +2,16 @@
 classifier on the pooled 512-d feature instead of ImageNet VGG's three fully connected layers.
 
 VGG-16 follows kuangliu/pytorch-cifar (convs with bias), as the SLR code does. VGG-19 follows
-EigenDamage, the network GReg prunes: convs without bias, Kaiming-normal init; on CIFAR-100 it has
-20,081,188 parameters (GReg's "20.0812M"). ``vgg19_ns_cifar`` is network slimming's VGG-19 (Liu et al.
-2017, official PyTorch code): no max-pool after the last four convs, NS's init (`slimming_init`).
+EigenDamage as GReg's code has it (the network GReg prunes): no max-pool after the last four convs, the
+2×2 map (at 32×32) average-pooled, convs without bias, Kaiming-normal (fan-in) init of every conv and of
+the classifier, zero biases; on CIFAR-100 it has 20,081,188 parameters (GReg's "20.0812M").
+``vgg19_ns_cifar`` is network slimming's VGG-19 (Liu et al. 2017, official PyTorch code): the same layers
+with NS's init (`slimming_init`).
 
-Max-pools use ``ceil_mode=True`` and are followed by ``AdaptiveAvgPool2d(1)``, so 28×28 and 16×16 inputs
-work; at 32×32 both are no-ops compared with the usual floor-mode network (the map is already 1×1).
+Max-pools use ``ceil_mode=True`` and the features end in ``AdaptiveAvgPool2d(1)``, so 28×28 and 16×16 inputs
+work. At 32×32 the ceil-mode pools equal the official floor-mode ones (every map size is even) and the
+adaptive pool equals the official final pool (a 1×1 no-op for VGG-16, AvgPool2d(2) over the 2×2 map for the
+VGG-19s).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from prunebench.models.common import scaled, slimming_init
 from prunebench.models.registry import MODELS
 
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
-VGG19 = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
-VGG19_NS = VGG19[:-1]  # network slimming's cfg: the map stays 2×2 at 32×32 and is average-pooled
+# EigenDamage's / GReg's and network slimming's cfg: no pool after the last four convs, so the map stays 2×2 at
+# 32×32 and is average-pooled
+VGG19 = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512)
 
 
 def conv_stack(
@@ -66,10 +71,13 @@ def vgg16_bn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) ->
 
 @MODELS.register("vgg19_bn_cifar")
 def vgg19_bn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) -> VGG:
+    """GReg's VGG-19: `init.kaiming_normal` (fan-in, ReLU gain) on every conv and on the classifier, zero
+    classifier bias, BN γ = 1, β = 0."""
     model = VGG(VGG19, in_channels=in_channels, num_classes=num_classes, width=width, conv_bias=False)
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+    nn.init.zeros_(model.classifier.bias)
     return model
 
 
@@ -77,7 +85,7 @@ def vgg19_bn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) ->
 def vgg19_ns_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) -> VGG:
     """Network slimming's VGG-19: bias-free convs, then the official AvgPool2d(2) over the 2×2 map at
     32×32, which is what AdaptiveAvgPool2d(1) computes there (and it also handles 28×28 inputs)."""
-    model = VGG(VGG19_NS, in_channels=in_channels, num_classes=num_classes, width=width, conv_bias=False)
+    model = VGG(VGG19, in_channels=in_channels, num_classes=num_classes, width=width, conv_bias=False)
     slimming_init(model)
     nn.init.normal_(model.classifier.weight, 0.0, 0.01)
     nn.init.zeros_(model.classifier.bias)
