@@ -157,3 +157,23 @@ def test_greg_state_round_trip_continues_identically():
 def test_bad_options_fail_clearly(name, options, message):
     with pytest.raises((ValueError, KeyError), match=message):
         METHODS.get(name).from_dict(options, {})
+
+
+def test_figure_snapshots_after_picking_are_kept():
+    """GReg Figures 1-2: the published snapshots (10k-30k iterations) fall after picking at paper scale, so
+    the figure must keep growth-phase snapshots (named as such), while row 1 (std vs λ) stays on picking."""
+    import pandas as pd
+
+    from reproductions.greg.figure1 import series
+
+    base = {"cell": "x/resnet56/2.55x", "seed": 0, "run_id": "r", "layer": "layer2.3.conv1"}
+    logs = pd.DataFrame([
+        {**base, "kind": "lambda_update", "phase": "pick", "iteration": 5, "lambda_pruned": 0.1, "normalized_std": 0.2},
+        {**base, "kind": "lambda_update", "phase": "grow", "iteration": 15, "lambda_pruned": 0.3, "normalized_std": 0.4},
+        {**base, "kind": "filter_norms", "phase": "pick", "iteration": 10_000, "filter": 0, "norm_over_max": 1.0},
+        {**base, "kind": "filter_norms", "phase": "grow", "iteration": 20_000, "filter": 0, "norm_over_max": 0.5},
+    ])
+    rows = series(logs, r"layer2\.3\.conv1")
+    assert rows[rows["x_label"] == "λ"]["x"].tolist() == [0.1]
+    snapshots = rows[rows["x_label"] == "filter index"]
+    assert snapshots["series"].tolist() == ["iteration 10000", "iteration 20000 (grow phase)"]

@@ -321,3 +321,38 @@ def test_an_empty_published_value_is_no_published_number_in_its_place(tree):
     assert re.findall(r'<th class="cell">([^<]+)</th>', paper) == ["c/a", "c/b", "c/c", "c/d", "c/e"]
     assert ("pns" in re.findall(r'<th colspan="\d" class="method">(\w+)</th>', paper)
             and "Reproduced numbers without a published counterpart" not in paper)  # in the layout, not set aside
+
+
+@pytest.mark.parametrize(
+    ("unit", "published", "values", "status"),
+    [
+        ("x", 2.55, [1.60, 1.61, 1.59], "outside tolerance"),  # a GReg speedup 1.6× is not 2.55×
+        ("x", 2.55, [2.54, 2.55, 2.56], "reproduced"),  # within 2 % of the published ratio
+        ("0/1", 1.0, [0.0], "outside tolerance"),  # a flag that did not flip is not "within 1 point"
+        ("0/1", 1.0, [1.0], "reproduced"),
+        ("epochs", 15.0, [16.0], "outside tolerance"),  # epochs_to_threshold: exact, not ±1
+        ("count", 853_018.0, [853_019.0], "outside tolerance"),
+        ("%", 90.0, [89.2], "reproduced"),  # percentage points: ±1
+    ],
+)
+def test_tolerance_follows_the_published_unit(unit, published, values, status):
+    from prunebench.report.tables import Row, judge
+
+    assert judge(Row("c/a", "greg1", "m", published, values, "paper", ("greg1", "m"), unit)).status == status
+
+
+def test_a_published_unit_without_a_tolerance_rule_is_an_error():
+    from prunebench.report.tables import Row, judge
+
+    with pytest.raises(ValueError, match="unit 'furlongs'"):
+        judge(Row("c/a", "greg1", "m", 1.0, [1.0], "paper", ("greg1", "m"), "furlongs"))
+
+
+def test_every_published_unit_has_a_tolerance_rule():
+    from prunebench.report.sources import PUBLISHED_COLUMNS
+    from prunebench.report.tables import TOLERANCES
+
+    root = Path(__file__).resolve().parents[1] / "reproductions" / "published"
+    tables = [pd.read_csv(path) for path in sorted(root.glob("*.csv"))]
+    units = {str(u) for t in tables if list(t.columns) == PUBLISHED_COLUMNS for u in t["unit"]}
+    assert units and units <= set(TOLERANCES)

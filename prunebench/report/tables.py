@@ -7,13 +7,14 @@ Row statuses, first matching rule wins:
 - no published number: a reproduced headline row the paper does not report (sweep cells, extra metrics), or a
   published row whose value is empty (the paper's number is not available; the row keeps its place in the layout);
 - <scale>-scale proxy (not comparable): any scale other than "paper"; Δ is shown in parentheses;
-- reproduced / outside tolerance: paper scale, |Δ| <= tolerance or not, where the tolerance is
-  max(1 percentage point, 2·std over seeds) for % metrics, 2 % of the published value for `compression`
-  and exact equality for `epochs`.
+- reproduced / outside tolerance: paper scale, |Δ| <= tolerance or not, where the tolerance follows the
+  published number's `unit` (`TOLERANCES`): max(1 percentage point, 2·std over seeds) for %, max(2 % of the
+  published value, 2·std) for ratios (×: speedup, compression), exact for counts, epochs, runs and 0/1 flags.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,17 +27,36 @@ PAPER_SCALE = "paper"
 REPRODUCED, OUTSIDE, NO_PUBLISHED, FAILED = "reproduced", "outside tolerance", "no published number", "failed run"
 ROW_NOT_RUN = "not run"
 PERCENT_POINTS = 1.0  # minimum tolerance for % metrics, in percentage points
-COMPRESSION_RELATIVE = 0.02
+RATIO_RELATIVE = 0.02  # minimum tolerance for × metrics, relative to the published value
 EPS = 1e-9  # float noise when comparing |Δ| with a tolerance
 DASH = "—"
 WIDE = 12  # more published (method, metric) columns than this: the table is shown transposed
 BOTH = "both"  # a published number shared by every method of its cell (epochs, compression)
 
 TOLERANCE_RULE = (
-    "Tolerance (judged at paper scale only): |Δ| ≤ max(1.00 percentage point, 2·std over seeds) for % metrics; "
-    "≤ 2 % of the published value for `compression`; exact for `epochs`. "
+    "Tolerance (judged at paper scale only), by the published number's unit: |Δ| ≤ max(1.00 percentage point, "
+    "2·std over seeds) for %; ≤ max(2 % of the published value, 2·std) for × (speedup, compression); exact for "
+    "counts, epochs, runs and 0/1 flags. "
     "Δ = reproduced mean − published; a Δ in parentheses is shown for information and not judged."
 )
+
+
+def _exact(published: float, std: float) -> float:
+    return 0.0
+
+
+def _spread(std: float) -> float:
+    return 2 * std if not math.isnan(std) else 0.0
+
+
+TOLERANCES: dict[str, Callable[[float, float], float]] = {  # published unit -> (published, std over seeds) -> |Δ| allowed
+    "%": lambda published, std: max(PERCENT_POINTS, _spread(std)),
+    "x": lambda published, std: max(RATIO_RELATIVE * abs(published), _spread(std)),
+    "epochs": _exact,
+    "count": _exact,
+    "runs": _exact,
+    "0/1": _exact,
+}
 
 
 def proxy_status(scale: str) -> str:
@@ -52,6 +72,7 @@ class Row:
     values: list[float] | None  # one value per run (seed); None: not run
     scale: str
     column: tuple[str, str] | None = None  # the published (method, metric) it is set beside; None: not in the published CSV
+    unit: str = ""  # the published number's unit, which picks its tolerance
     status: str = ""
     delta: float | None = None
     tolerance: float | None = None
@@ -78,12 +99,12 @@ class Row:
         return math.sqrt(sum((v - m) ** 2 for v in ok) / (len(ok) - 1))
 
 
-def tolerance(metric: str, published: float, std: float) -> float:
-    if metric == "epochs":
-        return 0.0
-    if metric == "compression":
-        return COMPRESSION_RELATIVE * abs(published)
-    return max(PERCENT_POINTS, 2 * std if not math.isnan(std) else 0.0)
+def tolerance(unit: str, published: float, std: float) -> float:
+    try:
+        rule = TOLERANCES[unit]
+    except KeyError:
+        raise ValueError(f"published unit {unit!r} has no tolerance rule; known units: {sorted(TOLERANCES)}") from None
+    return rule(published, std)
 
 
 def judge(row: Row) -> Row:
@@ -100,7 +121,7 @@ def judge(row: Row) -> Row:
     elif row.scale != PAPER_SCALE:
         row.status = proxy_status(row.scale)
     else:
-        row.tolerance = tolerance(row.metric, row.published, row.std)
+        row.tolerance = tolerance(row.unit, row.published, row.std)
         row.status = REPRODUCED if abs(row.delta) <= row.tolerance + EPS else OUTSIDE
     return row
 
@@ -140,17 +161,17 @@ def comparison_rows(published: pd.DataFrame, results: pd.DataFrame | None, scale
     used: set[tuple[str, str, str]] = set()
     for p in pub.itertuples():
         cell, method, metric, value = str(p.cell), str(p.method), str(p.metric), published_number(p.value)
-        key, column = (cell, method, metric), (method, metric)
+        key, column, unit = (cell, method, metric), (method, metric), str(p.unit)
         if key in groups or method != BOTH:
-            rows.append(Row(cell, method, metric, value, groups.get(key), scale, column))
+            rows.append(Row(cell, method, metric, value, groups.get(key), scale, column, unit))
             used.add(key)
             continue
         shared = [k for k in groups if k[0] == cell and k[2] == metric and k not in pub_keys]
         for k in shared:
-            rows.append(Row(cell, k[1], metric, value, groups[k], scale, column))
+            rows.append(Row(cell, k[1], metric, value, groups[k], scale, column, unit))
             used.add(k)
         if not shared:
-            rows.append(Row(cell, method, metric, value, None, scale, column))
+            rows.append(Row(cell, method, metric, value, None, scale, column, unit))
     for key, vals in groups.items():
         if key not in used and key[2] in HEADLINE_METRICS:
             rows.append(Row(*key, None, vals, scale))
