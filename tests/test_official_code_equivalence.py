@@ -148,9 +148,9 @@ def train_reference(reference_class: type) -> tuple[list[dict[str, object]], obj
     weights = {n: p for n, p in model.named_parameters() if n in PLAN}
     reference = reference_class(weights)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    states = []
-    for epoch in range(1, UPDATES + 2):
-        if epoch > 1:  # the code updates at the first batch of epochs 2, 3, ...
+    states, mean_ce = [], None
+    for _ in range(UPDATES + 1):
+        if mean_ce is not None:  # the code updates at the first batch of epochs 2, 3, ...
             reference.update(mean_ce)
             states.append({"W": {n: w.detach().clone() for n, w in weights.items()}, **snapshot(reference.state())})
         losses = []
