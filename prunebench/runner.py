@@ -123,7 +123,7 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     metrics.update(method.finalize(model))
     final = trainer.evaluate(splits.test)
     metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss,
-                    "train_loss_final": trainer.fixed_subset_loss()})  # f(W) as trained, on the fixed subset
+                    "train_loss_final": trainer.fixed_subset_loss()})  # f(W) on the fixed subset, after finalize (hard prune)
     metrics.update(method.summary())
     metrics.update(accounting(model, base_model().to(ops.device), example))
     metrics.update(training_summary(history))

@@ -185,7 +185,9 @@ def register_md5_sums(monkeypatch, dataset_class: type[CIFAR10], folder: Path) -
     monkeypatch.setattr(dataset_class, "meta", {**dataset_class.meta, "md5": md5(dataset_class.meta["filename"])})
 
 
-@pytest.mark.parametrize(("name", "dataset_class"), [("cifar10", CIFAR10), ("cifar100", CIFAR100)])
+@pytest.mark.parametrize(
+    ("name", "dataset_class"), [("cifar10", CIFAR10), ("cifar100", CIFAR100), ("cifar100_cifar10stats", CIFAR100)]
+)
 def test_cifar_reads_torchvision_pickles(monkeypatch, tmp_path, name, dataset_class):
     written = write_cifar(tmp_path, dataset_class)
     folder = tmp_path / dataset_class.base_folder
@@ -203,6 +205,9 @@ def test_cifar_reads_torchvision_pickles(monkeypatch, tmp_path, name, dataset_cl
         assert torch.equal(source.labels, written[f"{split}_labels"])
     assert len(splits.train) == 3 * len(dataset_class.train_list)
     assert splits.train.augment == Augment(pad=4, flip=True)
+    # network slimming's code normalises CIFAR-100 with CIFAR-10's statistics; the plain name uses CIFAR-100's own
+    cifar10_stats = ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
+    assert ((splits.info.mean, splits.info.std) == cifar10_stats) == (name != "cifar100")
 
 
 def test_cifar_missing_explains_layout_and_download(tmp_path):

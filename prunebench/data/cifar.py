@@ -7,6 +7,7 @@ the tests run the same integrity check and loading code instead of a bypass.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -23,6 +24,9 @@ CIFAR100_INFO = DatasetInfo(
     name="cifar100", in_channels=3, num_classes=100, image_size=32,
     mean=(0.5071, 0.4865, 0.4409), std=(0.2673, 0.2564, 0.2762),
 )
+# network slimming's official code (and the proximal-NS code built on it) normalises CIFAR-100 with CIFAR-10's
+# mean/std; a separate name, so every row says which normalisation it was trained with
+CIFAR100_CIFAR10_STATS_INFO = replace(CIFAR100_INFO, name="cifar100_cifar10stats", mean=CIFAR10_INFO.mean, std=CIFAR10_INFO.std)
 
 
 def _read(dataset_class: type[CIFAR10], root: Path, train: bool, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -61,3 +65,8 @@ def load_cifar10(root: Path | None, augment: bool, download: bool) -> DataSplits
 @DATASETS.register("cifar100")
 def load_cifar100(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _load(CIFAR100, CIFAR100_INFO, root, augment, download)
+
+
+@DATASETS.register("cifar100_cifar10stats")
+def load_cifar100_with_cifar10_stats(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    return _load(CIFAR100, CIFAR100_CIFAR10_STATS_INFO, root, augment, download)

@@ -59,7 +59,7 @@ class GReg1(GroupPruning):
 
     @dataclass(frozen=True)
     class Options(GroupPruning.Options):
-        delta_lambda: float = 1e-4  # δλ on the pruned groups (Table 8)
+        delta_lambda: float = 1e-4  # δλ on the pruned groups: Table 8's GReg-1 value; GReg-2's growth uses it as the code does
         ceiling: float = 1.0  # τ
         update_interval: int = 10  # K_u (CIFAR 10, ImageNet 5)
         stabilize_iterations: int = 5000  # K_s (paper: CIFAR 5k, ImageNet 40k; README CIFAR scripts 10k)

@@ -12,8 +12,8 @@ the paper / the current official code where they agree) and are listed in docs/m
 
 - `threshold_form`: "incremental" (official code, PR #10) or "closed_form" (c·lr_k^{1/2}·(k·lr_k)^μ with the
   current lr; what older copies do under a schedule).
-- `accumulator_init`: "initial" (a_0 = w_0, the paper and the current code) or "zero" (the legacy bug
-  fixed in PRs #6–#8: w_0 is forgotten).
+- `accumulator_init`: "initial" (a_0 = w_0, the paper and the current code) or "zero" (a_0 = 0: w_0 is
+  forgotten; an ablation of that bug, not the legacy code, which drew a_0 ~ U(−0.1, 0.1)).
 - `counter`: "tensor" (k and T per tensor, created at the tensor's first step: the official code) or
   "group" (one k and T per param group, advanced at every `step()`: a tensor first stepped late still
   gets the group's threshold). Identical whenever every tensor has a gradient at every step.
