@@ -16,7 +16,7 @@ MODELS = {"resnet56", "vgg19_bn_cifar", "resnet34_imagenet", "resnet50_imagenet"
 OUR_METHODS = {"dense", "both", "l1_oneshot", "greg1", "greg2", "obd_oneshot", "random_oneshot"}
 UNITS = {
     "top1_finetuned": "%", "top1_finetuned_std": "%", "top1_baseline": "%", "top1_drop": "%",
-    "top1_gain": "%", "sparsity_pct": "%", "speedup": "x",
+    "top1_gain": "%", "sparsity_pct": "%", "speedup": "x", "params_millions": "M", "flops_giga": "G",
 }
 LITERATURE = "literature value (not re-run)"
 
@@ -58,7 +58,17 @@ def test_schema_and_conventions(table):
         assert UNITS[row.metric] == row.unit, row
         assert row.source.endswith(f"Table {name[5:]}"), row
         literature = row.method not in OUR_METHODS
-        assert (row.note == LITERATURE) == literature, row
+        assert row.note.startswith(LITERATURE) == literature, row
+
+
+def test_a_cell_named_by_its_speedup_holds_only_that_speedup(table):
+    """A literature method the paper lists in a block of similar speedups sits in the cell of its own speedup
+    (the note names the block), so no row contradicts its cell's setting."""
+    _, frame = table
+    for row in frame[frame.metric == "speedup"].itertuples():
+        setting = row.cell.split("/")[-1].split("-")[0]
+        if setting.endswith("x"):
+            assert float(setting[:-1]) == pytest.approx(float(row.value), abs=0.005), row
 
 
 def test_table1_hand_checked_cells():
@@ -70,7 +80,7 @@ def test_table1_hand_checked_cells():
     assert value(frame, "cifar100/vgg19/r0.7", "l1_oneshot", "top1_finetuned") == 66.05
     assert value(frame, "cifar100/vgg19/r0.9", "both", "speedup") == 44.22
     assert value(frame, "cifar100/vgg19", "dense", "top1_baseline") == 74.02
-    assert len(frame[frame.method == "dense"]) == 2  # printed once per network
+    assert len(frame[(frame.method == "dense") & (frame.metric == "top1_baseline")]) == 2  # printed once per network
     # the two stds the paper prints illegibly are marked uncertain
     for cell in ("cifar10/resnet56/r0.7", "cifar100/vgg19/r0.9"):
         hit = frame[(frame.cell == cell) & (frame.method == "l1_oneshot") & (frame.metric == "top1_finetuned_std")]
@@ -94,7 +104,7 @@ def test_printed_drop_is_base_minus_pruned(name):
     frame = load(name)
     mismatched = []
     for row in frame[frame.metric == "top1_drop"].itertuples():
-        literature = row.note == LITERATURE
+        literature = row.note.startswith(LITERATURE)
         base = value(frame, row.cell, row.method, "top1_baseline") if literature else dense_base(frame, row.cell)
         if abs(base - value(frame, row.cell, row.method, "top1_finetuned") - float(row.value)) > 1e-9:
             mismatched.append((row.cell, row.method))
@@ -108,7 +118,8 @@ def test_table3_cells_and_uncertain_starred_row():
     assert value(frame, "imagenet/resnet34/1.32x", "greg1", "top1_drop") == -0.23
     assert dense_base(frame, "imagenet/resnet50/2.31x-ownbase") == 75.40
     assert dense_base(frame, "imagenet/resnet50/2.31x") == 76.13
-    assert value(frame, "imagenet/resnet50/2.31x-ownbase", "c-sgd-50", "speedup") == 2.26
+    assert value(frame, "imagenet/resnet50/2.26x-ownbase", "c-sgd-50", "speedup") == 2.26
+    assert value(frame, "imagenet/resnet34/1.29x", "taylor-fo", "speedup") == 1.29
     starred = frame[(frame.cell == "imagenet/resnet50/1.49x-ownbase") & (frame.method == "greg1")]
     assert len(starred) == 3 and all(note.startswith("(?)") for note in starred.note)
 
@@ -133,3 +144,29 @@ def test_repeated_numbers_agree_across_tables():
             assert value(t9, f"{base}/{ratio}", "l1_oneshot", metric) == value(t1, f"{base}/{ratio}", "l1_oneshot", metric)
     assert value(t2, "cifar100/vgg19/8.84x", "greg1", "speedup") == value(t1, "cifar100/vgg19/r0.7", "both", "speedup")
     assert value(t9, "cifar10/resnet56/ku15", "greg1", "top1_finetuned") == 89.69
+
+
+@pytest.mark.parametrize(
+    ("table", "cell", "model", "classes", "size"),
+    [("table1", "cifar10/resnet56", "resnet56", 10, 32), ("table1", "cifar100/vgg19", "vgg19_bn_cifar", 100, 32),
+     ("table3", "imagenet/resnet34", "resnet34_imagenet", 1000, 224), ("table3", "imagenet/resnet50", "resnet50_imagenet", 1000, 224),
+     ("table4", "imagenet/resnet50", "resnet50_imagenet", 1000, 224)],
+)
+def test_our_base_models_have_the_sizes_the_captions_print(table, cell, model, classes, size):
+    """The captions' #params / FLOPs, carried in the published CSVs, against our full-width models, judged by the
+    report's own tolerance rule (half a unit of the last printed digit)."""
+    import torch
+
+    from prunebench.models import build_model
+    from prunebench.report.tables import tolerance
+    from prunebench.sparsity import count_parameters, multiply_accumulates
+
+    frame = load(table)
+    printed = frame[(frame.cell == cell) & (frame.method == "dense") & frame.unit.isin(["M", "G"])]
+    assert len(printed) >= 1
+    network = build_model(model, in_channels=3, num_classes=classes)
+    ours = {"params_millions": count_parameters(network, "all")[0] / 1e6,
+            "flops_giga": multiply_accumulates(network, torch.zeros(1, 3, size, size))[0] / 1e9}
+    for row in printed.itertuples():
+        published = float(row.value)
+        assert abs(ours[row.metric] - published) <= tolerance(row.unit, published, float("nan")), row

@@ -9,7 +9,8 @@ Row statuses, first matching rule wins:
 - <scale>-scale proxy (not comparable): any scale other than "paper"; Δ is shown in parentheses;
 - reproduced / outside tolerance: paper scale, |Δ| <= tolerance or not, where the tolerance follows the
   published number's `unit` (`TOLERANCES`): max(1 percentage point, 2·std over seeds) for %, max(2 % of the
-  published value, 2·std) for ratios (×: speedup, compression), exact for counts, epochs, runs and 0/1 flags.
+  published value, 2·std) for ratios (×: speedup, compression), half a unit of the last printed digit for sizes
+  in M / G (a base model's #params, FLOPs), exact for counts, epochs, runs and 0/1 flags.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ BOTH = "both"  # a published number shared by every method of its cell (epochs, 
 
 TOLERANCE_RULE = (
     "Tolerance (judged at paper scale only), by the published number's unit: |Δ| ≤ max(1.00 percentage point, "
-    "2·std over seeds) for %; ≤ max(2 % of the published value, 2·std) for × (speedup, compression); exact for "
-    "counts, epochs, runs and 0/1 flags. "
+    "2·std over seeds) for %; ≤ max(2 % of the published value, 2·std) for × (speedup, compression); half a unit "
+    "of the last printed digit for sizes in M / G; exact for counts, epochs, runs and 0/1 flags. "
     "Δ = reproduced mean − published; a Δ in parentheses is shown for information and not judged."
 )
 
@@ -49,9 +50,17 @@ def _spread(std: float) -> float:
     return 2 * std if not math.isnan(std) else 0.0
 
 
+def _printed_precision(published: float, std: float) -> float:
+    """Half a unit of the published number's last decimal (a size printed as 0.8530M, 3.66G)."""
+    decimals = repr(float(published)).partition(".")[2]
+    return 0.5 * 10 ** -len(decimals.rstrip("0") or "")
+
+
 TOLERANCES: dict[str, Callable[[float, float], float]] = {  # published unit -> (published, std over seeds) -> |Δ| allowed
     "%": lambda published, std: max(PERCENT_POINTS, _spread(std)),
     "x": lambda published, std: max(RATIO_RELATIVE * abs(published), _spread(std)),
+    "M": _printed_precision,  # millions (a base model's #params)
+    "G": _printed_precision,  # billions (a base model's FLOPs)
     "epochs": _exact,
     "count": _exact,
     "runs": _exact,

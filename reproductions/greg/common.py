@@ -215,7 +215,9 @@ def baseline_arm(network: Network, scale: Scale) -> Arm:
 
 
 def baseline_metrics(result: RunResult) -> dict[str, float]:
-    return {"top1_baseline": result.metrics["top1_final"]}
+    """The base model's accuracy and size, the size as GReg's captions print it (#params in M, FLOPs = MACs in G)."""
+    m = result.metrics
+    return {"top1_baseline": m["top1_final"], "params_millions": m["params_all_dense"] / 1e6, "flops_giga": m["macs_dense"] / 1e9}
 
 
 REMAINING = {"filter": "params_all_remaining", "weight": "params_all_nonzero"}
