@@ -52,6 +52,10 @@ class RunConfig:
     parent: RunConfig | None = None
     tag: str = ""  # readable part of the run id only
 
+    def __post_init__(self) -> None:
+        if self.prune_ratio == 0:  # -0.0 is 0.0: one run id, not two (an int 0 keeps its type, so its hash)
+            object.__setattr__(self, "prune_ratio", abs(self.prune_ratio))
+
     def scientific_dict(self) -> dict[str, Any]:
         """Canonical content of the hash: every field but the seed and the tag, defaults of newer
         fields dropped."""

@@ -10,6 +10,7 @@ RESULTS = Path("results")
 PUBLISHED = PROJECT_ROOT / "reproductions" / "published"
 REPORT_BUILD = Path("report") / "build"
 REFERENCE = RESULTS / "reference"  # committed quick-scale results the nightly run compares against
+ADHOC = "adhoc"  # `prunebench run` writes here: ad-hoc runs, not a paper table (the report leaves them out)
 NIGHTLY = REPORT_BUILD / "nightly"  # the nightly run's comparison and benchmark outputs
 
 

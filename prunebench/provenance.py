@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from prunebench.cli import COMMAND_ENV
 from prunebench.config import RunConfig
 from prunebench.paths import PROJECT_ROOT
 from prunebench.results import git_sha
@@ -89,6 +90,13 @@ def hardware(device: str) -> dict[str, Any]:
     return info
 
 
+def invoked_command() -> str:
+    """The command as the user typed it: `prunebench reproduce <name> ...`, else `python <script> ...`."""
+    typed = os.environ.get(COMMAND_ENV)
+    head = [typed] if typed else [os.path.basename(sys.executable), _script()]
+    return " ".join([*head, *sys.argv[1:]])
+
+
 def _script() -> str:
     """sys.argv[0] relative to the project (no machine-specific path in committed metadata)."""
     script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else Path("?")
@@ -104,7 +112,7 @@ def table_meta(paper: str, table: str, scale: str, module: ModuleType | None, de
         "paper": paper, "table": table, "scale": scale,
         "title": doc[0] if doc else f"{paper} {table}",
         "command": make_command(paper, table, scale),
-        "argv": " ".join([os.path.basename(sys.executable), _script(), *sys.argv[1:]]),
+        "argv": invoked_command(),
         "scale_description": SCALES.get(scale).description if scale in SCALES else "",
         "differences": [*run_differences(configs, scale), *declared],
         "hardware": hardware(device), "versions": versions(), "git_sha": git_sha(),

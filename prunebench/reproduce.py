@@ -23,11 +23,13 @@ from tqdm import tqdm
 from prunebench.checkpoint import write_text_atomic
 from prunebench.claims import verdict_frame
 from prunebench.config import Operational, RunConfig
+from prunebench.disk import check_writable
 from prunebench.launch import launcher
 from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
 from prunebench.provenance import table_meta
-from prunebench.results import environment, git_sha, read_results, utc_now, write_rows
+from prunebench.results import git_sha, read_results, utc_now, write_rows
 from prunebench.runner import RunResult, run
+from prunebench.shared_files import locked
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult,
         "compression": m["compression_nonbias"], "counting_rule": "nonbias",
         "params_dense": m["params_nonbias_dense"], "params_nonzero": m["params_nonbias_nonzero"],
         "macs_dense": m["macs_dense"], "macs_nonzero": m["macs_nonzero"],
-        "epochs": arm.config.epochs, "wall_seconds": result.wall_seconds, "finished_at": utc_now(),
-        **environment(ops.device),
+        "epochs": arm.config.epochs, "wall_seconds": result.wall_seconds,
+        **result.provenance,  # where and when the run trained, not when this row is written
     }
     values = {**arm.metrics(result), **({"diverged": 1.0} if result.diverged else {})}
     return [{**shared, "metric": name, "value": value} for name, value in values.items()]
@@ -68,16 +70,22 @@ def execute(
     """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
     the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
     for the whole session. `ops.launcher` may train each stage's runs elsewhere first (Slurm job arrays)."""
-    arms = list(arms)
+    arms = unique(arms)
+    check_writable(results_root, min_free=16 * 2**20)  # before hours of training, not after the first run
+    check_writable(ops.runs_root)
+    check_writable(ops.baselines_root)
     out = results_csv(scale, paper, table, results_root)
     logs = method_log_csv(scale, paper, table, results_root)
     frame = pd.DataFrame()
     began, started_at = time.perf_counter(), utc_now()
     done: list[Arm] = []
     for stage in (lambda: arms, follow_up or list):
-        stage_arms = list(stage())
+        stage_arms = unique(stage())
+        if not stage_arms:
+            continue
         launcher(ops).prepare([arm.config for arm in stage_arms], ops)  # e.g. Slurm job arrays; then all cached
-        for arm in tqdm(stage_arms, desc=f"{paper} {table} ({scale})", unit="run", disable=not ops.progress):
+        show = ops.progress and sys.stderr.isatty()  # a bar in a log file is noise
+        for arm in tqdm(stage_arms, desc=f"{paper} {table} ({scale})", unit="run", disable=not show):
             result = run(arm.config, ops)
             frame = write_rows(out, result_rows(paper, table, scale, arm, result, ops))
             append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
@@ -91,6 +99,14 @@ def execute(
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
         judge_claims(paper, table, scale, results_root, module)
     return frame
+
+
+def unique(arms: Iterable[Arm]) -> list[Arm]:
+    """Each (cell, run, reported method and ratio) once: `--seeds 0 0` asks for one run, not two."""
+    seen: dict[tuple, Arm] = {}
+    for arm in arms:
+        seen.setdefault((arm.cell, arm.config.run_id, arm.method, arm.ratio), arm)
+    return list(seen.values())
 
 
 def declaration(paper: str, table: str) -> ModuleType | None:
@@ -122,13 +138,15 @@ def judge_claims(paper: str, table: str, scale: str, results_root: Path = RESULT
     """Judge the table's declared CLAIMS on its whole results CSV and write the verdicts for the report."""
     module = module or declaration(paper, table)
     claims = list(getattr(module, "CLAIMS", ()))
-    results = read_results(results_csv(scale, paper, table, results_root))
-    if not claims or results.empty:
-        return None
-    path = claims_csv(scale, paper, table, results_root)
-    verdicts = verdict_frame(claims, results, paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
-                             git_sha=git_sha())
-    write_text_atomic(verdicts.to_csv(index=False), path)
+    rows = results_csv(scale, paper, table, results_root)
+    with locked(rows):  # judged on the rows as they are, written before any later writer's judgement
+        results = read_results(rows)
+        if not claims or results.empty:
+            return None
+        path = claims_csv(scale, paper, table, results_root)
+        verdicts = verdict_frame(claims, results, paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
+                                 git_sha=git_sha())
+        write_text_atomic(verdicts.to_csv(index=False), path)
     return path
 
 
@@ -142,7 +160,8 @@ def append_method_log(path: Path, arm: Arm, run_log: Path) -> None:
     rows.insert(2, "method", arm.config.method)
     rows.insert(3, "prune_ratio", arm.config.prune_ratio)
     rows.insert(4, "seed", arm.config.seed)
-    if path.exists():
-        old = pd.read_csv(path)
-        rows = pd.concat([old[old["run_id"] != arm.config.run_id], rows], ignore_index=True)
-    write_text_atomic(rows.to_csv(index=False), path)
+    with locked(path):
+        if path.exists():
+            old = pd.read_csv(path)
+            rows = pd.concat([old[old["run_id"] != arm.config.run_id], rows], ignore_index=True)
+        write_text_atomic(rows.to_csv(index=False), path)

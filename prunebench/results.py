@@ -16,7 +16,9 @@ from typing import Any
 import pandas as pd
 
 import prunebench
+from prunebench.csv_files import DataFileError, line_of, no_duplicate_keys, numeric_column, read_csv_checked
 from prunebench.paths import PROJECT_ROOT
+from prunebench.shared_files import locked
 
 COLUMNS = [
     "paper", "table", "cell", "scale", "run_id", "method", "model", "dataset", "seed",
@@ -61,23 +63,44 @@ def validate_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
+NUMERIC = ["value", "prune_ratio", "sparsity", "compression", "params_dense", "params_nonzero", "macs_dense",
+           "macs_nonzero", "epochs", "wall_seconds"]
+
+
 def read_results(path: Path) -> pd.DataFrame:
+    """A results CSV, checked: the exact header, a number wherever one belongs (NaN only as a diverged run
+    writes it), an integer seed, no empty key and no key twice (a repeated row would count as a second seed)."""
     path = Path(path)
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS)
-    return pd.read_csv(path)
+    frame = read_csv_checked(path, COLUMNS)
+    for column in KEY + ["method"]:
+        empty = frame[column].str.strip() == ""
+        if empty.any():
+            raise DataFileError(f"{path} line {line_of(empty.idxmax())}: empty {column}")
+    no_duplicate_keys(path, frame, KEY)
+    for column in NUMERIC:
+        frame[column] = numeric_column(path, frame, column)
+    seeds = numeric_column(path, frame, "seed", empty_ok=False)
+    fractional = seeds != seeds.round()
+    if fractional.any():
+        raise DataFileError(f"{path} line {line_of(fractional.idxmax())}: seed = {seeds[fractional.idxmax()]} is not an integer")
+    frame["seed"] = seeds.astype(int)
+    return frame
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Merge `rows` into the CSV at `path` (same key -> replaced), atomically."""
+    """Merge `rows` into the CSV at `path` (same key -> replaced), atomically and under the file's lock, so
+    concurrent writers (parallel seeds, tables) lose no row."""
     from prunebench.checkpoint import write_text_atomic  # imports torch; readers of results need not
 
     new = validate_rows(rows)
-    old = read_results(path)
-    if not old.empty:
-        keys = set(map(tuple, new[KEY].astype(str).values))
-        old = old[[tuple(k) not in keys for k in old[KEY].astype(str).values]]
-    merged = pd.concat([old, new], ignore_index=True) if not old.empty else new
-    merged = merged.sort_values(["cell", "method", "seed", "metric"], kind="stable")
-    write_text_atomic(merged.to_csv(index=False), Path(path))
+    with locked(path):
+        old = read_results(path)
+        if not old.empty:
+            keys = set(map(tuple, new[KEY].astype(str).values))
+            old = old[[tuple(k) not in keys for k in old[KEY].astype(str).values]]
+        merged = pd.concat([old, new], ignore_index=True) if not old.empty else new
+        merged = merged.sort_values(["cell", "method", "seed", "metric"], kind="stable")
+        write_text_atomic(merged.to_csv(index=False), Path(path))
     return merged

@@ -9,19 +9,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
-from prunebench.checkpoint import load_checkpoint, save_atomic, write_json_atomic, write_text_atomic
+from prunebench.checkpoint import (
+    load_checkpoint,
+    remove_stale_temp_files,
+    save_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from prunebench.config import Operational, RunConfig
 from prunebench.data import DATASETS, load_dataset
 from prunebench.methods import METHODS
 from prunebench.models import MODELS, build_model
 from prunebench.paths import RunPaths
+from prunebench.results import environment, utc_now
 from prunebench.sparsity import (
     PRUNE_SETS,
     count_parameters,
@@ -33,7 +42,11 @@ from prunebench.sparsity import (
 )
 from prunebench.structured import Structure, apply_structure
 from prunebench.tasks import Evaluation
-from prunebench.train import DivergedError, Trainer
+from prunebench.train import SCHEDULES, DivergedError, Trainer
+
+# a result written before runs kept their provenance: what is not known is not made up
+UNKNOWN_PROVENANCE = {"device": "unknown", "torch_version": "unknown", "prunebench_version": "unknown",
+                      "git_sha": "unknown", "finished_at": "unknown"}
 
 
 @dataclass
@@ -44,10 +57,15 @@ class RunResult:
     layer_sparsity: dict[str, float]
     wall_seconds: float
     skipped: bool
+    provenance: dict[str, str] = field(default_factory=lambda: dict(UNKNOWN_PROVENANCE))  # where and when it trained
 
     @property
     def diverged(self) -> bool:
         return bool(self.metrics.get("diverged"))
+
+
+class ResultFileError(ValueError):
+    """A run folder's result.json is not a complete prunebench result."""
 
 
 def validate(config: RunConfig) -> None:
@@ -58,19 +76,47 @@ def validate(config: RunConfig) -> None:
     validate_ratio(config.prune_ratio)
     if config.prune_rule is not None:
         PRUNE_SETS.get(config.prune_rule)
-    if config.epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {config.epochs}")
+    SCHEDULES.get(config.optimizer.schedule)  # the optimizer name is checked when the trainer builds it
+    at_least = {"epochs": (config.epochs, 0), "batch_size": (config.batch_size, 1), "eval_every": (config.eval_every, 0),
+                "seed": (config.seed, 0)}
+    if config.train_subset is not None:
+        at_least["train_subset"] = (config.train_subset, 1)
+    for name, (value, low) in at_least.items():
+        if not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    o = config.optimizer
+    positive = {"width": config.width, "lr": o.lr}
+    non_negative = {"weight_decay": o.weight_decay, "momentum": o.momentum, "gamma": o.gamma}
+    for name, value in positive.items():
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    for name, value in non_negative.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     if config.parent is not None:
         validate(config.parent)
+
+
+def validate_device(device: str) -> None:
+    """A device this machine has, before any work (a CUDA run on a machine without CUDA fails here, in one line)."""
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {device!r} ({error})") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but this machine has no CUDA device (torch {torch.__version__})")
 
 
 def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     ops = ops or Operational()
     validate(config)
+    validate_device(ops.device)
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
     if paths.result.exists():
-        stored = json.loads(paths.result.read_text())
-        return RunResult(config, stored["metrics"], stored["history"], stored["layer_sparsity"], stored["wall_seconds"], True)
+        return load_result(config, paths.result)
+    if paths.dir.exists():
+        for tmp in remove_stale_temp_files(paths.dir):  # a kill mid-write leaves a whole checkpoint's worth
+            print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
     parent_paths, parent = None, None
     if config.parent is not None:
         parent = run(config.parent, ops)
@@ -100,17 +146,17 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     plan = uniform_plan(model, config.prune_rule, config.prune_ratio) if config.prune_rule else {}
     method = METHODS.get(config.method).from_dict(config.method_options, plan)
 
-    paths.dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(config.to_json(), paths.config)
-    trainer = Trainer(
+    trainer = Trainer(  # builds the optimizer: an unknown name fails here, before the run folder exists
         model, splits, method, config, paths.checkpoint,
         plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
         start_evaluation=final_evaluation(parent, config),
     )
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(config.to_json(), paths.config)
     try:
         history = trainer.fit()
     except DivergedError as err:
-        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began)
+        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began, ops)
     before = trainer.test_evaluation()
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
@@ -136,12 +182,48 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     if method.log:
         write_text_atomic(rows_to_csv(method.log), paths.method_log)
     wall = time.perf_counter() - began
+    origin = provenance(ops)
     write_json_atomic(
-        {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity, "wall_seconds": wall},
+        {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity, "wall_seconds": wall,
+         "provenance": origin},
         paths.result,
     )
     paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
-    return RunResult(config, metrics, history, sparsity, wall, False)
+    return RunResult(config, metrics, history, sparsity, wall, False, origin)
+
+
+def provenance(ops: Operational) -> dict[str, str]:
+    """Where and when a run finished training, kept in its result.json: a row re-written later from the cache
+    says this, not the commit or machine that re-wrote it."""
+    return {**environment(ops.device), "finished_at": utc_now()}
+
+
+RESULT_KEYS = {"run_id": str, "metrics": dict, "history": list, "layer_sparsity": dict, "wall_seconds": (int, float)}
+
+
+def load_result(config: RunConfig, path: Path) -> RunResult:
+    """A finished run's result.json, checked: a file that is not one (empty, cut, edited) is named with what is
+    wrong, and deleting its run folder trains it again."""
+    def bad(why: str) -> ResultFileError:
+        return ResultFileError(f"run result {path} {why}; delete {path.parent} to train this run again")
+
+    try:
+        stored = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise bad(f"is not valid JSON ({error})") from None
+    if not isinstance(stored, dict):
+        raise bad("is not a JSON object")
+    for key, kind in RESULT_KEYS.items():
+        if not isinstance(stored.get(key), kind):
+            raise bad(f"has no valid {key!r}")
+    if stored["run_id"] != config.run_id:
+        raise bad(f"belongs to run {stored['run_id']!r}, not {config.run_id!r}")
+    for name, value in stored["metrics"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise bad(f"holds a non-numeric metric {name}={value!r}")
+    origin = {**UNKNOWN_PROVENANCE, **stored.get("provenance", {})}
+    return RunResult(config, stored["metrics"], stored["history"], stored["layer_sparsity"], stored["wall_seconds"], True,
+                     origin)
 
 
 def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation | None:
@@ -154,16 +236,19 @@ def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation |
     return Evaluation(*(m[k] for k in keys)) if all(k in m for k in keys) else None
 
 
-def finish_diverged(config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float) -> RunResult:
+def finish_diverged(
+    config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float, ops: Operational
+) -> RunResult:
     """A run whose loss became NaN/inf is finished as diverged (recorded with its seed, not retried, not dropped)."""
     metrics = {"diverged": 1.0, "diverged_epoch": float(history[-1]["epoch"] + 1 if history else 1)}
+    origin = provenance(ops)
     write_json_atomic(
         {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {}, "wall_seconds": wall,
-         "error": error},
+         "error": error, "provenance": origin},
         paths.result,
     )
     paths.checkpoint.unlink(missing_ok=True)
-    return RunResult(config, metrics, history, {}, wall, False)
+    return RunResult(config, metrics, history, {}, wall, False, origin)
 
 
 def accounting(model: torch.nn.Module, reference: torch.nn.Module, example: torch.Tensor) -> dict[str, float]:

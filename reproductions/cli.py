@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from prunebench.cli import COMMAND_ENV
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute
@@ -14,7 +16,8 @@ Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=description)
+    # `prunebench reproduce <name>` tells the script what the user typed (prunebench.cli.COMMAND_ENV)
+    p = argparse.ArgumentParser(prog=os.environ.get(COMMAND_ENV, prog), description=description)
     p.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
     p.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")
     p.add_argument("--data-root", type=Path, help="where data sets live (default $PRUNEBENCH_DATA)")

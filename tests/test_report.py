@@ -236,7 +236,7 @@ def test_figures_draw_one_subplot_per_panel_with_published_dashed(tree):
 
 def test_a_bad_figure_csv_is_a_clear_error(tree):
     pd.DataFrame({"panel": ["A"], "x": [1]}).to_csv(tree["results"] / "quick" / "figures" / "toy_bad.csv", index=False)
-    with pytest.raises(ValueError, match=r"toy_bad.csv: a figure CSV needs the columns .*missing \['series', 'y'\]"):
+    with pytest.raises(ValueError, match=r"toy_bad.csv lacks the column\(s\) \['series', 'y'\]"):
         build_md(tree)
 
 

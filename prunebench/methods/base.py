@@ -7,6 +7,7 @@ through `state_dict` / `load_state_dict`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -57,6 +58,9 @@ class Method:
         unknown = sorted(set(options) - known)
         if unknown:
             raise ValueError(f"method {cls.name!r} has no option(s) {unknown}; options: {sorted(known)}")
+        for name, value in options.items():  # NaN passes every `x > 0` check a method makes by failing none
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"method {cls.name!r} option {name}={value} is not a finite number")
         return cls(cls.Options(**options), plan)
 
     def setup(self, model: nn.Module, context: EpochContext) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from prunebench.csv_files import DataFileError
 from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS
 from prunebench.report import plots
 from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
@@ -185,9 +186,9 @@ def _draw_all(drawings: dict[str, list]) -> None:
             step()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m prunebench.report") -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m prunebench.report",
+        prog=prog,
         description="Build the report (index.html, report.pdf, report.md) from the results and published CSVs.",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="results folder, one sub-folder per scale")
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         html = build_report(args.results, args.out, args.published, args.nightly, pdf=not args.no_pdf)
     except PdfUnavailable as err:
         print(f"prunebench report: error: {err} (index.html and report.md were written)", file=sys.stderr)
+        return 2
+    except DataFileError as err:
+        print(f"prunebench report: error: {err}", file=sys.stderr)
         return 2
     if not args.quiet:
         sys.stdout.write((html.parent / "report.md").read_text(encoding="utf-8"))

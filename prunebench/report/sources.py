@@ -6,18 +6,18 @@
 - figure series:     results/<scale>/figures/<paper>_<figure>.csv
 - claim verdicts:    results/<scale>/claims/<paper>_<table>.csv (written when the table is reproduced)
 - table metadata:    results/<scale>/meta/<paper>_<table>.json (written by reproduce.execute)
-`results/reference/` (the nightly baseline) is not a scale and is skipped.
+`results/reference/` (the nightly baseline) and `results/adhoc/` (`prunebench run`) are not scales and are skipped.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from prunebench.paths import REFERENCE
+from prunebench.csv_files import no_duplicate_keys, numeric_column, read_csv_checked, read_json_checked
+from prunebench.paths import ADHOC, REFERENCE
 from prunebench.results import read_results
 from prunebench.scales import SCALES
 
@@ -63,13 +63,22 @@ def scale_dirs(results_root: Path) -> list[Path]:
     root = Path(results_root)
     if not root.is_dir():
         return []
-    dirs = [d for d in root.iterdir() if d.is_dir() and d.name != REFERENCE.name]
+    dirs = [d for d in root.iterdir() if d.is_dir() and d.name not in (REFERENCE.name, ADHOC)]
     order = scale_order([d.name for d in dirs])
     return sorted(dirs, key=lambda d: order.index(d.name))
 
 
 def _is_figure(path: Path) -> bool:
-    return FIGURE_REQUIRED <= set(pd.read_csv(path, nrows=0).columns)
+    return FIGURE_REQUIRED <= set(read_csv_checked(path).columns)
+
+
+def read_published(path: Path) -> pd.DataFrame:
+    """A published table, checked: the exact header, each value a number or empty (the paper prints none there;
+    `n/a` and the like are errors, not a missing number), each (cell, method, metric) once."""
+    frame = read_csv_checked(path, PUBLISHED_COLUMNS)
+    no_duplicate_keys(path, frame, ["cell", "method", "metric"])
+    frame["value"] = numeric_column(path, frame, "value")
+    return frame
 
 
 def _table_key(path: Path, frame: pd.DataFrame) -> tuple[str, str]:
@@ -84,7 +93,7 @@ def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str,
     for path in sorted(Path(published_root).glob("*_*.csv")):
         if _is_figure(path):
             continue
-        frame = pd.read_csv(path)
+        frame = read_published(path)
         key = _table_key(path, frame)
         found[key] = TableData(*key, published=frame, sources={"published": path})
     for scale_dir in scale_dirs(results_root):
@@ -98,10 +107,10 @@ def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str,
                 data.sources[scale] = path
         for path in sorted((scale_dir / "claims").glob("*_*.csv")):
             if split_name(path) in found:
-                found[split_name(path)].claims[scale] = pd.read_csv(path)
+                found[split_name(path)].claims[scale] = read_csv_checked(path, required={"claim", "status"})
         for path in sorted((scale_dir / "meta").glob("*_*.json")):
             if split_name(path) in found:
-                found[split_name(path)].meta[scale] = json.loads(path.read_text(encoding="utf-8"))
+                found[split_name(path)].meta[scale] = read_json_checked(path)
     return dict(sorted(found.items()))
 
 
@@ -110,13 +119,11 @@ def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str
     for path in sorted(Path(published_root).glob("*_*.csv")):
         if _is_figure(path):
             data = found.setdefault(split_name(path), FigureData(*split_name(path)))
-            data.published, data.sources["published"] = pd.read_csv(path), path
+            data.published, data.sources["published"] = pd.read_csv(path), path  # a figure: columns checked by _is_figure
     for scale_dir in scale_dirs(results_root):
         for path in sorted((scale_dir / "figures").glob("*_*.csv")):
+            read_csv_checked(path, required=FIGURE_REQUIRED)
             frame = pd.read_csv(path)
-            missing = FIGURE_REQUIRED - set(frame.columns)
-            if missing:
-                raise ValueError(f"{path}: a figure CSV needs the columns {sorted(FIGURE_REQUIRED)}; missing {sorted(missing)}")
             data = found.setdefault(split_name(path), FigureData(*split_name(path)))
             data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
     return dict(sorted(found.items()))

@@ -35,6 +35,7 @@ from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import judge_claims
 from prunebench.results import environment, utc_now, write_rows
+from prunebench.runner import UNKNOWN_PROVENANCE
 from prunebench.scales import SCALES
 from prunebench.sparsity import count_parameters, hard_prune, solve_uniform_ratio
 from reproductions.cli import parser
@@ -129,7 +130,8 @@ def train(config: dict, runs_root: Path, device: str, hooks=None) -> tuple[dict,
     yolo.train(data=config["data"], epochs=config["epochs"], imgsz=config["imgsz"], batch=config["batch"],
                seed=config["seed"], device=device, workers=0 if device == "cpu" else 8, plots=False,
                project=str(folder), name="train", exist_ok=True, verbose=False, save_json=config["coco"])
-    result = {"weights": str(folder / "train" / "weights" / "last.pt"), "seconds": time.perf_counter() - began}
+    result = {"weights": str(folder / "train" / "weights" / "last.pt"), "seconds": time.perf_counter() - began,
+              "provenance": {**environment(device), "finished_at": utc_now()}}  # kept with the run, as the runner does
     if hooks is not None:
         result.update(hooks.summary())
     write_json_atomic(result, done)
@@ -192,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                     "prune_ratio": p, "sparsity": 1 - counts["params_nonzero"] / counts["params_dense"],
                     "compression": counts["params_dense"] / counts["params_nonzero"], "counting_rule": "nonbias",
                     **counts, "macs_dense": float("nan"), "macs_nonzero": float("nan"), "epochs": epochs,
-                    "wall_seconds": result["seconds"], "finished_at": utc_now(), **environment(args.device),
+                    "wall_seconds": result["seconds"], **{**UNKNOWN_PROVENANCE, **result.get("provenance", {})},
                 }
                 metrics = {"map50_hardprune": after, "map50_before_hardprune": before,
                            **{k: v for k, v in result.items() if k.startswith("slr_")}}
