@@ -28,7 +28,7 @@ from prunebench.launch import launcher
 from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
 from prunebench.provenance import table_meta
 from prunebench.results import git_sha, read_results, utc_now, write_rows
-from prunebench.runner import RunResult, run
+from prunebench.runner import ResultFileError, RunResult, run
 from prunebench.shared_files import locked
 
 
@@ -45,6 +45,15 @@ class Arm:
 
 def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult, ops: Operational) -> list[dict]:
     """One row per metric; a diverged run gets NaN for every metric plus `diverged` = 1 (kept, with its seed)."""
+    try:
+        return _rows(paper, table, scale, arm, result)
+    except KeyError as missing:
+        path = RunPaths(arm.config, ops.runs_root, ops.baselines_root).result
+        raise ResultFileError(f"run result {path} lacks the metric {missing.args[0]!r} this table reports; delete "
+                              f"{path.parent} to train this run again") from None
+
+
+def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> list[dict]:
     if result.diverged:
         result = replace(result, metrics=defaultdict(lambda: math.nan, result.metrics))
     m = result.metrics
@@ -91,6 +100,11 @@ def execute(
             append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
             done.append(arm)
     wall = time.perf_counter() - began
+    for path in (out, logs):
+        dropped = drop_superseded(path, done)
+        if dropped:
+            print(f"{path}: dropped {dropped} rows of runs these cells no longer make (older settings)")
+            frame = read_results(out)
     print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
     if done:
         module = declaration(paper, table)
@@ -99,6 +113,32 @@ def execute(
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
         judge_claims(paper, table, scale, results_root, module)
     return frame
+
+
+def run_family(run_id: str) -> str:
+    """A run id without its seed: the settings that seeds of one arm share."""
+    return run_id.rsplit("/seed", 1)[0]
+
+
+def drop_superseded(path: Path, arms: list[Arm]) -> int:
+    """Remove the rows of a (cell, method) that this session ran with other settings: after a change of recipe
+    the old runs' rows would otherwise count as extra seeds. Other seeds of the same settings, and cells this
+    session did not run, are kept. Returns how many rows went."""
+    current: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for arm in arms:
+        current[(arm.cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
+    if not current or not path.exists():
+        return 0
+    with locked(path):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        families = frame["run_id"].map(run_family)
+        stale = [
+            (cell, method) in current and family not in current[(cell, method)]
+            for cell, method, family in zip(frame["cell"], frame["method"], families, strict=True)
+        ]
+        if any(stale):
+            write_text_atomic(frame[[not s for s in stale]].to_csv(index=False), path)
+    return sum(stale)
 
 
 def unique(arms: Iterable[Arm]) -> list[Arm]:
