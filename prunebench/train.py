@@ -283,6 +283,7 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.method.load_state_dict(state["method"])
+        self.method.to(self.device)  # the checkpoint was mapped to the CPU
         restore_rng_state(self.generator, state["rng"])
         self.history = state["history"]
         return state["epoch"]

@@ -99,6 +99,16 @@ class Method:
         """Scalars summarising the whole run's method log (written as result metrics)."""
         return {}
 
+    NOT_STATE: ClassVar[frozenset[str]] = frozenset({"options", "plan", "log", "_parameters"})
+
+    def to(self, device: torch.device | str) -> Method:
+        """Move every tensor the method holds (in attributes, lists, tuples and dicts) to `device`: after
+        `load_state_dict` of a CPU-mapped checkpoint, the state must live where the parameters do."""
+        for name, value in vars(self).items():
+            if name not in self.NOT_STATE:
+                setattr(self, name, _moved(value, device))
+        return self
+
     def state_dict(self) -> dict[str, Any]:
         return {"log": self.log}
 
@@ -107,6 +117,18 @@ class Method:
 
 
 METHODS: Registry[type[Method]] = Registry("method")
+
+
+def _moved(value: Any, device: torch.device | str) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
+        return type(value)(*(_moved(v, device) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(v, device) for v in value)
+    if isinstance(value, dict):
+        return {k: _moved(v, device) for k, v in value.items()}
+    return value
 
 
 def register(name: str) -> Callable[[type[Method]], type[Method]]:

@@ -45,7 +45,7 @@ class AugmentedLagrangian(Method):
         self.ratios = list(plan.values())
         self.Z: list[torch.Tensor] = []
         self.U: list[torch.Tensor] = []  # scaled multipliers Λ/ρ
-        self.leak = torch.zeros(len(plan), dtype=torch.float64)  # dU/dW per layer in the reference code's graph
+        self.leak = [0.0] * len(plan)  # dU/dW per layer in the reference code's graph
         self._target: list[torch.Tensor] = []  # Z − U, what the penalty pulls W towards
         self._gradient_scales: list[float] = []  # ρ·(1 + leak) per layer
 
@@ -74,11 +74,11 @@ class AugmentedLagrangian(Method):
     def add_leak(self, du_dw: torch.Tensor) -> None:
         """Record what an update adds to dU/dW in the reference code's graph (per layer, or one for all),
         for `multiplier_autograd_leak`."""
-        self.leak += du_dw.to(self.leak).expand(len(self.leak))
+        self.leak = [x + d for x, d in zip(self.leak, du_dw.expand(len(self.leak)).tolist(), strict=True)]
 
     def _refresh_target(self) -> None:
         self._target = torch._foreach_sub(self.Z, self.U)
-        leak = self.leak.tolist() if self.options.multiplier_autograd_leak else [0.0] * len(self.leak)
+        leak = self.leak if self.options.multiplier_autograd_leak else [0.0] * len(self.leak)
         self._gradient_scales = [self.options.rho * (1.0 + x) for x in leak]
 
     def project(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -107,5 +107,5 @@ class AugmentedLagrangian(Method):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.Z, self.U = state["Z"], state["U"]
-        self.leak = state.get("leak", torch.zeros(len(self.plan), dtype=torch.float64))  # absent before the option
+        self.leak = list(state.get("leak", [0.0] * len(self.plan)))  # absent before the option
         self._refresh_target()
