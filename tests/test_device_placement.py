@@ -161,3 +161,14 @@ def test_the_trainer_moves_a_resumed_methods_state_to_its_device():
 
     source = inspect.getsource(Trainer._resume)
     assert source.index("self.method.load_state_dict") < source.index("self.method.to(self.device)")
+
+
+def test_the_lanes_task_loss_and_decoding_stay_on_the_outputs_device():
+    from prunebench.lanes import task
+
+    output = torch.zeros(2, task.GRIDING + 1, task.ANCHORS, task.LANES, device="meta")
+    target = torch.zeros(2, task.TARGET_ROWS, task.ANCHORS, device="meta")
+    assert task.TuSimpleLanes.loss(output, target).device.type == "meta"
+    with pytest.raises((RuntimeError, NotImplementedError)) as error:  # reading the lanes out needs the data,
+        task.lanes_from_logits(output[0])
+    assert "device" not in str(error.value)  # but every op before it ran on the meta device, no CPU tensor mixed in

@@ -35,19 +35,29 @@ def configs():
 def run_in_subprocess(ops: Operational, kill_after: int | None) -> subprocess.CompletedProcess:
     script = CONFIG_SOURCE + textwrap.dedent(f"""
         from pathlib import Path
+        import torch
         from prunebench.config import Operational
         from prunebench.runner import run
-        run(SLR, Operational(Path({str(ops.runs_root)!r}), Path({str(ops.baselines_root)!r}), progress=False,
-                             channels_last=False))
+        torch.use_deterministic_algorithms({ops.device != "cpu"})  # CUDA: no atomics-order noise between the runs
+        run(SLR, Operational(Path({str(ops.runs_root)!r}), Path({str(ops.baselines_root)!r}), device={ops.device!r},
+                             progress=False, channels_last=False))
     """)
     env = {KILL_AFTER_EPOCH_ENV: str(kill_after)} if kill_after else {}
+    if ops.device != "cpu":
+        env["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"  # what deterministic cuBLAS asks for
     return subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
 
 
-def test_killed_run_resumes_to_identical_result(tmp_path):
+NO_CUDA = "no CUDA device on this machine: the GPU resume check runs where a GPU is lent (tests/test_resume.py)"
+
+
+@pytest.mark.parametrize(
+    "device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA))]
+)
+def test_killed_run_resumes_to_identical_result(tmp_path, device):
     dense, slr = configs()
-    straight = Operational(tmp_path / "a" / "runs", tmp_path / "a" / "base", progress=False, channels_last=False)
-    resumed = Operational(tmp_path / "b" / "runs", tmp_path / "b" / "base", progress=False, channels_last=False)
+    straight = Operational(tmp_path / "a" / "runs", tmp_path / "a" / "base", device=device, progress=False, channels_last=False)
+    resumed = Operational(tmp_path / "b" / "runs", tmp_path / "b" / "base", device=device, progress=False, channels_last=False)
     for ops in (straight, resumed):
         run(dense, ops)  # the parent, so that only the SLR run is killed
 

@@ -76,7 +76,7 @@ def lanes_from_logits(logits: torch.Tensor) -> list[list[int]]:
     out = logits.float()
     best = out.argmax(dim=0)
     prob = out[:-1].softmax(dim=0)
-    loc = (prob * torch.arange(GRIDING, dtype=prob.dtype).view(-1, 1, 1)).sum(dim=0)
+    loc = (prob * torch.arange(GRIDING, dtype=prob.dtype, device=prob.device).view(-1, 1, 1)).sum(dim=0)
     loc = torch.where(best == GRIDING, torch.full_like(loc, GRIDING), loc)
     return [
         [int(round((v + 0.5) * IMAGE_W / (GRIDING - 1))) if v != GRIDING else -2 for v in loc[:, lane].tolist()]
