@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) data  ## create .venv with the pinned torch/torchvision pair and get Fashion-MNIST
 	@bash scripts/report_deps.sh
 
-data:  ## make sure the embedded data set (Fashion-MNIST) is available
+data: $(STAMP)  ## Fashion-MNIST, and the offline real-data copies of ../shared/data verified and unpacked into the data root
 	@bash scripts/get_data.sh
+	@$(BIN)/python -m prunebench.data.archives
 
 quick: setup  ## fresh machine -> quick reproduction of every Table 1 + report (one command)
 	$(MAKE) reproduce-table1 SCALE=quick

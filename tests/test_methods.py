@@ -232,7 +232,7 @@ def test_slr_official_code_first_two_updates():
     assert method.s.item() == pytest.approx(s)
     assert torch.allclose(method.U[0], t([x + s / RHO * d for x, d in zip(u2, d2, strict=True)]))
     assert method.k == 4
-    assert method.leak.tolist() == pytest.approx([(0.01 + s_prime + s) / RHO])
+    assert method.leak == pytest.approx([(0.01 + s_prime + s) / RHO])
 
 
 def test_paper_default_has_no_leak_and_exact_topk():

@@ -33,4 +33,12 @@ def load_dataset(
 
 
 # The data-set modules register themselves on import, so they can only be imported once DATASETS exists.
-from prunebench.data import cifar, fashion_mnist, imagenet, synthetic, tusimple, tusimple_generated  # noqa: E402, F401
+from prunebench.data import (  # noqa: E402, F401
+    cifar,
+    fashion_mnist,
+    image_folders,
+    imagenet,
+    synthetic,
+    tusimple,
+    tusimple_generated,
+)

@@ -1,0 +1,128 @@
+"""Small real image sets stored one JPEG per image, held in memory as uint8 like CIFAR: decoded once into a cache
+file beside the images (`.prunebench-uint8-<key>.pt`), so later loads take a second.
+
+- `cifar10_jpeg`: the offline CIFAR-10 copy, `cifar10-jpeg/{train,test}/<class>/*.jpg` (all 60,000 images, the
+  original split, re-encoded as JPEG at quality 75: pixels differ from the original by the JPEG loss; the name
+  says so in every row). Classes in torchvision's order (alphabetical), images in file-name order.
+- `tiny_imagenet200_subset100`: Tiny-ImageNet-200 (64×64, 200 classes) in its standard layout, the first 100
+  training images of every class (`<wnid>_0` … `<wnid>_99`) and the whole labelled validation set. It reads the
+  offline subset and a full copy from the original zip alike, and takes the same images from both.
+Where the folder is missing, the error says how to get it (`make data` unpacks the offline copies).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from prunebench.data.base import Augment, DatasetInfo, DatasetNotFoundError, DataSplits, in_memory_splits
+from prunebench.data.cifar import CIFAR10_INFO
+from prunebench.data.registry import DATASETS, default_data_root
+
+Split = tuple[torch.Tensor, torch.Tensor]
+
+CIFAR10_JPEG_INFO = DatasetInfo(
+    name="cifar10_jpeg", in_channels=3, num_classes=10, image_size=32, mean=CIFAR10_INFO.mean, std=CIFAR10_INFO.std
+)
+TINY_IMAGENET_INFO = DatasetInfo(
+    name="tiny_imagenet200_subset100", in_channels=3, num_classes=200, image_size=64,
+    mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),  # ImageNet's
+)
+TRAIN_PER_CLASS = 100
+
+
+def decode(files: Sequence[Path], size: int) -> torch.Tensor:
+    """N×3×size×size uint8 images (greyscale files become RGB)."""
+    out = np.empty((len(files), size, size, 3), dtype=np.uint8)
+    for i, path in enumerate(files):
+        with Image.open(path) as image:
+            if image.size != (size, size):
+                raise ValueError(f"{path} is {image.size[0]}×{image.size[1]}, expected {size}×{size}")
+            out[i] = np.asarray(image.convert("RGB"))
+    return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
+
+
+def cached(folder: Path, key: str, build) -> tuple[Split, Split]:
+    """`build()`'s (train, test), kept in a cache file named by `key` (which changes whenever the file list does)."""
+    from prunebench.checkpoint import CheckpointError, load_checkpoint, save_atomic
+
+    path = folder / f".prunebench-uint8-{key}.pt"
+    if path.exists():
+        try:
+            stored = load_checkpoint(path)
+            return stored["train"], stored["test"]
+        except CheckpointError:
+            path.unlink(missing_ok=True)  # a damaged cache is rebuilt
+    train, test = build()
+    try:
+        save_atomic({"train": train, "test": test}, path)
+    except OSError:
+        pass  # a read-only data folder: decode again next time
+    return train, test
+
+
+def file_key(files: Sequence[Path]) -> str:
+    return hashlib.sha256("\n".join(str(f) for f in files).encode()).hexdigest()[:12]
+
+
+def missing(name: str, folder: Path, layout: str) -> DatasetNotFoundError:
+    return DatasetNotFoundError(
+        f"{name} not found: {folder} does not exist or lacks its images.\nExpected layout: {layout}.\n"
+        "Get it: `make data` (or `python -m prunebench.data.archives`) unpacks the offline copies from "
+        "../shared/data into the data root; the data root is the `root` argument, else $PRUNEBENCH_DATA, else "
+        "~/.cache/prunebench/data."
+    )
+
+
+@DATASETS.register("cifar10_jpeg")
+def load_cifar10_jpeg(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    folder = (root or default_data_root()) / "cifar10-jpeg"
+    classes = sorted(p.name for p in (folder / "train").iterdir() if p.is_dir()) if (folder / "train").is_dir() else []
+    if len(classes) != 10 or not (folder / "test").is_dir():
+        raise missing("cifar10_jpeg", folder, f"{folder}/{{train,test}}/<class>/*.jpg, 10 class folders")
+    lists = {split: [(f, label) for label, c in enumerate(classes) for f in sorted((folder / split / c).glob("*.jpg"))]
+             for split in ("train", "test")}
+
+    def build() -> tuple[Split, Split]:
+        return tuple(  # type: ignore[return-value]
+            (decode([f for f, _ in lists[s]], 32), torch.tensor([y for _, y in lists[s]])) for s in ("train", "test")
+        )
+
+    train, test = cached(folder, file_key([f for s in lists.values() for f, _ in s]), build)
+    return in_memory_splits(CIFAR10_JPEG_INFO, train, test, augment=Augment(pad=4, flip=True) if augment else None,
+                            source=str(folder))
+
+
+@DATASETS.register("tiny_imagenet200_subset100")
+def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    folder = (root or default_data_root()) / "tiny-imagenet-200"
+    annotations = folder / "val" / "val_annotations.txt"
+    if not (folder / "wnids.txt").exists() or not annotations.exists():
+        raise missing("tiny_imagenet200_subset100", folder,
+                      f"{folder}/{{wnids.txt, train/<wnid>/images/<wnid>_<i>.JPEG, val/images/val_<i>.JPEG, "
+                      "val/val_annotations.txt}} (the Tiny-ImageNet-200 zip's layout)")
+    wnids = sorted(folder.joinpath("wnids.txt").read_text().split())
+    index = {w: i for i, w in enumerate(wnids)}
+    train = [(folder / "train" / w / "images" / f"{w}_{i}.JPEG", index[w]) for w in wnids for i in range(TRAIN_PER_CLASS)]
+    absent = [str(f) for f, _ in train if not f.exists()]
+    if absent:
+        raise DatasetNotFoundError(f"tiny_imagenet200_subset100: {len(absent)} of the first {TRAIN_PER_CLASS} training "
+                                   f"images per class are missing, e.g. {absent[0]}")
+    val = []
+    for line in annotations.read_text().splitlines():
+        if line.strip():
+            name, wnid, *_ = line.split("\t")
+            val.append((folder / "val" / "images" / name, index[wnid]))
+
+    def build() -> tuple[Split, Split]:
+        return tuple(  # type: ignore[return-value]
+            (decode([f for f, _ in rows], 64), torch.tensor([y for _, y in rows])) for rows in (train, val)
+        )
+
+    train_split, test_split = cached(folder, file_key([f for f, _ in train + val]), build)
+    return in_memory_splits(TINY_IMAGENET_INFO, train_split, test_split,
+                            augment=Augment(pad=8, flip=True) if augment else None, source=str(folder))
