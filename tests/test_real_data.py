@@ -107,3 +107,61 @@ def test_the_shared_archives_match_their_checksums_and_unpack(tmp_path):
     for name, digest in small.items():
         folder = unpack(SHARED_DATA / name, digest, tmp_path)
         assert folder is not None and (folder / "test_label_0627.json").exists()
+
+
+@pytest.fixture(scope="module")
+def tusimple_labels(tmp_path_factory):
+    sums = listed(SHARED_DATA) if (SHARED_DATA / "SHA256SUMS").exists() else {}
+    name = next((n for n in sums if n.startswith("tusimple")), None)
+    if name is None:
+        pytest.skip("no TuSimple label archive in ../shared/data")
+    folder = unpack(SHARED_DATA / name, sums[name], tmp_path_factory.mktemp("tusimple"))
+    import json
+
+    return [json.loads(line) for line in (folder / "test_label_0627.json").read_text().splitlines() if line.strip()]
+
+
+def test_the_tusimple_evaluator_scores_the_real_ground_truth_against_itself_as_100_percent(tusimple_labels):
+    from prunebench.lanes.metric import tusimple_accuracy
+
+    images = [(label["lanes"], label["lanes"], label["h_samples"]) for label in tusimple_labels]
+    assert len(images) == 2782
+    score = tusimple_accuracy(images)
+    assert (score.accuracy, score.fp, score.fn) == (1.0, 0.0, 0.0)
+
+
+def test_a_shifted_real_lane_loses_exactly_what_laneeval_says(tusimple_labels):
+    """Lane 0 moved 2,000 px sideways, on real labels. LaneEval: gt lane 0's accuracy is its best match among the
+    predictions — the moved lane now matches only where lane 0 is absent, another lane where both are absent or
+    closer than 20 px / cos(lane 0's angle) — the image scores (n − 1 + that) / n, one false positive among n
+    predictions and one false negative among n lanes (it falls below 0.85)."""
+    import numpy as np
+
+    from prunebench.lanes.metric import score_image
+
+    checked = 0
+    for label in tusimple_labels[:300]:
+        gt, ys = label["lanes"], label["h_samples"]
+        if not 1 < len(gt) <= 4:
+            continue
+        lane0 = np.asarray(gt[0], dtype=float)
+        present = lane0 >= 0
+        if present.sum() < 2:
+            continue
+        slope = np.polyfit(np.asarray(ys, dtype=float)[present], lane0[present], 1)[0]
+        threshold = 20 / np.cos(np.arctan(slope))
+        matches = [(~present).mean()]  # the moved lane
+        for other in map(np.asarray, gt[1:]):
+            both_absent = ~present & (other < 0)
+            close = present & (other >= 0) & (np.abs(other - lane0) < threshold)
+            matches.append((both_absent | close).mean())
+        best = max(matches)
+        if threshold >= 2000 or best >= 0.85:
+            continue
+        shifted = [[x + 2000 if x >= 0 else x for x in gt[0]], *gt[1:]]
+        score = score_image(shifted, gt, ys)
+        n = len(gt)
+        assert score.accuracy == pytest.approx((n - 1 + best) / n)
+        assert (score.fp, score.fn) == (pytest.approx(1 / n), pytest.approx(1 / n))
+        checked += 1
+    assert checked > 100
