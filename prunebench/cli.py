@@ -132,6 +132,17 @@ REPRODUCE_HELP = (
 )
 
 
+def add_location_options(parser: argparse.ArgumentParser) -> None:
+    """Where data, runs and results live, the device, progress bars: shared by every command that trains."""
+    parser.add_argument("--data-root", type=Path,
+                        help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
+    parser.add_argument("--runs-root", type=Path, default=Path("runs"), help="run folders (checkpoints, logs)")
+    parser.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
+    parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (a CSV per table)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prunebench",
@@ -170,12 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--weight-decay", type=float, default=0.0, help="weight decay, >= 0")
     one.add_argument("--train-subset", type=int, help="use only this many training images (>= 1; default: all)")
     one.add_argument("--seed", type=int, default=0, help="seed, >= 0")
-    one.add_argument("--data-root", type=Path, help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
-    one.add_argument("--runs-root", type=Path, default=Path("runs"), help="run folders (checkpoints, logs)")
-    one.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
-    one.add_argument("--results", type=Path, default=Path("results"), help="results folder")
-    one.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    one.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_location_options(one)
     one.set_defaults(handler=_run)
 
     report = sub.add_parser("report", add_help=False, help="build the report from results/*.csv "

@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from pathlib import Path
 
-from prunebench.cli import COMMAND_ENV
+from prunebench.cli import COMMAND_ENV, add_location_options
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute
@@ -20,12 +19,7 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=os.environ.get(COMMAND_ENV, prog), description=description)
     p.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
     p.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")
-    p.add_argument("--data-root", type=Path, help="where data sets live (default $PRUNEBENCH_DATA)")
-    p.add_argument("--runs-root", type=Path, default=Path("runs"), help="run directories (checkpoints, logs)")
-    p.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
-    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (CSV per table)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_location_options(p)
     p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
     p.add_argument("--launcher", default="local", choices=LAUNCHERS.names(),
                    help="local: train in this process (default); slurm: Slurm job arrays through submitit, then "
