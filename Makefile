@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench report nightly update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
+.PHONY: help setup data quick test lint bench paper-check report nightly update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: $(STAMP)  ## ruff
 
 bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, as ratios
 	$(BIN)/pytest benchmarks --benchmark-enable -p no:cacheprovider
+
+paper-check: setup  ## every reproduction's paper-scale runs for 2 steps each on the offline real data (nothing written to results/)
+	$(BIN)/python -m prunebench.paper_check
 
 report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
 	$(BIN)/python -m prunebench.report --quiet

@@ -102,6 +102,12 @@ def _report(args: argparse.Namespace, rest: list[str]) -> int:
     return report_main(rest, prog="prunebench report")
 
 
+def _paper_check(args: argparse.Namespace, rest: list[str]) -> int:
+    from prunebench.paper_check import main as paper_check_main
+
+    return paper_check_main(rest, prog="prunebench paper-check")
+
+
 def _claims(args: argparse.Namespace, rest: list[str]) -> int:
     from prunebench.reproduce import judge_all
 
@@ -187,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", add_help=False, help="build the report from results/*.csv "
                             "(options: `prunebench report --help`)")
     report.set_defaults(handler=_report)
+    check = sub.add_parser("paper-check", add_help=False, help="every reproduction's paper-scale runs for a few steps on "
+                           "the offline real data, nothing written to results/ (options: `prunebench paper-check --help`)")
+    check.set_defaults(handler=_paper_check)
     claims = sub.add_parser("claims", help="re-judge every table's declared claims on its results CSV",
                             description="Write results/<scale>/claims/<paper>_<table>.csv (the verdicts the report "
                             "shows) from the existing results, without running anything.")
@@ -200,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command not in ("reproduce", "report"):
+    if rest and args.command not in ("reproduce", "report", "paper-check"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args, rest)

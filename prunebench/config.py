@@ -86,6 +86,17 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class CheckBudget:
+    """How far a check of a (paper-scale) config trains: at most `epochs` epochs of at most `steps_per_epoch` steps,
+    evaluated on `eval_images` test images. The schedules still follow the config's epochs; the numbers mean
+    nothing as results, so a budgeted run belongs in a scratch runs folder (`prunebench paper-check` uses one)."""
+
+    epochs: int = 1
+    steps_per_epoch: int = 2
+    eval_images: int = 64
+
+
+@dataclass(frozen=True)
 class Operational:
     """Where and how a run executes; never part of the run id."""
 
@@ -98,3 +109,4 @@ class Operational:
     channels_last: bool | None = None  # NHWC or NCHW (same numbers up to rounding); None: prunebench.memory_format's rule
     launcher: str = "local"  # prunebench.launch.LAUNCHERS: where the session's runs train
     launcher_options: tuple[tuple[str, Any], ...] = ()  # the launcher's (KEY, VALUE) pairs, e.g. submitit's
+    budget: CheckBudget | None = None  # a bounded check of a config (paper-check), never a result

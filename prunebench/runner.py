@@ -130,6 +130,8 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     if config.train_subset:
         # the same samples for every seed and method, so arms differ only in what they should
         splits.train = splits.train.subset(config.train_subset, torch.Generator().manual_seed(0))
+    if ops.budget is not None:
+        splits.test = splits.test.fixed_subset(ops.budget.eval_images)
     info = splits.info
     example = next(iter(splits.test.batches(1)))[0].to(ops.device)
 
@@ -149,7 +151,7 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     trainer = Trainer(  # builds the optimizer: an unknown name fails here, before the run folder exists
         model, splits, method, config, paths.checkpoint,
         plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
-        start_evaluation=final_evaluation(parent, config),
+        start_evaluation=final_evaluation(parent, config), budget=ops.budget,
     )
     paths.dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(config.to_json(), paths.config)

@@ -23,7 +23,7 @@ from torch import nn
 from tqdm import tqdm
 
 from prunebench.checkpoint import load_checkpoint, save_atomic
-from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.config import CheckBudget, OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
 from prunebench.memory_format import memory_format_for
 from prunebench.methods import EpochContext, Method
@@ -140,6 +140,7 @@ class Trainer:
         progress: bool = True,
         channels_last: bool | None = None,
         start_evaluation: Evaluation | None = None,
+        budget: CheckBudget | None = None,
     ):
         """`start_evaluation`: the test evaluation of the weights the model starts from, when already known (the
         parent run's final one); used for epoch 0 unless the method's setup changes the weights."""
@@ -158,7 +159,9 @@ class Trainer:
         self.optimizer = own if own is not None else OPTIMIZERS.get(config.optimizer.name)(params, config.optimizer)
         self.scheduler = SCHEDULES.get(config.optimizer.schedule)(self.optimizer, config.optimizer, config.epochs)
         self.generator = torch.Generator().manual_seed(config.seed)
-        self._fixed_subset = splits.train.fixed_subset(FIXED_SUBSET_SIZE, seed=config.seed)
+        self.budget = budget
+        subset = FIXED_SUBSET_SIZE if budget is None else min(FIXED_SUBSET_SIZE, budget.eval_images)
+        self._fixed_subset = splits.train.fixed_subset(subset, seed=config.seed)
         self.history: list[dict[str, Any]] = []
         self._last_test: Evaluation | None = None  # the test split at the current weights, if evaluated since the last step
         self._start_evaluation = start_evaluation
@@ -202,7 +205,7 @@ class Trainer:
             self.method.after_step(self.model)
             loss_sum += loss.detach()
             steps += 1
-            if self.method.should_stop():
+            if self.method.should_stop() or (self.budget is not None and steps >= self.budget.steps_per_epoch):
                 break
         self.last_epoch_steps = steps
         mean = float(loss_sum) / max(steps, 1)
@@ -228,19 +231,21 @@ class Trainer:
             self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches))
             unchanged = bool(initial) and all(map(torch.equal, initial, self.model.state_dict().values()))
             self.history.append({"epoch": 0, **self.evaluate_epoch(self._start_evaluation if unchanged else None)})
-        for epoch in range(start + 1, self.config.epochs + 1):
+        last = self.config.epochs if self.budget is None else min(self.config.epochs, self.budget.epochs)
+        for epoch in range(start + 1, last + 1):
             if self.stopped():
                 break
             began = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
             train_loss = self.train_epoch(epoch)
+            trained = time.perf_counter() - began
             method_log = self.method.on_epoch_end(self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss))
             self.scheduler.step()
             record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "steps": self.last_epoch_steps, **method_log}
             due = self.config.eval_every and epoch % self.config.eval_every == 0
-            if due or epoch == self.config.epochs:
+            if due or epoch == last:
                 record.update(self.evaluate_epoch())
-            record["seconds"] = time.perf_counter() - began
+            record["seconds"], record["train_seconds"] = time.perf_counter() - began, trained
             self.history.append(record)
             self._save(epoch)
             if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch):

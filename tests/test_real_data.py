@@ -165,3 +165,21 @@ def test_a_shifted_real_lane_loses_exactly_what_laneeval_says(tusimple_labels):
         assert (score.fp, score.fn) == (pytest.approx(1 / n), pytest.approx(1 / n))
         checked += 1
     assert checked > 100
+
+
+def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_copy(tmp_path, capsys, monkeypatch):
+    """The fast subset of `make paper-check`: SLR Table 1's first paper-scale CIFAR-10 runs (full-width ResNet-18
+    baseline, then ADMM from it) for one step each on a small tree in the cifar10_jpeg layout."""
+    from prunebench.paper_check import main as paper_check
+
+    for label, name in enumerate(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                                  "truck"]):
+        for split in ("train", "test"):
+            jpeg(tmp_path / "cifar10-jpeg" / split / name / "0000.jpg", (25 * label, 100, 200), 32)
+    monkeypatch.chdir(tmp_path)  # nothing may be written to ./results
+    assert paper_check(["slr/table1", "--limit", "2", "--steps", "1", "--eval-images", "8",
+                        "--data-root", str(tmp_path)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("slr/table1: 2 runs checked, ") and "s/step here" in line and "PFLOP" in line
+    assert "not checked (no offline stand-in yet): imagenet" in line
+    assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()

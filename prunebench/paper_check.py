@@ -1,0 +1,119 @@
+"""`prunebench paper-check` (`make paper-check`): every reproduction's paper-scale runs exactly as declared — full-width
+models, optimizers, schedules, losses, the run chain (baseline -> prune -> fine-tune) — trained for a bounded number
+of steps (`CheckBudget`) on the offline copies of real data, in a scratch folder: nothing is written to results/.
+
+Per table it prints the runs checked, the seconds per training step here, the peak memory of the process, and the
+table's training compute at paper scale (6 × MACs × training images × epochs, summed over its runs), so a user can
+plan GPU hours. Data sets without an offline stand-in yet are named, and their runs left out.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import resource
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from prunebench.config import CheckBudget, Operational, RunConfig
+
+# "paper/table" -> (module, its function from (scale, seeds) to the arms it runs)
+CHECKS = {
+    "slr/table1": ("reproductions.slr.table1", "arms"),
+    "slr/table2": ("reproductions.slr.table2", "arms"),
+    "slr/figure1": ("reproductions.slr.figure1", "arms"),
+    "slr/figure5": ("reproductions.slr.figure5", "arms"),
+    "greg/table1": ("reproductions.greg.table1", "arms"),
+    "greg/table7": ("reproductions.greg.table7", "arms"),
+    "greg/table9": ("reproductions.greg.table9", "arms"),
+    "greg/table10": ("reproductions.greg.table10", "arms"),
+    "proxns/table1": ("reproductions.proxns.table1", "arms"),
+    "grda/table_cifar": ("reproductions.grda.table_cifar", "arms"),
+}
+STAND_INS = {"cifar10": "cifar10_jpeg"}  # the paper's data set -> the offline copy its check trains on
+PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "imagenet": 1_281_167}
+FLOPS_PER_MAC_TRAINED = 6  # forward (2 FLOPs per MAC) and backward (about twice the forward)
+
+
+@dataclass
+class TableCheck:
+    name: str
+    runs: int
+    steps: int
+    seconds: float  # training steps only (evaluation and setup not counted)
+    peak_gib: float
+    paper_pflops: float
+    missing: list[str]
+
+    def line(self) -> str:
+        per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
+        missing = f"; not checked (no offline stand-in yet): {', '.join(sorted(set(self.missing)))}" if self.missing else ""
+        return (f"{self.name}: {self.runs} runs checked, {per_step}, peak memory {self.peak_gib:.1f} GiB, "
+                f"paper-scale training {self.paper_pflops:,.1f} PFLOP{missing}")
+
+
+def stand_in(config: RunConfig) -> RunConfig | None:
+    """`config` (and its parents) on the offline data copies; None when one of its data sets has none."""
+    parent = None
+    if config.parent is not None:
+        parent = stand_in(config.parent)
+        if parent is None:
+            return None
+    dataset = STAND_INS.get(config.dataset)
+    return None if dataset is None else replace(config, dataset=dataset, parent=parent)
+
+
+def paper_compute(config: RunConfig, macs: float) -> float:
+    images = config.train_subset or PAPER_TRAIN_IMAGES.get(config.dataset, 0)
+    return FLOPS_PER_MAC_TRAINED * macs * images * config.epochs
+
+
+def check_table(name: str, ops: Operational, limit: int | None = None) -> TableCheck:
+    from prunebench.runner import run
+    from prunebench.scales import SCALES
+
+    module, function = CHECKS[name]
+    arms = getattr(importlib.import_module(module), function)(SCALES.get("paper"), (0,))
+    checked: dict[str, tuple[RunConfig, RunConfig]] = {}
+    missing = []
+    for arm in arms:
+        local = stand_in(arm.config)
+        if local is None:
+            missing.append(arm.config.dataset)
+        elif local.run_id not in checked:
+            checked[local.run_id] = (arm.config, local)
+    chosen = list(checked.values())[:limit]
+    steps, seconds, compute = 0, 0.0, 0.0
+    for paper_config, local in chosen:
+        result = run(local, ops)
+        steps += sum(int(h.get("steps", 0)) for h in result.history)
+        seconds += sum(h.get("train_seconds", 0.0) for h in result.history)
+        compute += paper_compute(paper_config, result.metrics.get("macs_dense", 0.0))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    return TableCheck(name, len(chosen), steps, seconds, peak, compute / 1e15, missing)
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_check") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument("tables", nargs="*", metavar="paper/table", help=f"default: all of {', '.join(CHECKS)}")
+    parser.add_argument("--steps", type=int, default=2, help="training steps per epoch of each run")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs of each run")
+    parser.add_argument("--eval-images", type=int, default=64, help="test images each evaluation uses")
+    parser.add_argument("--limit", type=int, help="check at most this many runs per table")
+    parser.add_argument("--data-root", type=Path, help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    args = parser.parse_args(argv)
+    unknown = [t for t in args.tables if t not in CHECKS]
+    if unknown:
+        parser.error(f"unknown table(s) {unknown}; known: {', '.join(CHECKS)}")
+    budget = CheckBudget(epochs=args.epochs, steps_per_epoch=args.steps, eval_images=args.eval_images)
+    with tempfile.TemporaryDirectory(prefix="prunebench-paper-check-") as scratch:
+        ops = Operational(Path(scratch) / "runs", Path(scratch) / "baselines", args.data_root, args.device,
+                          progress=False, budget=budget)
+        for name in args.tables or list(CHECKS):
+            print(check_table(name, ops, args.limit).line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
