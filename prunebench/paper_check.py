@@ -42,13 +42,14 @@ class TableCheck:
     steps: int
     seconds: float  # training steps only (evaluation and setup not counted)
     peak_gib: float
+    peak_kind: str  # "GPU memory" (this table's peak) or "process RSS so far" (the OS keeps one peak per process)
     paper_pflops: float
     missing: list[str]
 
     def line(self) -> str:
         per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
         missing = f"; not checked (no offline stand-in yet): {', '.join(sorted(set(self.missing)))}" if self.missing else ""
-        return (f"{self.name}: {self.runs} runs checked, {per_step}, peak memory {self.peak_gib:.1f} GiB, "
+        return (f"{self.name}: {self.runs} runs checked, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
                 f"paper-scale training {self.paper_pflops:,.1f} PFLOP{missing}")
 
 
@@ -83,14 +84,22 @@ def check_table(name: str, ops: Operational, limit: int | None = None) -> TableC
         elif local.run_id not in checked:
             checked[local.run_id] = (arm.config, local)
     chosen = list(checked.values())[:limit]
+    import torch
+
+    on_gpu = torch.device(ops.device).type == "cuda"
+    if on_gpu:
+        torch.cuda.reset_peak_memory_stats()
     steps, seconds, compute = 0, 0.0, 0.0
     for paper_config, local in chosen:
         result = run(local, ops)
         steps += sum(int(h.get("steps", 0)) for h in result.history)
         seconds += sum(h.get("train_seconds", 0.0) for h in result.history)
         compute += paper_compute(paper_config, result.metrics.get("macs_dense", 0.0))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
-    return TableCheck(name, len(chosen), steps, seconds, peak, compute / 1e15, missing)
+    if on_gpu:
+        peak, kind = torch.cuda.max_memory_allocated() / 2**30, "GPU memory"
+    else:
+        peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
+    return TableCheck(name, len(chosen), steps, seconds, peak, kind, compute / 1e15, missing)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_check") -> int:
