@@ -12,6 +12,7 @@ import argparse
 import importlib
 import resource
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class TableCheck:
     runs: int
     steps: int
     seconds: float  # training steps only (evaluation and setup not counted)
+    wall: float  # the whole table's check
     peak_gib: float
     peak_kind: str  # "GPU memory" (this table's peak) or "process RSS so far" (the OS keeps one peak per process)
     paper_pflops: float
@@ -49,7 +51,7 @@ class TableCheck:
     def line(self) -> str:
         per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
         missing = f"; not checked (no offline stand-in yet): {', '.join(sorted(set(self.missing)))}" if self.missing else ""
-        return (f"{self.name}: {self.runs} runs checked, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
+        return (f"{self.name}: {self.runs} runs checked in {self.wall:.0f} s, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
                 f"paper-scale training {self.paper_pflops:,.1f} PFLOP{missing}")
 
 
@@ -89,7 +91,7 @@ def check_table(name: str, ops: Operational, limit: int | None = None) -> TableC
     on_gpu = torch.device(ops.device).type == "cuda"
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
-    steps, seconds, compute = 0, 0.0, 0.0
+    steps, seconds, compute, began = 0, 0.0, 0.0, time.perf_counter()
     for paper_config, local in chosen:
         result = run(local, ops)
         steps += sum(int(h.get("steps", 0)) for h in result.history)
@@ -99,7 +101,7 @@ def check_table(name: str, ops: Operational, limit: int | None = None) -> TableC
         peak, kind = torch.cuda.max_memory_allocated() / 2**30, "GPU memory"
     else:
         peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
-    return TableCheck(name, len(chosen), steps, seconds, peak, kind, compute / 1e15, missing)
+    return TableCheck(name, len(chosen), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_check") -> int:

@@ -180,6 +180,6 @@ def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_cop
     assert paper_check(["slr/table1", "--limit", "2", "--steps", "1", "--eval-images", "8",
                         "--data-root", str(tmp_path)]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith("slr/table1: 2 runs checked, ") and "s/step here" in line and "PFLOP" in line
+    assert line.startswith("slr/table1: 2 runs checked in ") and "s/step here" in line and "PFLOP" in line
     assert "not checked (no offline stand-in yet): imagenet" in line
     assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()
