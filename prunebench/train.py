@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from prunebench.checkpoint import load_checkpoint, save_atomic
+from prunebench.checkpoint import CheckpointError, load_checkpoint, save_atomic
 from prunebench.config import CheckBudget, OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
 from prunebench.memory_format import memory_format_for
@@ -287,7 +287,13 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
-        self.method.load_state_dict(state["method"])
+        try:
+            self.method.load_state_dict(state["method"])
+        except KeyError as missing:
+            raise CheckpointError(
+                f"checkpoint {self.checkpoint_path} holds {self.config.method} state without {missing.args[0]!r}: it was "
+                "written by an older prunebench; delete it to restart this run from scratch"
+            ) from None
         self.method.to(self.device)  # the checkpoint was mapped to the CPU
         restore_rng_state(self.generator, state["rng"])
         self.history = state["history"]

@@ -85,3 +85,18 @@ def test_finished_run_is_skipped(ops):
     second = run(dense, ops)
     assert not first.skipped and second.skipped
     assert second.metrics == first.metrics
+
+
+def test_a_checkpoint_from_an_older_method_state_is_named_not_a_traceback(tmp_path):
+    from prunebench.checkpoint import CheckpointError, save_atomic
+
+    dense, slr = configs()
+    ops = Operational(tmp_path / "runs", tmp_path / "base", progress=False, channels_last=False)
+    run(dense, ops)
+    assert run_in_subprocess(ops, kill_after=1).returncode == -9  # a real checkpoint after epoch 1
+    paths = RunPaths(slr, ops.runs_root, ops.baselines_root)
+    state = load_checkpoint(paths.checkpoint)
+    del state["method"]["z_prev"]  # what an SLR checkpoint of an earlier prunebench lacks
+    save_atomic(state, paths.checkpoint)
+    with pytest.raises(CheckpointError, match="without 'z_prev'.*older prunebench"):
+        run(slr, ops)
