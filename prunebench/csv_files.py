@@ -25,8 +25,12 @@ def line_of(index: int) -> int:
     return int(index) + 2
 
 
-def read_csv_checked(path: Path, columns: list[str] | None = None, required: set[str] | None = None) -> pd.DataFrame:
-    """Every cell as text; `columns`: the exact header expected, `required`: columns that must be there."""
+def read_csv_checked(
+    path: Path, columns: list[str] | None = None, required: set[str] | None = None, written_by_us: bool = True
+) -> pd.DataFrame:
+    """Every cell as text; `columns`: the exact header expected, `required`: columns that must be there. Only in a
+    file prunebench wrote (`written_by_us`) is a missing final newline proof of a cut line; a hand-edited file
+    (a published table) may simply lack it."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -34,7 +38,7 @@ def read_csv_checked(path: Path, columns: list[str] | None = None, required: set
         raise DataFileError(f"{path} is not a UTF-8 text file") from None
     if not text.strip():
         raise DataFileError(f"{path} is empty (0 rows, no header); delete it or restore it")
-    if not text.endswith("\n"):
+    if written_by_us and not text.endswith("\n"):
         cut = text.count("\n") + 1
         warnings.warn(f"{path}: line {cut} is cut short (the file ends inside it); that row is left out", stacklevel=2)
         text = text[: text.rfind("\n") + 1]

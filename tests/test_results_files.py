@@ -249,3 +249,11 @@ def test_repeated_seeds_ask_for_one_run():
 
     config = RunConfig(dataset="synthetic", model="resnet18_cifar")
     assert len(unique([Arm("c", config, dict), Arm("c", config, dict)])) == 1
+
+
+def test_a_published_table_without_a_final_newline_keeps_its_last_row(tmp_path):
+    from prunebench.report.sources import read_published
+
+    path = tmp_path / "toy_t1.csv"
+    path.write_text(PUBLISHED.rstrip("\n"))  # as many editors save it
+    assert read_published(path)["value"].tolist() == [72.84, 70.0]

@@ -69,13 +69,13 @@ def scale_dirs(results_root: Path) -> list[Path]:
 
 
 def _is_figure(path: Path) -> bool:
-    return FIGURE_REQUIRED <= set(read_csv_checked(path).columns)
+    return FIGURE_REQUIRED <= set(read_csv_checked(path, written_by_us=False).columns)
 
 
 def read_published(path: Path) -> pd.DataFrame:
     """A published table, checked: the exact header, each value a number or empty (the paper prints none there;
     `n/a` and the like are errors, not a missing number), each (cell, method, metric) once."""
-    frame = read_csv_checked(path, PUBLISHED_COLUMNS)
+    frame = read_csv_checked(path, PUBLISHED_COLUMNS, written_by_us=False)
     no_duplicate_keys(path, frame, ["cell", "method", "metric"])
     frame["value"] = numeric_column(path, frame, "value")
     return frame
