@@ -25,14 +25,20 @@ CHECKS = {
     "slr/figure1": ("reproductions.slr.figure1", "arms"),
     "slr/figure5": ("reproductions.slr.figure5", "arms"),
     "greg/table1": ("reproductions.greg.table1", "arms"),
+    "greg/table2": ("reproductions.greg.table2", "arms"),
     "greg/table7": ("reproductions.greg.table7", "arms"),
     "greg/table9": ("reproductions.greg.table9", "arms"),
     "greg/table10": ("reproductions.greg.table10", "arms"),
     "proxns/table1": ("reproductions.proxns.table1", "arms"),
+    "proxns/table2": ("reproductions.proxns.table2", "arms"),
     "grda/table_cifar": ("reproductions.grda.table_cifar", "arms"),
 }
-STAND_INS = {"cifar10": "cifar10_jpeg"}  # the paper's data set -> the offline copy its check trains on
-PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "imagenet": 1_281_167}
+STAND_INS = {  # the paper's data set -> the offline copy its check trains on
+    "cifar10": "cifar10_jpeg",
+    "cifar100": "cifar10_jpeg_100class",  # CIFAR-10 images under a 100-way head: the network and cost are right
+    "cifar100_cifar10stats": "cifar10_jpeg_100class",
+}
+PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "cifar100_cifar10stats": 50_000, "imagenet": 1_281_167}
 FLOPS_PER_MAC_TRAINED = 6  # forward (2 FLOPs per MAC) and backward (about twice the forward)
 
 
