@@ -183,3 +183,15 @@ def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_cop
     assert line.startswith("slr/table1: 2 runs checked in ") and "s/step here" in line and "PFLOP" in line
     assert "not checked (no offline stand-in yet): imagenet" in line
     assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()
+
+
+def test_paper_check_stand_ins_follow_the_run_chain():
+    from prunebench.config import RunConfig
+    from prunebench.paper_check import stand_in
+
+    dense = RunConfig(dataset="cifar100", model="vgg19_bn_cifar")
+    pruned = RunConfig(dataset="cifar100", model="vgg19_bn_cifar", method="greg1", parent=dense)
+    local = stand_in(pruned)
+    assert local.dataset == local.parent.dataset == "cifar10_jpeg_100class"
+    assert stand_in(RunConfig(dataset="imagenet", model="resnet50_imagenet")) is None
+    assert stand_in(RunConfig(dataset="cifar10", model="x", parent=RunConfig(dataset="imagenet", model="x"))) is None
