@@ -87,8 +87,8 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class CheckBudget:
-    """How far a check of a (paper-scale) config trains: at most `epochs` epochs of at most `steps_per_epoch` steps,
-    evaluated on `eval_images` test images. The schedules still follow the config's epochs; the numbers mean
+    """How far a check of a (paper-scale) config trains: at most `epochs` epochs of at most `steps_per_epoch` steps
+    (and as many minibatches for a criterion that reads data, OBD's Hessian), evaluated on `eval_images` test images. The schedules still follow the config's epochs; the numbers mean
     nothing as results, so a budgeted run belongs in a scratch runs folder (`prunebench paper-check` uses one)."""
 
     epochs: int = 1

@@ -179,7 +179,9 @@ class Trainer:
 
     def training_batches(self, count: int):
         """`count` training minibatches in a fixed order, without touching the training RNG (OBD's
-        Hessian estimate); the same for every arm of a seed."""
+        Hessian estimate); the same for every arm of a seed. A check budget caps them at its steps per epoch."""
+        if self.budget is not None:
+            count = min(count, self.budget.steps_per_epoch)
         generator = torch.Generator().manual_seed(self.config.seed)
         for _, (x, y) in zip(range(count), self.splits.train.batches(self.config.batch_size, generator), strict=False):
             yield x.to(self.device, memory_format=self.memory_format), y.to(self.device)
