@@ -25,25 +25,38 @@ def line_of(index: int) -> int:
     return int(index) + 2
 
 
+def empty(path: Path) -> DataFileError:
+    return DataFileError(f"{path} is empty (0 rows, no header); delete it or restore it")
+
+
+def header(path: Path) -> list[str]:
+    """A CSV's column names, from its first line alone."""
+    try:
+        return list(pd.read_csv(path, nrows=0).columns)
+    except pd.errors.EmptyDataError:
+        raise empty(path) from None
+
+
 def read_csv_checked(
-    path: Path, columns: list[str] | None = None, required: set[str] | None = None, written_by_us: bool = True
+    path: Path, columns: list[str] | None = None, required: set[str] | None = None, written_by_us: bool = True,
+    as_text: bool = True,
 ) -> pd.DataFrame:
-    """Every cell as text; `columns`: the exact header expected, `required`: columns that must be there. Only in a
-    file prunebench wrote (`written_by_us`) is a missing final newline proof of a cut line; a hand-edited file
-    (a published table) may simply lack it."""
+    """Every cell as text (or with pandas' own types where not `as_text`); `columns`: the exact header expected,
+    `required`: columns that must be there. Only in a file prunebench wrote (`written_by_us`) is a missing final
+    newline proof of a cut line; a hand-edited file (a published table) may simply lack it."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise DataFileError(f"{path} is not a UTF-8 text file") from None
     if not text.strip():
-        raise DataFileError(f"{path} is empty (0 rows, no header); delete it or restore it")
+        raise empty(path)
     if written_by_us and not text.endswith("\n"):
         cut = text.count("\n") + 1
         warnings.warn(f"{path}: line {cut} is cut short (the file ends inside it); that row is left out", stacklevel=2)
         text = text[: text.rfind("\n") + 1]
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False) if as_text else pd.read_csv(io.StringIO(text))
     except pd.errors.ParserError as error:
         raise DataFileError(f"{path} is not a well-formed CSV: {error}") from None
     header = list(frame.columns)

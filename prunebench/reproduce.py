@@ -104,7 +104,8 @@ def execute(
         dropped = drop_superseded(path, done)
         if dropped:
             print(f"{path}: dropped {dropped} rows of runs these cells no longer make (older settings)")
-            frame = read_results(out)
+            if path == out:
+                frame = read_results(out)  # what the file holds now
     print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
     if done:
         module = declaration(paper, table)

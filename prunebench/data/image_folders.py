@@ -25,6 +25,7 @@ from prunebench.data.cifar import CIFAR10_INFO
 from prunebench.data.registry import DATASETS, default_data_root
 
 Split = tuple[torch.Tensor, torch.Tensor]
+Rows = list[tuple[Path, int]]  # (image file, label)
 
 CIFAR10_JPEG_INFO = DatasetInfo(
     name="cifar10_jpeg", in_channels=3, num_classes=10, image_size=32, mean=CIFAR10_INFO.mean, std=CIFAR10_INFO.std
@@ -50,10 +51,12 @@ def decode(files: Sequence[Path], size: int) -> torch.Tensor:
     return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
 
 
-def cached(folder: Path, key: str, build) -> tuple[Split, Split]:
-    """`build()`'s (train, test), kept in a cache file named by `key` (which changes whenever the file list does)."""
+def decoded(folder: Path, train: Rows, test: Rows, size: int) -> tuple[Split, Split]:
+    """Both splits' (images, labels) from their (file, label) rows: read from the cache file beside the images
+    when it holds this very file list (its name carries a hash of the list), else decoded and cached."""
     from prunebench.checkpoint import CheckpointError, load_checkpoint, save_atomic
 
+    key = hashlib.sha256("\n".join(str(f) for f, _ in train + test).encode()).hexdigest()[:12]
     path = folder / f".prunebench-uint8-{key}.pt"
     if path.exists():
         try:
@@ -61,16 +64,12 @@ def cached(folder: Path, key: str, build) -> tuple[Split, Split]:
             return stored["train"], stored["test"]
         except CheckpointError:
             path.unlink(missing_ok=True)  # a damaged cache is rebuilt
-    train, test = build()
+    splits = [(decode([f for f, _ in rows], size), torch.tensor([y for _, y in rows])) for rows in (train, test)]
     try:
-        save_atomic({"train": train, "test": test}, path)
+        save_atomic({"train": splits[0], "test": splits[1]}, path)
     except OSError:
         pass  # a read-only data folder: decode again next time
-    return train, test
-
-
-def file_key(files: Sequence[Path]) -> str:
-    return hashlib.sha256("\n".join(str(f) for f in files).encode()).hexdigest()[:12]
+    return splits[0], splits[1]
 
 
 def missing(name: str, folder: Path, layout: str) -> DatasetNotFoundError:
@@ -97,15 +96,11 @@ def _cifar10_jpeg(info: DatasetInfo, root: Path | None, augment: bool) -> DataSp
     classes = sorted(p.name for p in (folder / "train").iterdir() if p.is_dir()) if (folder / "train").is_dir() else []
     if len(classes) != 10 or not (folder / "test").is_dir():
         raise missing(info.name, folder, f"{folder}/{{train,test}}/<class>/*.jpg, 10 class folders")
-    lists = {split: [(f, label) for label, c in enumerate(classes) for f in sorted((folder / split / c).glob("*.jpg"))]
-             for split in ("train", "test")}
-
-    def build() -> tuple[Split, Split]:
-        return tuple(  # type: ignore[return-value]
-            (decode([f for f, _ in lists[s]], 32), torch.tensor([y for _, y in lists[s]])) for s in ("train", "test")
-        )
-
-    train, test = cached(folder, file_key([f for s in lists.values() for f, _ in s]), build)
+    train, test = (
+        [(f, label) for label, c in enumerate(classes) for f in sorted((folder / split / c).glob("*.jpg"))]
+        for split in ("train", "test")
+    )
+    train, test = decoded(folder, train, test, 32)
     return in_memory_splits(info, train, test, augment=Augment(pad=4, flip=True) if augment else None,
                             source=str(folder))
 
@@ -130,12 +125,6 @@ def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) 
         if line.strip():
             name, wnid, *_ = line.split("\t")
             val.append((folder / "val" / "images" / name, index[wnid]))
-
-    def build() -> tuple[Split, Split]:
-        return tuple(  # type: ignore[return-value]
-            (decode([f for f, _ in rows], 64), torch.tensor([y for _, y in rows])) for rows in (train, val)
-        )
-
-    train_split, test_split = cached(folder, file_key([f for f, _ in train + val]), build)
+    train_split, test_split = decoded(folder, train, val, 64)
     return in_memory_splits(TINY_IMAGENET_INFO, train_split, test_split,
                             augment=Augment(pad=8, flip=True) if augment else None, source=str(folder))

@@ -16,7 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from prunebench.csv_files import no_duplicate_keys, numeric_column, read_csv_checked, read_json_checked
+from prunebench.csv_files import (
+    header,
+    no_duplicate_keys,
+    numeric_column,
+    read_csv_checked,
+    read_json_checked,
+)
 from prunebench.paths import ADHOC, REFERENCE
 from prunebench.results import read_results
 from prunebench.scales import SCALES
@@ -69,7 +75,7 @@ def scale_dirs(results_root: Path) -> list[Path]:
 
 
 def _is_figure(path: Path) -> bool:
-    return FIGURE_REQUIRED <= set(read_csv_checked(path, written_by_us=False).columns)
+    return FIGURE_REQUIRED <= set(header(path))
 
 
 def read_published(path: Path) -> pd.DataFrame:
@@ -122,8 +128,7 @@ def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str
             data.published, data.sources["published"] = pd.read_csv(path), path  # a figure: columns checked by _is_figure
     for scale_dir in scale_dirs(results_root):
         for path in sorted((scale_dir / "figures").glob("*_*.csv")):
-            read_csv_checked(path, required=FIGURE_REQUIRED)
-            frame = pd.read_csv(path)
+            frame = read_csv_checked(path, required=FIGURE_REQUIRED, as_text=False)
             data = found.setdefault(split_name(path), FigureData(*split_name(path)))
             data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
     return dict(sorted(found.items()))

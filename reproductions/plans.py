@@ -1,0 +1,23 @@
+"""Which function of each reproduction script lists the arms it runs at a scale, by "<paper>/<table>": the scripts
+do not share one shape yet, so the checks that walk every declared run (`prunebench paper-check`, the validation
+test) look the function up here. The gRDA layer-wise figure is not listed: its arms need the runs folder too."""
+from __future__ import annotations
+
+import importlib
+
+from prunebench.reproduce import Arm
+from prunebench.scales import Scale
+
+ARM_LISTS = {  # "<paper>/<table>" -> the function of reproductions.<paper>.<table> from (scale, seeds) to its arms
+    **{f"slr/{t}": "arms" for t in ("table1", "table2", "table4", "figure1", "figure4", "figure5", "figure6")},
+    **{f"greg/{t}": "arms" for t in ("table1", "table2", "table3", "table4", "table7", "table9", "table10", "figure1",
+                                    "figure2")},
+    **{f"proxns/{t}": "arms" for t in ("table1", "table2", "figure_scaling_factors")},
+    "grda/table_cifar": "arms",
+    "grda/figure4_accuracy_sparsity": "training_arms",  # the magnitude arms follow from these runs' results
+}
+
+
+def declared_arms(name: str, scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    module = importlib.import_module(f"reproductions.{name.replace('/', '.')}")
+    return getattr(module, ARM_LISTS[name])(scale, seeds)
