@@ -12,6 +12,10 @@ import os
 import runpy
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prunebench.config import Operational
 
 REPRODUCTIONS_ROOT = Path(__file__).resolve().parent.parent / "reproductions"
 NOT_SCRIPTS = {"__init__", "common", "cli"}
@@ -29,11 +33,13 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from prunebench.csv_files import DataFileError
     from prunebench.data import DatasetNotFoundError
     from prunebench.disk import DiskError
+    from prunebench.launch import LaunchError
+    from prunebench.models.common import PretrainedWeightsMissing
     from prunebench.registry import UnknownNameError
     from prunebench.shared_files import FileBusyError
 
-    return (UnknownNameError, DatasetNotFoundError, CheckpointError, DataFileError, DiskError, FileBusyError,
-            ValueError, TypeError)
+    return (UnknownNameError, DatasetNotFoundError, PretrainedWeightsMissing, CheckpointError, DataFileError, DiskError,
+            FileBusyError, LaunchError, ValueError, TypeError)
 
 
 def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
@@ -63,7 +69,7 @@ def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
 def _run(args: argparse.Namespace, rest: list[str]) -> int:
     from dataclasses import replace
 
-    from prunebench.config import Operational, OptimizerConfig, RunConfig
+    from prunebench.config import OptimizerConfig, RunConfig
     from prunebench.paths import ADHOC
     from prunebench.reproduce import Arm, execute
 
@@ -75,8 +81,8 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     config = replace(
         dense, method=args.method, prune_rule=args.prune_rule, prune_ratio=args.ratio, epochs=args.epochs,
         method_options=dict(_parse_option(o) for o in args.option), parent=dense, eval_every=args.eval_every,
-    )
-    ops = Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress)
+    ).with_precision(precision(args))
+    ops = operational(args)
     frame = execute(ADHOC, "runs", ADHOC, [Arm(ADHOC, config, lambda r: r.metrics)], ops, args.results)
     row = frame[frame["run_id"] == config.run_id]
     for metric, value in zip(row["metric"], row["value"], strict=True):
@@ -147,6 +153,34 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (a CSV per table)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    fast = parser.add_argument_group(
+        "speed (operational: not in the run id; see the README's 'GPU fast path')")
+    fast.add_argument("--data-on-device", action="store_true",
+                      help="hold in-memory data sets (CIFAR, ...) on --device and augment there: no per-batch copy")
+    fast.add_argument("--cudnn-benchmark", action="store_true",
+                      help="let cudnn time its kernels and keep the fastest (not bit-reproducible between runs)")
+    fast.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
+                      help="NHWC memory format: on, off, or auto (the measured rule of prunebench.memory_format)")
+    fast.add_argument("--fast", action="store_true", help="all three: --data-on-device --cudnn-benchmark --channels-last on")
+    parser.add_argument("--amp", choices=("off", "bf16"), default="off",
+                        help="bf16 autocast of forward passes and losses (changes the numbers: part of the run id and "
+                             "of every row; default off)")
+
+
+def operational(args: argparse.Namespace, **more: object) -> Operational:
+    """The options of `add_location_options` as an Operational (`more`: its other fields, e.g. the launcher)."""
+    from prunebench.config import Operational  # noqa: F811 (imported here, when a command runs)
+
+    channels_last = "on" if args.fast else args.channels_last
+    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress,
+                       channels_last={"auto": None, "on": True, "off": False}[channels_last],
+                       data_on_device=args.fast or args.data_on_device,
+                       cudnn_benchmark=args.fast or args.cudnn_benchmark, **more)
+
+
+def precision(args: argparse.Namespace) -> str:
+    """`--amp` as a RunConfig precision."""
+    return "float32" if args.amp == "off" else args.amp
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIELDS_ADDED_LATER: tuple[str, ...] = ("stop_within_start_top1",)
+FIELDS_ADDED_LATER: tuple[str, ...] = ("stop_within_start_top1", "precision")
+PRECISIONS = ("float32", "bf16")  # bf16: forward passes and losses under torch.autocast(bfloat16), weights float32
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class RunConfig:
     stop_within_start_top1: float | None = None
     parent: RunConfig | None = None
     tag: str = ""  # readable part of the run id only
+    precision: str = "float32"  # a name in PRECISIONS; it changes the numbers, so it is part of the run id
 
     def __post_init__(self) -> None:
         if self.prune_ratio == 0:  # -0.0 is 0.0: one run id, not two (an int 0 keeps its type, so its hash)
@@ -78,6 +80,11 @@ class RunConfig:
         ratio = f"-p{self.prune_ratio:g}" if self.prune_rule else ""
         tag = f"-{self.tag}" if self.tag else ""
         return f"{self.method}-{self.model}-{self.dataset}{ratio}{tag}/{self.config_hash}/seed{self.seed}"
+
+    def with_precision(self, precision: str) -> RunConfig:
+        """This run and its ancestors in `precision` (a chain trains in one precision)."""
+        parent = None if self.parent is None else self.parent.with_precision(precision)
+        return dataclasses.replace(self, precision=precision, parent=parent)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -110,3 +117,12 @@ class Operational:
     launcher: str = "local"  # prunebench.launch.LAUNCHERS: where the session's runs train
     launcher_options: tuple[tuple[str, Any], ...] = ()  # the launcher's (KEY, VALUE) pairs, e.g. submitit's
     budget: CheckBudget | None = None  # a bounded check of a config (paper-check), never a result
+    # the GPU fast path (docs/architecture.md): in-memory data sets held on the device and augmented there (no
+    # per-batch host transfer, same batches as on the host), and cudnn's autotuner (picks kernels by timing them:
+    # not bit-reproducible between runs)
+    data_on_device: bool = False
+    cudnn_benchmark: bool = False
+    # data-parallel training (`--launcher torchrun`): this process's rank among `world_size`, each training its
+    # shard of every batch; rank 0 alone writes checkpoints and results
+    rank: int = 0
+    world_size: int = 1

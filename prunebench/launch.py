@@ -6,9 +6,15 @@ writes the rows. Scheduling is Slurm's: no queue of our own.
 
 Options (`--launcher-option KEY=VALUE`, repeatable) go to submitit's `update_parameters` unchanged, e.g.
 `slurm_partition=gpu`, `timeout_min=600`, `gpus_per_node=1`, `cpus_per_task=8`, `slurm_array_parallelism=16`.
+`torchrun` trains each unfinished run, parents first, under DistributedDataParallel in `nproc` processes on this
+node (`--nproc N`; NCCL on CUDA, gloo on the CPU) through PyTorch's own launcher, `torch.distributed.run`.
 """
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +71,36 @@ class SlurmArrays:
                       if job.exception() is not None]  # waits for the job
             if failed:
                 raise LaunchError(f"{len(failed)} of {len(level)} runs failed: " + "; ".join(failed))
+
+
+@LAUNCHERS.register("torchrun")
+class TorchRun:
+    """Each pending run in its own `torch.distributed.run --standalone` of `nproc` processes (prunebench.torchrun_worker);
+    each process trains its shard of every batch, rank 0 writes. Logs under <runs root>/torchrun/."""
+
+    def __init__(self, nproc: int = 2, **options: Any):
+        if options:
+            raise ValueError(f"the torchrun launcher takes only nproc (got {', '.join(options)})")
+        if not isinstance(nproc, int) or nproc < 1:
+            raise ValueError(f"nproc must be an integer >= 1, got {nproc!r}")
+        self.nproc = nproc
+
+    def prepare(self, configs: Sequence[RunConfig], ops: Operational) -> None:
+        logs = Path(ops.runs_root) / "torchrun"
+        logs.mkdir(parents=True, exist_ok=True)
+        in_job = replace(ops, launcher="local", launcher_options=())
+        for level in pending_levels(configs, ops):
+            for config in level:
+                with tempfile.NamedTemporaryFile(suffix=".pkl", dir=logs, delete=False) as job:
+                    pickle.dump((config, in_job), job)
+                log = logs / f"{config.config_hash}-seed{config.seed}.log"
+                command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={self.nproc}",
+                           "-m", "prunebench.torchrun_worker", job.name]
+                with open(log, "w") as out:
+                    finished = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+                Path(job.name).unlink()
+                if finished.returncode != 0:
+                    raise LaunchError(f"{config.run_id} failed under torchrun (exit code {finished.returncode}; log: {log})")
 
 
 def run_in_job(config: RunConfig, ops: Operational) -> str:

@@ -4,31 +4,46 @@ of steps (`CheckBudget`) on the offline copies of real data, in a scratch folder
 
 Per table it prints the runs checked, the seconds per training step here, the peak memory of the process, and the
 table's training compute at paper scale (6 × MACs × training images × epochs, summed over its runs), so a user can
-plan GPU hours. Data sets without an offline stand-in yet are named, and their runs left out.
+plan GPU hours. One run per table is killed (SIGKILL, in a child process, after its first checkpoint) and resumed
+here to its end. On a CPU, a batch whose forward pass would exceed `CPU_STEP_MACS` is cut to a power of two below
+it, evaluations then use no more test images than that batch, and the line says so (on a GPU nothing is cut). Data sets without an offline stand-in yet are named, and their
+runs left out.
 """
 from __future__ import annotations
 
 import argparse
+import functools
+import multiprocessing
 import resource
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from prunebench.config import CheckBudget, Operational, RunConfig
+from prunebench.data.image_folders import TINY_AS_IMAGENET
+from reproductions.plans import ARM_LISTS
 
-CHECKS = (  # the tables whose declared paper-scale runs have stand-in data (reproductions.plans lists every table)
-    "slr/table1", "slr/table2", "slr/figure1", "slr/figure5",
-    "greg/table1", "greg/table2", "greg/table7", "greg/table9", "greg/table10",
-    "proxns/table1", "proxns/table2", "grda/table_cifar",
-)
+CHECKS = tuple(ARM_LISTS)  # every reproduction that lists its arms
+
+NOT_CHECKED = {  # reproductions whose runs paper-check cannot walk yet, and why
+    "slr/figure3": "its runs are SLR Table 4's, checked there",
+    "slr/table3": "COCO detection trains through ultralytics' own loop, outside prunebench's runner",
+    "grda/figure4_layerwise": "its arms are derived from the runs folder of gRDA Figure 4's runs",
+    "grda/figure_connectivity": "its Bézier curve fits are not runs of prunebench's runner",
+}
 STAND_INS = {  # the paper's data set -> the offline copy its check trains on
     "cifar10": "cifar10_jpeg",
     "cifar100": "cifar10_jpeg_100class",  # CIFAR-10 images under a 100-way head: the network and cost are right
     "cifar100_cifar10stats": "cifar10_jpeg_100class",
+    "imagenet": TINY_AS_IMAGENET,  # Tiny-ImageNet through the ImageNet loader at 224×224 under a 1000-way head
+    "tusimple": "tusimple_sample10_upscaled",  # the 10 real frames offline, labels at 1280×720, both splits
 }
-PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "cifar100_cifar10stats": 50_000, "imagenet": 1_281_167}
+PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "cifar100_cifar10stats": 50_000, "imagenet": 1_281_167,
+                      "tusimple": 3_626}
 FLOPS_PER_MAC_TRAINED = 6  # forward (2 FLOPs per MAC) and backward (about twice the forward)
+CPU_STEP_MACS = 50e9  # on a CPU, at most this many forward MACs per training step or evaluation (WRN-28-10 at batch
+# 128 is 672e9: 10 s per step on 2 cores)
 
 
 @dataclass
@@ -42,12 +57,18 @@ class TableCheck:
     peak_kind: str  # "GPU memory" (this table's peak) or "process RSS so far" (the OS keeps one peak per process)
     paper_pflops: float
     missing: list[str]
+    resumed: str  # what the kill-and-resume check saw
+    batch_cuts: list[str] = field(default_factory=list)  # "model batch paper→here", CPU only
+    unloaded: list[str] = field(default_factory=list)  # pretrained weights not on this machine
+
 
     def line(self) -> str:
         per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
+        cuts = f"; CPU batch cut: {', '.join(sorted(set(self.batch_cuts)))}" if self.batch_cuts else ""
+        cuts += f"; not loaded: {', '.join(sorted(set(self.unloaded)))}" if self.unloaded else ""
         missing = f"; not checked (no offline stand-in yet): {', '.join(sorted(set(self.missing)))}" if self.missing else ""
         return (f"{self.name}: {self.runs} runs checked in {self.wall:.0f} s, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
-                f"paper-scale training {self.paper_pflops:,.1f} PFLOP{missing}")
+                f"paper-scale training {self.paper_pflops:,.1f} PFLOP; {self.resumed}{cuts}{missing}")
 
 
 def stand_in(config: RunConfig) -> RunConfig | None:
@@ -61,42 +82,151 @@ def stand_in(config: RunConfig) -> RunConfig | None:
     return None if dataset is None else replace(config, dataset=dataset, parent=parent)
 
 
+def without_absent_weights(config: RunConfig, data_root: Path | None) -> tuple[RunConfig, list[str]]:
+    """`config` (and its parents) with pretrained `weights` dropped where their file is not on this machine (the
+    run then starts from a random init), and a note for each drop."""
+    parent, notes = (None, []) if config.parent is None else without_absent_weights(config.parent, data_root)
+    options = dict(config.model_options)
+    if "weights" in options and not pretrained_present(config.dataset, data_root, config.model, frozen(options)):
+        notes.append(f"{config.model} {options.pop('weights')} (random init: weights file absent)")
+    return replace(config, model_options=options, parent=parent), notes
+
+
+def frozen(options: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+
+
+@functools.cache
+def pretrained_present(dataset: str, data_root: Path | None, model: str, model_options: tuple) -> bool:
+    from prunebench.models.common import PretrainedWeightsMissing
+
+    try:
+        build(dataset, data_root, model, 1.0, model_options)
+    except PretrainedWeightsMissing:
+        return False
+    return True
+
+
+def build(dataset: str, data_root: Path | None, model: str, width: float, model_options: tuple):
+    """The config's network for its data set, as the runner builds it, and one test input."""
+    from prunebench.models import build_model
+
+    splits = data(dataset, data_root)
+    info = splits.info
+    net = build_model(model, in_channels=info.in_channels, num_classes=info.num_classes, width=width, **dict(model_options))
+    return net, next(iter(splits.test.fixed_subset(1).batches(1)))[0]
+
+
+@functools.cache
+def data(dataset: str, data_root: Path | None):
+    from prunebench.data import load_dataset
+
+    return load_dataset(dataset, root=data_root, augment=False)
+
+
+def cut_for_cpu(config: RunConfig, data_root: Path | None) -> RunConfig:
+    """`config` (and its parents) with each batch cut to the largest power of two whose forward pass stays within
+    `CPU_STEP_MACS`, where it exceeds that."""
+    parent = None if config.parent is None else cut_for_cpu(config.parent, data_root)
+    per_image = image_macs(config.dataset, data_root, config.model, config.width, frozen(config.model_options))
+    batch = config.batch_size
+    if batch * per_image > CPU_STEP_MACS:
+        batch = 2 ** max(0, int(CPU_STEP_MACS // per_image).bit_length() - 1)
+    return replace(config, batch_size=batch, parent=parent)
+
+
+@functools.cache
+def image_macs(dataset: str, data_root: Path | None, model: str, width: float, model_options: tuple) -> float:
+
+    from prunebench.sparsity import multiply_accumulates
+
+    net, example = build(dataset, data_root, model, width, model_options)
+    return float(multiply_accumulates(net, example)[0])
+
+
 def paper_compute(config: RunConfig, macs: float) -> float:
     images = config.train_subset or PAPER_TRAIN_IMAGES.get(config.dataset, 0)
     return FLOPS_PER_MAC_TRAINED * macs * images * config.epochs
 
 
 def check_table(name: str, ops: Operational, limit: int | None = None) -> TableCheck:
+    import torch
+
     from prunebench.runner import run
     from prunebench.scales import SCALES
     from reproductions.plans import declared_arms
 
+    on_gpu = torch.device(ops.device).type == "cuda"
     arms = declared_arms(name, SCALES.get("paper"), (0,))
-    checked: dict[str, tuple[RunConfig, RunConfig]] = {}
-    missing = []
+    stand_ins: dict[str, tuple[RunConfig, RunConfig]] = {}
+    missing, unloaded = [], []
     for arm in arms:
         local = stand_in(arm.config)
         if local is None:
             missing.append(arm.config.dataset)
-        elif local.run_id not in checked:
-            checked[local.run_id] = (arm.config, local)
-    chosen = list(checked.values())[:limit]
-    import torch
-
-    on_gpu = torch.device(ops.device).type == "cuda"
+        else:
+            stand_ins.setdefault(local.run_id, (arm.config, local))
+    chosen = []
+    for paper_config, local in list(stand_ins.values())[:limit]:
+        local, absent = without_absent_weights(local, ops.data_root)
+        unloaded.extend(absent)
+        chosen.append((paper_config, local if on_gpu else cut_for_cpu(local, ops.data_root)))
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
     steps, seconds, compute, began = 0, 0.0, 0.0, time.perf_counter()
+    budget = ops.budget or CheckBudget()
     for paper_config, local in chosen:
-        result = run(local, ops)
+        result = run(local, replace(ops, budget=replace(budget, eval_images=min(budget.eval_images, local.batch_size))))
         steps += sum(int(h.get("steps", 0)) for h in result.history)
         seconds += sum(h.get("train_seconds", 0.0) for h in result.history)
         compute += paper_compute(paper_config, result.metrics.get("macs_dense", 0.0))
+    resumed = kill_and_resume([local for _, local in chosen], ops)
+    cuts = [f"{c.model} {p.batch_size}→{c.batch_size}" for paper, local in chosen
+            for p, c in zip(chain(paper), chain(local), strict=True) if p.batch_size != c.batch_size]
     if on_gpu:
         peak, kind = torch.cuda.max_memory_allocated() / 2**30, "GPU memory"
     else:
         peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
-    return TableCheck(name, len(chosen), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing)
+    return TableCheck(name, len(chosen), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing,
+                      resumed, cuts, unloaded)
+
+
+def chain(config: RunConfig) -> list[RunConfig]:
+    """The config and its ancestors."""
+    return [config] + (chain(config.parent) if config.parent is not None else [])
+
+
+def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
+    """Train the last of `configs` that has a parent and two or more epochs again, for two budgeted epochs, in a
+    child process; SIGKILL it as soon as its first checkpoint exists, then resume it here to its end. The
+    parents are finished (cached) by then, so only this run trains."""
+    from prunebench.checkpoint import load_checkpoint
+    from prunebench.paths import RunPaths
+    from prunebench.runner import run
+
+    candidates = [c for c in configs if c.parent is not None and c.epochs >= 2] or [c for c in configs if c.epochs >= 2]
+    if not candidates:
+        return "no run of two or more epochs to kill and resume"
+    config = replace(candidates[-1], tag=f"{candidates[-1].tag}-killed".lstrip("-"))
+    budget = ops.budget or CheckBudget()
+    budget = replace(budget, epochs=2, eval_images=min(budget.eval_images, config.batch_size))
+    child_ops = replace(ops, budget=budget, progress=False)
+    checkpoint = RunPaths(config, ops.runs_root, ops.baselines_root).checkpoint
+    child = multiprocessing.get_context("spawn").Process(target=run, args=(config, child_ops))  # may start loader workers
+    child.start()
+    try:
+        while child.is_alive() and not checkpoint.exists():
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.join()
+    if not checkpoint.exists():
+        raise RuntimeError(f"the child training {config.run_id} ended (exit code {child.exitcode}) before its first "
+                           "checkpoint; nothing to resume")
+    epoch = load_checkpoint(checkpoint)["epoch"]
+    result = run(config, child_ops)
+    return (f"{config.model} killed after epoch {epoch} and resumed to epoch {result.history[-1]['epoch']} "
+            f"(final accuracy {result.metrics['top1_final']:.1f} %)")
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_check") -> int:
@@ -118,6 +248,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_
                           progress=False, budget=budget)
         for name in args.tables or list(CHECKS):
             print(check_table(name, ops, args.limit).line(), flush=True)
+    if not args.tables:
+        for name, why in NOT_CHECKED.items():
+            print(f"{name}: not checked: {why}")
     return 0
 
 

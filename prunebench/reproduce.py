@@ -65,7 +65,7 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
         "compression": m["compression_nonbias"], "counting_rule": "nonbias",
         "params_dense": m["params_nonbias_dense"], "params_nonzero": m["params_nonbias_nonzero"],
         "macs_dense": m["macs_dense"], "macs_nonzero": m["macs_nonzero"],
-        "epochs": arm.config.epochs, "wall_seconds": result.wall_seconds,
+        "epochs": arm.config.epochs, "precision": arm.config.precision, "wall_seconds": result.wall_seconds,
         **result.provenance,  # where and when the run trained, not when this row is written
     }
     values = {**arm.metrics(result), **({"diverged": 1.0} if result.diverged else {})}

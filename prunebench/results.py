@@ -24,7 +24,7 @@ COLUMNS = [
     "paper", "table", "cell", "scale", "run_id", "method", "model", "dataset", "seed",
     "metric", "value", "prune_ratio", "sparsity", "compression", "counting_rule",
     "params_dense", "params_nonzero", "macs_dense", "macs_nonzero",
-    "epochs", "wall_seconds", "device", "torch_version", "prunebench_version", "git_sha", "finished_at",
+    "epochs", "precision", "wall_seconds", "device", "torch_version", "prunebench_version", "git_sha", "finished_at",
 ]
 KEY = ["paper", "table", "cell", "scale", "run_id", "metric"]
 

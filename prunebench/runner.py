@@ -25,7 +25,7 @@ from prunebench.checkpoint import (
     write_json_atomic,
     write_text_atomic,
 )
-from prunebench.config import Operational, RunConfig
+from prunebench.config import PRECISIONS, Operational, RunConfig
 from prunebench.data import DATASETS, load_dataset
 from prunebench.methods import METHODS
 from prunebench.models import MODELS, build_model
@@ -77,6 +77,8 @@ def validate(config: RunConfig) -> None:
     if config.prune_rule is not None:
         PRUNE_SETS.get(config.prune_rule)
     SCHEDULES.get(config.optimizer.schedule)  # the optimizer name is checked when the trainer builds it
+    if config.precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {config.precision!r}; known: {', '.join(PRECISIONS)}")
     at_least = {"epochs": (config.epochs, 0), "batch_size": (config.batch_size, 1), "eval_every": (config.eval_every, 0),
                 "seed": (config.seed, 0)}
     if config.train_subset is not None:
@@ -114,7 +116,8 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
     if paths.result.exists():
         return load_result(config, paths.result)
-    if paths.dir.exists():
+    writes = ops.rank == 0  # data-parallel: the other processes train the same run and write nothing
+    if paths.dir.exists() and writes:
         for tmp in remove_stale_temp_files(paths.dir):  # a kill mid-write leaves a whole checkpoint's worth
             print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
     parent_paths, parent = None, None
@@ -132,6 +135,8 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
         splits.train = splits.train.subset(config.train_subset, torch.Generator().manual_seed(0))
     if ops.budget is not None:
         splits.test = splits.test.fixed_subset(ops.budget.eval_images)
+    if ops.data_on_device:
+        splits.train, splits.test = splits.train.to(ops.device), splits.test.to(ops.device)
     info = splits.info
     example = next(iter(splits.test.batches(1)))[0].to(ops.device)
 
@@ -151,21 +156,25 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     trainer = Trainer(  # builds the optimizer: an unknown name fails here, before the run folder exists
         model, splits, method, config, paths.checkpoint,
         plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
-        start_evaluation=final_evaluation(parent, config), budget=ops.budget,
+        start_evaluation=final_evaluation(parent, config), budget=ops.budget, shard=(ops.rank, ops.world_size),
     )
-    paths.dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(config.to_json(), paths.config)
+    if writes:
+        paths.dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(config.to_json(), paths.config)
     try:
-        history = trainer.fit()
+        cudnn = torch.backends.cudnn  # the autotuner for this run only; the other flags as they are
+        with cudnn.flags(enabled=cudnn.enabled, benchmark=ops.cudnn_benchmark, deterministic=cudnn.deterministic,
+                         allow_tf32=cudnn.allow_tf32):
+            history = trainer.fit()
     except DivergedError as err:
-        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began, ops)
+        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began, ops, writes)
     before = trainer.test_evaluation()
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
     }
     if "test_top1_hardprune" in history[0]:  # Π_S applied to the starting weights: one-shot magnitude pruning
         metrics["top1_start_hardprune"] = history[0]["test_top1_hardprune"]
-    if plan:  # the trained weights before the hard prune, for weight figures (SLR Fig. 4)
+    if plan and writes:  # the trained weights before the hard prune, for weight figures (SLR Fig. 4)
         weights = plan_parameters(model, plan)
         save_atomic({name: w.detach().cpu().clone() for name, w in zip(plan, weights, strict=True)}, paths.weights_before_finalize)
     metrics.update(method.finalize(model))
@@ -177,20 +186,21 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     metrics.update(training_summary(history))
     sparsity = layer_sparsity(model, plan)
 
-    removed = method.structure()
-    if removed or structure:
-        write_json_atomic(structure + ([removed] if removed else []), paths.structure)
-    save_atomic(model.state_dict(), paths.weights)
-    if method.log:
-        write_text_atomic(rows_to_csv(method.log), paths.method_log)
     wall = time.perf_counter() - began
     origin = provenance(ops)
-    write_json_atomic(
-        {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity, "wall_seconds": wall,
-         "provenance": origin},
-        paths.result,
-    )
-    paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
+    if writes:
+        removed = method.structure()
+        if removed or structure:
+            write_json_atomic(structure + ([removed] if removed else []), paths.structure)
+        save_atomic(model.state_dict(), paths.weights)
+        if method.log:
+            write_text_atomic(rows_to_csv(method.log), paths.method_log)
+        write_json_atomic(
+            {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity,
+             "wall_seconds": wall, "provenance": origin},
+            paths.result,
+        )
+        paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
     return RunResult(config, metrics, history, sparsity, wall, False, origin)
 
 
@@ -239,17 +249,19 @@ def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation |
 
 
 def finish_diverged(
-    config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float, ops: Operational
+    config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float, ops: Operational,
+    writes: bool = True,
 ) -> RunResult:
     """A run whose loss became NaN/inf is finished as diverged (recorded with its seed, not retried, not dropped)."""
     metrics = {"diverged": 1.0, "diverged_epoch": float(history[-1]["epoch"] + 1 if history else 1)}
     origin = provenance(ops)
-    write_json_atomic(
-        {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {}, "wall_seconds": wall,
-         "error": error, "provenance": origin},
-        paths.result,
-    )
-    paths.checkpoint.unlink(missing_ok=True)
+    if writes:
+        write_json_atomic(
+            {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {},
+             "wall_seconds": wall, "error": error, "provenance": origin},
+            paths.result,
+        )
+        paths.checkpoint.unlink(missing_ok=True)
     return RunResult(config, metrics, history, {}, wall, False, origin)
 
 

@@ -7,6 +7,7 @@ optimizer, scheduler, method state, RNG states and the history so far.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -25,6 +26,7 @@ from tqdm import tqdm
 from prunebench.checkpoint import CheckpointError, load_checkpoint, save_atomic
 from prunebench.config import CheckBudget, OptimizerConfig, RunConfig
 from prunebench.data import DataSplits
+from prunebench.data.base import Shard
 from prunebench.memory_format import memory_format_for
 from prunebench.methods import EpochContext, Method
 from prunebench.optimizers import OPTIMIZERS
@@ -36,6 +38,8 @@ FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condit
 EVAL_BATCH = 1000
 KILL_AFTER_EPOCH_ENV = "PRUNEBENCH_TEST_KILL_AFTER_EPOCH"  # fault injection for the resume tests
 
+
+AUTOCAST_DTYPES = {"float32": None, "bf16": torch.bfloat16}  # RunConfig.precision -> torch.autocast's dtype
 
 SCHEDULES: Registry[Callable[[torch.optim.Optimizer, OptimizerConfig, int], Any]] = Registry("lr schedule")
 SCHEDULES.register("constant")(lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0))
@@ -126,6 +130,14 @@ def restore_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None
     np.random.set_state(state["numpy"])
 
 
+def parallel(model: nn.Module, device: str) -> nn.Module:
+    """`model` under DistributedDataParallel (its parameters stay `model`'s, so method hooks see them unchanged)."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    on = torch.device(device)
+    return DistributedDataParallel(model, device_ids=[on] if on.type == "cuda" else None)
+
+
 class Trainer:
     def __init__(
         self,
@@ -141,11 +153,16 @@ class Trainer:
         channels_last: bool | None = None,
         start_evaluation: Evaluation | None = None,
         budget: CheckBudget | None = None,
+        shard: Shard = (0, 1),
     ):
         """`start_evaluation`: the test evaluation of the weights the model starts from, when already known (the
-        parent run's final one); used for epoch 0 unless the method's setup changes the weights."""
+        parent run's final one); used for epoch 0 unless the method's setup changes the weights. `shard`: (rank,
+        world size) under torch.distributed; each process trains its part of every batch through
+        DistributedDataParallel, which averages the gradients, and rank 0 alone writes the checkpoint."""
         self.memory_format = memory_format_for(model, channels_last)
         self.model = model.to(device, memory_format=self.memory_format)
+        self.shard = shard
+        self.forward = model if shard[1] == 1 else parallel(model, device)
         self.splits = splits
         self.method = method
         self.config = config
@@ -166,8 +183,14 @@ class Trainer:
         self._last_test: Evaluation | None = None  # the test split at the current weights, if evaluated since the last step
         self._start_evaluation = start_evaluation
 
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Forward passes and losses in the run's precision (float32: no autocast at all)."""
+        dtype = AUTOCAST_DTYPES[self.config.precision]
+        return contextlib.nullcontext() if dtype is None else torch.autocast(torch.device(self.device).type, dtype=dtype)
+
     def evaluate(self, source: Any) -> Evaluation:
-        return self.task.evaluate(self.model, source, self.device, self.memory_format)
+        with self.autocast():
+            return self.task.evaluate(self.model, source, self.device, self.memory_format)
 
     def test_evaluation(self) -> Evaluation:
         """The test split at the weights `fit` left: the last epoch's evaluation when no step has run since
@@ -191,15 +214,19 @@ class Trainer:
         self._last_test = None
         self.model.train()
         source = self.splits.train
-        batches = source.batches(self.config.batch_size, self.generator)
-        total = source.num_batches(self.config.batch_size)
+        size, world = self.config.batch_size, self.shard[1]
+        batches = source.batches(size, self.generator, None if world == 1 else self.shard)
+        total = source.num_batches(size)
         bar = tqdm(batches, total=total, desc=f"epoch {epoch}/{self.config.epochs}", disable=not self.progress, leave=False)
-        loss_sum = torch.zeros(())
+        loss_sum = torch.zeros((), device=self.device)
         steps = 0
         for x, y in bar:
             x = x.to(self.device, memory_format=self.memory_format, non_blocking=True)
             y = y.to(self.device, non_blocking=True)
-            loss = self.task.loss(self.model(x), y)
+            with self.autocast():
+                loss = self.task.loss(self.forward(x), y)
+            if world > 1:  # a shard's mean, weighted so that DDP's average of the gradients is the global batch's
+                loss = loss * (len(y) * world / min(size, len(source) - steps * size))
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
             self.method.after_backward(self.model)
@@ -210,6 +237,9 @@ class Trainer:
             if self.method.should_stop() or (self.budget is not None and steps >= self.budget.steps_per_epoch):
                 break
         self.last_epoch_steps = steps
+        if world > 1:
+            torch.distributed.all_reduce(loss_sum)
+            loss_sum /= world
         mean = float(loss_sum) / max(steps, 1)
         if not math.isfinite(mean):
             raise DivergedError(f"training loss is {mean} in epoch {epoch}")
@@ -219,9 +249,10 @@ class Trainer:
         self._last_test = known or self.evaluate(self.splits.test)
         result = {"test_top1": self._last_test.top1}
         if self.plan:
-            pruned = evaluate_hard_pruned(
-                self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate
-            )
+            with self.autocast():
+                pruned = evaluate_hard_pruned(
+                    self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate
+                )
             result["test_top1_hardprune"] = pruned.top1
         return result
 
@@ -266,6 +297,8 @@ class Trainer:
         return self.history[-1].get("test_top1_hardprune", -math.inf) >= threshold
 
     def _save(self, epoch: int) -> None:
+        if self.shard[0] != 0:
+            return
         save_atomic(
             {
                 "epoch": epoch,

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
-from prunebench.cli import COMMAND_ENV, add_location_options
+from prunebench.cli import COMMAND_ENV, add_location_options, operational, precision
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute
@@ -23,15 +24,32 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
     p.add_argument("--launcher", default="local", choices=LAUNCHERS.names(),
                    help="local: train in this process (default); slurm: Slurm job arrays through submitit, then "
-                        "write the rows here")
+                        "write the rows here; torchrun: each run data-parallel in --nproc processes on this node")
     p.add_argument("--launcher-option", action="append", default=[], type=parse_option, metavar="KEY=VALUE",
                    help="passed to the launcher, e.g. slurm_partition=gpu timeout_min=600 gpus_per_node=1 (repeat)")
+    p.add_argument("--nproc", type=int, help="with --launcher torchrun: data-parallel processes per run (default 2)")
     return p
 
 
-def operational(args: argparse.Namespace) -> Operational:
-    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress,
-                       launcher=args.launcher, launcher_options=tuple(args.launcher_option))
+def session(args: argparse.Namespace) -> Operational:
+    options = tuple(args.launcher_option)
+    if args.nproc is not None:
+        if args.launcher != "torchrun":
+            raise SystemExit("--nproc needs --launcher torchrun")
+        options += (("nproc", args.nproc),)
+    return operational(args, launcher=args.launcher, launcher_options=options)
+
+
+def float32_only(parsed: argparse.ArgumentParser, args: argparse.Namespace, why: str) -> None:
+    """Refuse `--amp` in a script that cannot apply it to every run it makes, rather than ignore it."""
+    if args.amp != "off":
+        parsed.error(f"--amp {args.amp} is not available in this reproduction: {why}")
+
+
+def declared(plan: Plan, scale: Scale, args: argparse.Namespace) -> list[Arm]:
+    """The plan's arms at `scale`, in the precision `--amp` asks for."""
+    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
+    return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
 
 def run_plan(
@@ -43,7 +61,7 @@ def run_plan(
     `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series)."""
     args = parser(prog, description).parse_args(argv)
     scale = SCALES.get(args.scale)
-    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
+    arms = declared(plan, scale, args)
     if args.dry_run:
         for arm in arms:
             print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
@@ -51,7 +69,7 @@ def run_plan(
             if detail:
                 print("    " + detail.replace("\n", "\n    "))
         return 0
-    ops = operational(args)
+    ops = session(args)
     execute(paper, table, scale.name, arms, ops, args.results)
     if after is not None:
         after(args, arms, ops)

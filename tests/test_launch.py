@@ -56,11 +56,11 @@ def test_launcher_options_and_names():
     assert parse_option("slurm_partition=gpu=a") == ("slurm_partition", "gpu=a")
     with pytest.raises(ValueError, match="not KEY=VALUE"):
         parse_option("gpu")
-    with pytest.raises(UnknownNameError, match="unknown launcher 'sge'; known: local, slurm"):
+    with pytest.raises(UnknownNameError, match="unknown launcher 'sge'; known: local, slurm, torchrun"):
         launcher(Operational(launcher="sge"))
     with pytest.raises(ValueError, match="takes no options"):
         launcher(Operational(launcher_options=(("timeout_min", 5),)))
-    assert isinstance(launcher(Operational()), InProcess) and LAUNCHERS.names() == ["local", "slurm"]
+    assert isinstance(launcher(Operational()), InProcess) and LAUNCHERS.names() == ["local", "slurm", "torchrun"]
 
 
 @pytest.mark.smoke

@@ -10,6 +10,7 @@ import torchvision
 from torch import nn
 
 from prunebench.models import MODELS, build_model
+from prunebench.models.common import PretrainedWeightsMissing
 from prunebench.registry import UnknownNameError
 
 pytestmark = pytest.mark.unit
@@ -202,7 +203,7 @@ def test_missing_weights_file_says_where_to_put_it(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
     expected = tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
-    with pytest.raises(RuntimeError, match=re.escape(str(expected))):
+    with pytest.raises(PretrainedWeightsMissing, match=re.escape(str(expected))):
         build_model("resnet18_imagenet", in_channels=3, num_classes=1000, weights="IMAGENET1K_V1")
 
 

@@ -110,15 +110,36 @@ def test_the_shared_archives_match_their_checksums_and_unpack(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tusimple_labels(tmp_path_factory):
+def tusimple_root(tmp_path_factory) -> Path:
+    """A data root holding the unpacked TuSimple label archive."""
     sums = listed(SHARED_DATA) if (SHARED_DATA / "SHA256SUMS").exists() else {}
     name = next((n for n in sums if n.startswith("tusimple")), None)
     if name is None:
         pytest.skip("no TuSimple label archive in ../shared/data")
-    folder = unpack(SHARED_DATA / name, sums[name], tmp_path_factory.mktemp("tusimple"))
+    root = tmp_path_factory.mktemp("tusimple")
+    unpack(SHARED_DATA / name, sums[name], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tusimple_labels(tusimple_root):
+    folder = tusimple_root / "tusimple"
     import json
 
     return [json.loads(line) for line in (folder / "test_label_0627.json").read_text().splitlines() if line.strip()]
+
+
+def test_the_tusimple_stand_in_is_the_ten_real_frames_with_labels_at_tusimple_resolution(tusimple_root):
+    import json
+
+    raw = [json.loads(line) for line in
+           (tusimple_root / "tusimple" / "sample_512x288" / "label_data.json").read_text().splitlines() if line.strip()]
+    splits = load_dataset("tusimple_sample10_upscaled", root=tusimple_root)
+    assert len(splits.train) == len(splits.test) == len(raw) == 10
+    label = splits.train.samples.labels[0]
+    assert label.lanes[0] == [x * 2.5 if x >= 0 else x for x in raw[0]["lanes"][0]]  # 512 px -> TuSimple's 1280
+    images, targets = next(iter(splits.test.batches(2)))
+    assert images.shape == (2, 3, 288, 800) and splits.info.task == "tusimple_lanes"
 
 
 def test_the_tusimple_evaluator_scores_the_real_ground_truth_against_itself_as_100_percent(tusimple_labels):
@@ -181,7 +202,7 @@ def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_cop
                         "--data-root", str(tmp_path)]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("slr/table1: 2 runs checked in ") and "s/step here" in line and "PFLOP" in line
-    assert "not checked (no offline stand-in yet): imagenet" in line
+    assert "resnet18_cifar killed after epoch 1 and resumed to epoch 2" in line
     assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()
 
 
@@ -193,5 +214,13 @@ def test_paper_check_stand_ins_follow_the_run_chain():
     pruned = RunConfig(dataset="cifar100", model="vgg19_bn_cifar", method="greg1", parent=dense)
     local = stand_in(pruned)
     assert local.dataset == local.parent.dataset == "cifar10_jpeg_100class"
-    assert stand_in(RunConfig(dataset="imagenet", model="resnet50_imagenet")) is None
-    assert stand_in(RunConfig(dataset="cifar10", model="x", parent=RunConfig(dataset="imagenet", model="x"))) is None
+    assert stand_in(RunConfig(dataset="imagenet", model="x")).dataset == "tiny_imagenet200_subset100_224_1000class"
+    assert stand_in(RunConfig(dataset="tusimple", model="ufld_resnet18")) is None
+    assert stand_in(RunConfig(dataset="cifar10", model="x", parent=RunConfig(dataset="tusimple", model="x"))) is None
+
+
+def test_paper_check_covers_every_reproduction_or_says_why_not():
+    from prunebench.cli import REPRODUCTIONS
+    from prunebench.paper_check import CHECKS, NOT_CHECKED
+
+    assert set(CHECKS) | set(NOT_CHECKED) == set(REPRODUCTIONS) and not set(CHECKS) & set(NOT_CHECKED)

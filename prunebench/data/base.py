@@ -30,10 +30,23 @@ class DatasetInfo:
     task: str = "classification"  # a name in prunebench.tasks.TASKS: the loss and evaluation it is trained with
 
 
-class BatchSource(Protocol):
-    """An epoch's worth of (images, labels) batches; the order depends only on `generator`."""
+Shard = tuple[int, int]  # (rank, world size): a data-parallel process's part of every batch
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> Iterable[tuple[torch.Tensor, torch.Tensor]]: ...
+
+def shard_slice(count: int, shard: Shard | None) -> slice:
+    """The contiguous part of a `count`-sample batch that process `rank` of `world` trains on."""
+    if shard is None:
+        return slice(None)
+    rank, world = shard
+    return slice(rank * count // world, (rank + 1) * count // world)
+
+
+class BatchSource(Protocol):
+    """An epoch's worth of (images, labels) batches; the order depends only on `generator`. With `shard`, each
+    batch is cut to that process's part (the same global batches on every process)."""
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None,
+                shard: Shard | None = None) -> Iterable[tuple[torch.Tensor, torch.Tensor]]: ...
 
     def num_batches(self, batch_size: int) -> int: ...
 
@@ -41,6 +54,10 @@ class BatchSource(Protocol):
 
     def fixed_subset(self, count: int, seed: int = 0) -> BatchSource:
         """A fixed, unshuffled, unaugmented subset of `count` samples (for exact loss evaluation)."""
+        ...
+
+    def to(self, device: str | torch.device) -> BatchSource:
+        """The split held on `device` where it fits in memory there (batches then come from it), else itself."""
         ...
 
 
@@ -61,20 +78,22 @@ class Augment:
 
 
 def pad_crop_flip(x: torch.Tensor, augment: Augment, generator: torch.Generator | None) -> torch.Tensor:
-    """Vectorised per-sample random crop after zero padding, then random horizontal flip."""
+    """Vectorised per-sample random crop after zero padding, then random horizontal flip, on x's device. The
+    random draws come from the (CPU) generator either way, so a batch is the same wherever it is augmented."""
     n, _, h, w = x.shape
+    on = {"device": x.device}
     if augment.pad:
         p = augment.pad
         padded = torch.nn.functional.pad(x, (p, p, p, p))
-        dy = torch.randint(0, 2 * p + 1, (n,), generator=generator)
-        dx = torch.randint(0, 2 * p + 1, (n,), generator=generator)
-        rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # n,1,h,1
-        cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # n,1,1,w
-        batch = torch.arange(n)[:, None, None, None]
-        chans = torch.arange(x.shape[1])[None, :, None, None]
+        dy = torch.randint(0, 2 * p + 1, (n,), generator=generator).to(**on)
+        dx = torch.randint(0, 2 * p + 1, (n,), generator=generator).to(**on)
+        rows = (dy[:, None] + torch.arange(h, **on))[:, None, :, None]  # n,1,h,1
+        cols = (dx[:, None] + torch.arange(w, **on))[:, None, None, :]  # n,1,1,w
+        batch = torch.arange(n, **on)[:, None, None, None]
+        chans = torch.arange(x.shape[1], **on)[None, :, None, None]
         x = padded[batch, chans, rows, cols]
     if augment.flip:
-        flip = torch.rand(n, generator=generator) < 0.5
+        flip = (torch.rand(n, generator=generator) < 0.5).to(**on)
         x = torch.where(flip[:, None, None, None], x.flip(3), x)
     return x
 
@@ -121,20 +140,30 @@ class TensorSource:
         clone.shuffle, clone.augment = False, None
         return clone
 
-    def _take(self, index: torch.Tensor) -> TensorSource:
+    def to(self, device: str | torch.device) -> TensorSource:
+        clone = self._take(slice(None))
+        clone.images, clone.labels = self.images.to(device), self.labels.to(device)
+        clone._mean, clone._std = self._mean.to(device), self._std.to(device)
+        return clone
+
+    def _take(self, index: torch.Tensor | slice) -> TensorSource:
         clone = object.__new__(TensorSource)
         clone.__dict__.update(self.__dict__)
+        index = index if isinstance(index, slice) else index.to(self.images.device)
         clone.images, clone.labels = self.images[index], self.labels[index]
         return clone
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(self, batch_size: int, generator: torch.Generator | None = None,
+                shard: Shard | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         order = torch.randperm(len(self), generator=generator) if self.shuffle else torch.arange(len(self))
+        order = order.to(self.images.device)
         for start in range(0, len(self), batch_size):
             index = order[start : start + batch_size]
             x = self.images[index].float()
-            if self.augment is not None:
+            if self.augment is not None:  # drawn for the whole batch, so every shard sees the same random numbers
                 x = pad_crop_flip(x, self.augment, generator)
-            yield (x - self._mean) / self._std, self.labels[index]
+            part = shard_slice(len(index), shard)
+            yield ((x - self._mean) / self._std)[part], self.labels[index][part]
 
 
 def in_memory_splits(
@@ -199,18 +228,24 @@ class LoaderSource:
     def num_batches(self, batch_size: int) -> int:
         return -(-len(self) // batch_size)
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(self, batch_size: int, generator: torch.Generator | None = None,
+                shard: Shard | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """With `shard`, only this process's part of each batch is decoded."""
         dataset = _Transformed(self.samples, self.transform)
         sampler = RandomSampler(dataset, generator=generator) if self.shuffle else SequentialSampler(dataset)
+        order = list(sampler)
+        parts = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         loader = DataLoader(
             dataset,
-            batch_size=batch_size,
-            sampler=sampler,
+            batch_sampler=[part[shard_slice(len(part), shard)] for part in parts],
             num_workers=self.num_workers,
             persistent_workers=False,
             generator=generator,
         )
         return ((images, labels) for images, labels in loader)  # the loader yields lists
+
+    def to(self, device: str | torch.device) -> LoaderSource:
+        return self  # streamed from disk: each batch is moved as it comes
 
     def fixed_subset(self, count: int, seed: int = 0) -> LoaderSource:
         """A fixed, unshuffled subset of `count` samples under the eval transform (for exact loss evaluation)."""

@@ -7,11 +7,15 @@ file beside the images (`.prunebench-uint8-<key>.pt`), so later loads take a sec
 - `tiny_imagenet200_subset100`: Tiny-ImageNet-200 (64×64, 200 classes) in its standard layout, the first 100
   training images of every class (`<wnid>_0` … `<wnid>_99`) and the whole labelled validation set. It reads the
   offline subset and a full copy from the original zip alike, and takes the same images from both.
+- `tiny_imagenet200_subset100_224_1000class`: the same images through the ImageNet loader (see its docstring).
 Where the folder is missing, the error says how to get it (`make data` unpacks the offline copies).
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +26,7 @@ from PIL import Image
 
 from prunebench.data.base import Augment, DatasetInfo, DatasetNotFoundError, DataSplits, in_memory_splits
 from prunebench.data.cifar import CIFAR10_INFO
+from prunebench.data.imagenet import image_folder_splits
 from prunebench.data.registry import DATASETS, default_data_root
 
 Split = tuple[torch.Tensor, torch.Tensor]
@@ -38,6 +43,7 @@ TINY_IMAGENET_INFO = DatasetInfo(
     mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),  # ImageNet's
 )
 TRAIN_PER_CLASS = 100
+TINY_AS_IMAGENET = "tiny_imagenet200_subset100_224_1000class"
 
 
 def decode(files: Sequence[Path], size: int) -> torch.Tensor:
@@ -105,8 +111,9 @@ def _cifar10_jpeg(info: DatasetInfo, root: Path | None, augment: bool) -> DataSp
                             source=str(folder))
 
 
-@DATASETS.register("tiny_imagenet200_subset100")
-def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) -> DataSplits:
+def tiny_imagenet_rows(root: Path | None) -> tuple[Path, list[str], Rows, Rows]:
+    """The Tiny-ImageNet folder, its sorted wnids, and the (file, label) rows of the first `TRAIN_PER_CLASS`
+    training images per class and of the whole labelled validation set."""
     folder = (root or default_data_root()) / "tiny-imagenet-200"
     annotations = folder / "val" / "val_annotations.txt"
     if not (folder / "wnids.txt").exists() or not annotations.exists():
@@ -125,6 +132,48 @@ def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) 
         if line.strip():
             name, wnid, *_ = line.split("\t")
             val.append((folder / "val" / "images" / name, index[wnid]))
+    return folder, wnids, train, val
+
+
+@DATASETS.register("tiny_imagenet200_subset100")
+def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    folder, _, train, val = tiny_imagenet_rows(root)
     train_split, test_split = decoded(folder, train, val, 64)
     return in_memory_splits(TINY_IMAGENET_INFO, train_split, test_split,
                             augment=Augment(pad=8, flip=True) if augment else None, source=str(folder))
+
+
+@DATASETS.register(TINY_AS_IMAGENET)
+def load_tiny_imagenet_as_imagenet(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    """`make paper-check`'s ImageNet stand-in: the same Tiny-ImageNet images read by the ImageNet loader (an
+    ImageFolder tree of links, 64×64 JPEGs upscaled by its 224×224 crops) under a 1000-way head, so an ImageNet
+    config's network, input size, cost and data path are the paper's; its accuracy means nothing."""
+    folder, wnids, train, val = tiny_imagenet_rows(root)
+    return image_folder_splits(image_folder_view(folder, wnids, train, val), TINY_AS_IMAGENET, augment,
+                               num_classes=1000)
+
+
+def image_folder_view(folder: Path, classes: list[str], train: Rows, val: Rows) -> Path:
+    """An ImageFolder tree ({train,val}/<class>/<file> as symbolic links) of the rows, made once beside the images
+    (or in the temp folder when that is read-only); built under a temporary name and renamed, so a reader never
+    sees half of one."""
+    key = hashlib.sha256("\n".join(str(f) for f, _ in train + val).encode()).hexdigest()[:12]
+    for parent in (folder, Path(tempfile.gettempdir())):
+        view = parent / f".prunebench-imagefolder-{key}"
+        if view.is_dir():
+            return view
+        building = parent / f"{view.name}.tmp-{os.getpid()}"
+        try:
+            for split, rows in (("train", train), ("val", val)):
+                for c in classes:
+                    (building / split / c).mkdir(parents=True, exist_ok=True)
+                for path, label in rows:
+                    (building / split / classes[label] / path.name).symlink_to(path.resolve())
+            building.rename(view)
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+            if view.is_dir():  # another process finished it first
+                return view
+            continue
+        return view
+    raise OSError(f"could not write an ImageFolder view of {folder} there or in {tempfile.gettempdir()}")

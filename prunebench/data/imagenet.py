@@ -39,10 +39,18 @@ def _not_found(looked: list[Path]) -> DatasetNotFoundError:
 
 @DATASETS.register("imagenet")
 def load_imagenet(root: Path | None, augment: bool, download: bool, *, image_size: int = IMAGE_SIZE) -> DataSplits:
-    """`image_size` is the crop size; validation resizes to image_size * 8/7 first (256 for 224)."""
     folder, looked = _find(root or default_data_root())
     if folder is None:
         raise _not_found(looked)
+    return image_folder_splits(folder, "imagenet", augment, image_size=image_size)
+
+
+def image_folder_splits(
+    folder: Path, name: str, augment: bool, *, image_size: int = IMAGE_SIZE, num_classes: int | None = None
+) -> DataSplits:
+    """ImageNet's pipeline over any ImageFolder tree `folder`/{train,val}/<class>/: random-resized crops of
+    `image_size` and flips for training; validation resized to image_size * 8/7 (256 for 224), centre-cropped.
+    `num_classes` (default: the class folders) is the head's width, e.g. 1000 for a stand-in with fewer classes."""
     normalize = [transforms.ToTensor(), transforms.Normalize(MEAN, STD)]
     eval_transform = transforms.Compose(
         [transforms.Resize(image_size * 8 // 7), transforms.CenterCrop(image_size), *normalize]
@@ -56,9 +64,10 @@ def load_imagenet(root: Path | None, augment: bool, download: bool, *, image_siz
             f"{folder}: train/ has {len(train.classes)} class folders and val/ has {len(val.classes)}, "
             "or their names differ; they must match or the labels would disagree"
         )
-    info = DatasetInfo(
-        name="imagenet", in_channels=3, num_classes=len(train.classes), image_size=image_size, mean=MEAN, std=STD
-    )
+    if num_classes is not None and num_classes < len(train.classes):
+        raise ValueError(f"{folder} has {len(train.classes)} classes, more than the {num_classes} asked for")
+    info = DatasetInfo(name=name, in_channels=3, num_classes=num_classes or len(train.classes), image_size=image_size,
+                       mean=MEAN, std=STD)
     return DataSplits(
         info=info,
         train=LoaderSource(train, train_transform, shuffle=True, eval_transform=eval_transform),

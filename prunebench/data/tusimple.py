@@ -11,7 +11,7 @@ the raw lanes travel along for the official metric (`prunebench.lanes.task.pack_
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -183,9 +183,15 @@ def read_tusimple(
             "(https://github.com/TuSimple/tusimple-benchmark/issues/3), unzip both into that folder so that the "
             "json files and clips/ sit side by side (Ultra-Fast-Lane-Detection's layout). Nothing is downloaded."
         )
+    train = [label for f in train_files for label in read_labels(f)]
+    return frame_splits(folder, train, read_labels(test_file), input_size, name=name, workers=workers)
+
+
+def frame_splits(folder: Path, train_labels: list[LaneLabel], test_labels: list[LaneLabel],
+                 input_size: tuple[int, int] = INPUT_SIZE, *, name: str, workers: int | None = None) -> DataSplits:
+    """Labelled frames under `folder`, each resized to `input_size`."""
     transform = transforms.Compose([transforms.Resize(input_size), transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
-    train = TuSimpleFrames(folder, [label for f in train_files for label in read_labels(f)])
-    test = TuSimpleFrames(folder, read_labels(test_file))
+    train, test = TuSimpleFrames(folder, train_labels), TuSimpleFrames(folder, test_labels)
     info = DatasetInfo(name=name, in_channels=3, num_classes=(GRIDING + 1), image_size=input_size[0], mean=MEAN,
                        std=STD, task="tusimple_lanes")
     return DataSplits(
@@ -197,3 +203,24 @@ def read_tusimple(
 @DATASETS.register("tusimple")
 def load_tusimple(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return read_tusimple((root or default_data_root()) / FOLDER)
+
+
+SAMPLE_FOLDER = "sample_512x288"  # the offline copy's 10 real training frames, 512×288, their labels' x scaled to it
+
+
+@DATASETS.register("tusimple_sample10_upscaled")
+def load_tusimple_sample(root: Path | None, augment: bool, download: bool) -> DataSplits:
+    """`make paper-check`'s TuSimple stand-in: the offline copy's 10 real frames with their labels' x scaled back to
+    TuSimple's 1280 px (the frames are upscaled by the resize to UFLD's input), as both splits: no test frame is
+    offline. A TuSimple config's network, input, loss and metric are the paper's; its accuracy means nothing."""
+    folder = (root or default_data_root()) / FOLDER / SAMPLE_FOLDER
+    if not (folder / "label_data.json").is_file():
+        raise DatasetNotFoundError(
+            f"tusimple_sample10_upscaled not found: no {folder}/label_data.json. `make data` unpacks it from "
+            "../shared/data/tusimple-labels.tar.gz into the data root ($PRUNEBENCH_DATA, else ~/.cache/prunebench/data)."
+        )
+    with Image.open(folder / read_labels(folder / "label_data.json")[0].raw_file) as first:
+        scale = IMAGE_W / first.width
+    labels = [replace(label, lanes=[[x * scale if x >= 0 else x for x in lane] for lane in label.lanes])
+              for label in read_labels(folder / "label_data.json")]
+    return frame_splits(folder, labels, labels, name="tusimple_sample10_upscaled")

@@ -30,6 +30,10 @@ def slimming_init(model: nn.Module) -> None:
             nn.init.zeros_(module.bias)
 
 
+class PretrainedWeightsMissing(FileNotFoundError):
+    """A torchvision weights file is neither in the torch hub cache nor downloadable; the message says where it goes."""
+
+
 def pretrained_state(weights_enum: type[WeightsEnum], name: str) -> dict[str, torch.Tensor]:
     try:
         weights = weights_enum[name]
@@ -40,7 +44,7 @@ def pretrained_state(weights_enum: type[WeightsEnum], name: str) -> dict[str, to
         return weights.get_state_dict(progress=False, check_hash=True)
     except Exception as exc:
         file = weights.url.rsplit("/", 1)[-1]
-        raise RuntimeError(
+        raise PretrainedWeightsMissing(
             f"could not load {weights_enum.__name__}.{name}: put {file} at "
             f"{os.path.join(torch.hub.get_dir(), 'checkpoints', file)} ($TORCH_HOME/hub/checkpoints/{file})"
         ) from exc

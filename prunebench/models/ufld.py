@@ -18,7 +18,7 @@ from torch import nn
 
 from prunebench.data.registry import default_data_root
 from prunebench.lanes.task import ANCHORS, LANES
-from prunebench.models.common import scaled
+from prunebench.models.common import PretrainedWeightsMissing, scaled
 from prunebench.models.imagenet_resnet import resnet18_imagenet
 from prunebench.models.registry import MODELS
 
@@ -56,7 +56,7 @@ def load_ufld_checkpoint(model: UFLD, path: str) -> None:
     if not file.is_absolute():
         file = default_data_root() / "tusimple" / file
     if not file.is_file():
-        raise FileNotFoundError(
+        raise PretrainedWeightsMissing(
             f"UFLD weights {file} not found: download tusimple_18.pth from the Ultra-Fast-Lane-Detection README "
             "(https://github.com/cfzd/Ultra-Fast-Lane-Detection) and put it there (or pass an absolute path as the "
             "`weights` model option)"

@@ -27,13 +27,14 @@ def conv_relu(in_channels: int, out_channels: int) -> list[nn.Module]:
 
 
 class VGGNoBN(nn.Module):
-    def __init__(self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float):
+    def __init__(self, cfg: tuple[int | str, ...], *, in_channels: int, num_classes: int, width: float,
+                 dropout: float = 0.5):
         super().__init__()
         self.features, channels = conv_stack(cfg, in_channels, width, conv_relu)
         hidden = scaled(512, width)
         self.classifier = nn.Sequential(
-            nn.Dropout(), nn.Linear(channels, hidden), nn.ReLU(inplace=True),
-            nn.Dropout(), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Linear(channels, hidden), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
             nn.Linear(hidden, num_classes),
         )
 
@@ -42,5 +43,6 @@ class VGGNoBN(nn.Module):
 
 
 @MODELS.register("vgg16_nobn_cifar")
-def vgg16_nobn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0) -> VGGNoBN:
-    return VGGNoBN(VGG16, in_channels=in_channels, num_classes=num_classes, width=width)
+def vgg16_nobn_cifar(*, in_channels: int, num_classes: int, width: float = 1.0, dropout: float = 0.5) -> VGGNoBN:
+    """`dropout` 0.5 as in the paper's network; 0 gives a network whose data-parallel training is deterministic."""
+    return VGGNoBN(VGG16, in_channels=in_channels, num_classes=num_classes, width=width, dropout=dropout)

@@ -29,7 +29,7 @@ from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import SCALES, Scale
-from reproductions.cli import operational, parser
+from reproductions.cli import float32_only, parser, session
 
 PAPER = "grda"
 CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167
@@ -377,8 +377,10 @@ def outside_theory_labelled(results: pd.DataFrame) -> Verdict:
 
 def parse(prog: str, description: str, argv: list[str] | None) -> tuple[argparse.Namespace, Scale, Operational]:
     """The options every reproduction script takes (shared with the SLR scripts)."""
-    args = parser(prog, description).parse_args(argv)
-    return args, SCALES.get(args.scale), operational(args)
+    cli = parser(prog, description)
+    args = cli.parse_args(argv)
+    float32_only(cli, args, "its follow-up runs (magnitude pruning, curve fits) are derived from float32 runs")
+    return args, SCALES.get(args.scale), session(args)
 
 
 def print_arms(arms: list) -> None:

@@ -33,7 +33,7 @@ from prunebench.reproduce import Arm, execute
 from prunebench.runner import RunResult
 from prunebench.scales import SCALES, Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.cli import operational, parser
+from reproductions.cli import declared, parser, session
 from reproductions.slr.common import pruned_config
 
 PAPER, TABLE = "slr", "table1"
@@ -155,14 +155,14 @@ def main(argv: list[str] | None = None) -> int:
         "Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).",
     ).parse_args(argv)
     scale = SCALES.get(args.scale)
-    plan = arms(scale, tuple(args.seeds) if args.seeds else None)
+    plan = declared(arms, scale, args)
     if args.dry_run:
         for row in ROWS:
             print(f"{row.cell}: {row.compression}x -> uniform ratio {paper_ratio(row)} on {row.prune_rule}")
         for arm in plan:
             print(f"  {arm.cell:28s} {arm.config.run_id}")
         return 0
-    execute(PAPER, TABLE, scale.name, plan, operational(args), args.results)
+    execute(PAPER, TABLE, scale.name, plan, session(args), args.results)
     return 0
 
 

@@ -38,7 +38,7 @@ from prunebench.results import environment, utc_now, write_rows
 from prunebench.runner import UNKNOWN_PROVENANCE
 from prunebench.scales import SCALES
 from prunebench.sparsity import count_parameters, hard_prune, solve_uniform_ratio
-from reproductions.cli import parser
+from reproductions.cli import float32_only, parser
 from reproductions.slr.common import PAPER, RHO, comparison_claims
 
 TABLE = "table3"
@@ -154,6 +154,7 @@ def evaluate(weights: str, config: dict, device: str, plan: dict[str, float] | N
 def main(argv: list[str] | None = None) -> int:
     cli = parser("python -m reproductions.slr.table3", "Reproduce Table 3 / Figure 2 of the SLR paper (YOLOv3, SLR vs ADMM).")
     args: argparse.Namespace = cli.parse_args(argv)
+    float32_only(cli, args, "ultralytics trains detection with its own mixed precision")
     if args.launcher != "local":  # its runs go through ultralytics' trainer, not prunebench's runner
         cli.error(f"--launcher {args.launcher} is not supported here: Table 3 trains through ultralytics in this process")
     from prunebench.detection.ultralytics_slr import LagrangianCallbacks
