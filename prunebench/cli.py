@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     )
     config = replace(
         dense, method=args.method, prune_rule=args.prune_rule, prune_ratio=args.ratio, epochs=args.epochs,
-        method_options=dict(_parse_option(o) for o in args.option), parent=dense, eval_every=args.eval_every,
+        method_options=method_options(args), parent=dense, eval_every=args.eval_every,
     ).with_precision(precision(args))
     ops = operational(args)
     frame = execute(ADHOC, "runs", ADHOC, [Arm(ADHOC, config, lambda r: r.metrics)], ops, args.results)
@@ -90,7 +90,14 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     return 0
 
 
-def _parse_option(text: str) -> tuple[str, object]:
+def method_options(args: argparse.Namespace) -> dict[str, object]:
+    """`--option NAME=VALUE` pairs and the method's own flags (`--rho 0.1`) that were given."""
+    flags = {k.removeprefix(METHOD_OPTION): v for k, v in vars(args).items() if k.startswith(METHOD_OPTION)}
+    return {**dict(parse_option_text(o) for o in args.option), **flags}
+
+
+def parse_option_text(text: str) -> tuple[str, object]:
+    """'name=value' -> (name, value as an int, float or true/false where it is one)."""
     if "=" not in text:
         raise ValueError(f"method option {text!r} must look like name=value")
     name, raw = text.split("=", 1)
@@ -183,7 +190,53 @@ def precision(args: argparse.Namespace) -> str:
     return "float32" if args.amp == "off" else args.amp
 
 
-def build_parser() -> argparse.ArgumentParser:
+METHOD_OPTION = "method_option_"  # dest prefix of the flags made from a method's Options
+
+
+def add_method_options(parser: argparse.ArgumentParser, name: str) -> None:
+    """One flag per field of the method's `Options` (`--rho 0.1`), typed by its annotation, default: the method's."""
+    import dataclasses
+    import typing
+
+    from prunebench.methods import METHODS
+    from prunebench.registry import UnknownNameError
+
+    try:
+        options = METHODS.get(name).Options
+    except UnknownNameError:
+        return  # `_run` names the unknown method with the known ones
+    group = parser.add_argument_group(f"options of method {name} (its Options; see docs/methods/)")
+    hints = typing.get_type_hints(options)
+    for field in dataclasses.fields(options):
+        kinds = [k for k in typing.get_args(hints[field.name]) if k is not type(None)] or [hints[field.name]]
+        kind = {bool: _boolean}.get(kinds[0], kinds[0])
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=METHOD_OPTION + field.name, type=kind,
+                           metavar=kinds[0].__name__.upper(), default=argparse.SUPPRESS,
+                           help=f"the method's default: {field.default!r}")
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return text.lower() == "true"
+
+
+def method_named(argv: list[str]) -> str | None:
+    """The method a `prunebench run` command line asks for (its default when none), before parsing it."""
+    if not argv or argv[0] != "run":
+        return None
+    for i, arg in enumerate(argv):
+        if arg == "--method" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--method="):
+            return arg.split("=", 1)[1]
+    return RUN_DEFAULT_METHOD
+
+
+RUN_DEFAULT_METHOD = "slr"
+
+
+def build_parser(method: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prunebench",
         description="Reproduce published pruning results (SLR vs ADMM, GReg, proximal NS, gRDA) and report them "
@@ -206,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--dataset", default="fashion_mnist", help="data set name (see `prunebench list`)")
     one.add_argument("--model", default="resnet18_cifar", help="model name (see `prunebench list`)")
     one.add_argument("--width", type=float, default=0.25, help="channel width multiplier, > 0")
-    one.add_argument("--method", default="slr", help="pruning method (see `prunebench list`)")
+    one.add_argument("--method", default=RUN_DEFAULT_METHOD,
+                     help="pruning method (see `prunebench list`); its options become flags, see `--method NAME --help`")
     one.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                      help="method option, repeatable (e.g. rho=0.1); see docs/methods/")
     one.add_argument("--prune-rule", default="residual_branch_convs", help="which weights are pruned (a prune set)")
@@ -222,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--train-subset", type=int, help="use only this many training images (>= 1; default: all)")
     one.add_argument("--seed", type=int, default=0, help="seed, >= 0")
     add_location_options(one)
+    if method is not None:
+        add_method_options(one, method)
     one.set_defaults(handler=_run)
 
     report = sub.add_parser("report", add_help=False, help="build the report from results/*.csv "
@@ -241,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(method_named(argv))
     args, rest = parser.parse_known_args(argv)
     if rest and args.command not in ("reproduce", "report", "paper-check"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -6,8 +6,9 @@ Per table it prints the runs checked, the seconds per training step here, the pe
 table's training compute at paper scale (6 × MACs × training images × epochs, summed over its runs), so a user can
 plan GPU hours. One run per table is killed (SIGKILL, in a child process, after its first checkpoint) and resumed
 here to its end. On a CPU, a batch whose forward pass would exceed `CPU_STEP_MACS` is cut to a power of two below
-it, evaluations then use no more test images than that batch, and the line says so (on a GPU nothing is cut). Data sets without an offline stand-in yet are named, and their
-runs left out.
+it, evaluations then use no more test images than that batch, and the line says so (on a GPU nothing is cut).
+Pretrained weights absent from the machine are named (the run starts from a random init); data sets without an
+offline stand-in are named, and their runs left out; reproductions it cannot walk are listed with the reason.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ STAND_INS = {  # the paper's data set -> the offline copy its check trains on
 PAPER_TRAIN_IMAGES = {"cifar10": 50_000, "cifar100": 50_000, "cifar100_cifar10stats": 50_000, "imagenet": 1_281_167,
                       "tusimple": 3_626}
 FLOPS_PER_MAC_TRAINED = 6  # forward (2 FLOPs per MAC) and backward (about twice the forward)
-CPU_STEP_MACS = 50e9  # on a CPU, at most this many forward MACs per training step or evaluation (WRN-28-10 at batch
+CPU_STEP_MACS = 20e9  # on a CPU, at most this many forward MACs per training step or evaluation (WRN-28-10 at batch
 # 128 is 672e9: 10 s per step on 2 cores)
 
 

@@ -261,7 +261,8 @@ class Trainer:
         start = self._resume()
         if start == 0:
             initial = [t.clone() for t in self.model.state_dict().values()] if self._start_evaluation else []
-            self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches))
+            self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches,
+                                                       self.config.epochs))
             unchanged = bool(initial) and all(map(torch.equal, initial, self.model.state_dict().values()))
             self.history.append({"epoch": 0, **self.evaluate_epoch(self._start_evaluation if unchanged else None)})
         last = self.config.epochs if self.budget is None else min(self.config.epochs, self.budget.epochs)
@@ -272,7 +273,8 @@ class Trainer:
             lr = self.optimizer.param_groups[0]["lr"]
             train_loss = self.train_epoch(epoch)
             trained = time.perf_counter() - began
-            method_log = self.method.on_epoch_end(self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss))
+            method_log = self.method.on_epoch_end(
+                self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss, epochs=self.config.epochs))
             self.scheduler.step()
             record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "steps": self.last_epoch_steps, **method_log}
             due = self.config.eval_every and epoch % self.config.eval_every == 0

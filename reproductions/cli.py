@@ -27,6 +27,10 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
                         "write the rows here; torchrun: each run data-parallel in --nproc processes on this node")
     p.add_argument("--launcher-option", action="append", default=[], type=parse_option, metavar="KEY=VALUE",
                    help="passed to the launcher, e.g. slurm_partition=gpu timeout_min=600 gpus_per_node=1 (repeat)")
+    p.add_argument("--with-method", action="append", default=[], metavar="NAME[:k=v,...]",
+                   help="also run a registered method (e.g. imp:rounds=1) in every cell whose protocol fits it (same "
+                        "baseline, budget, prune target, seeds); reported beside the paper's methods, not judged by "
+                        "the claims (repeatable)")
     p.add_argument("--nproc", type=int, help="with --launcher torchrun: data-parallel processes per run (default 2)")
     return p
 
@@ -47,8 +51,12 @@ def float32_only(parsed: argparse.ArgumentParser, args: argparse.Namespace, why:
 
 
 def declared(plan: Plan, scale: Scale, args: argparse.Namespace) -> list[Arm]:
-    """The plan's arms at `scale`, in the precision `--amp` asks for."""
+    """The plan's arms at `scale`, with the `--with-method` arms, in the precision `--amp` asks for."""
+    from prunebench.with_method import parse_spec, with_method
+
     arms = plan(scale, tuple(args.seeds) if args.seeds else None)
+    for spec in args.with_method:
+        arms = with_method(arms, *parse_spec(spec))
     return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
 

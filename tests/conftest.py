@@ -24,10 +24,18 @@ def _two_threads():
     torch.set_num_threads(2)
 
 
+KINDS = ("unit", "smoke", "slow")  # pyproject.toml's markers: every test carries one, so `-m` selects by cost
+
+
 def pytest_collection_modifyitems(items):
-    """Tests that train through ultralytics run last: its trainer changes process-wide state that makes
-    later in-process runs differ in the last bits (seen as a failed bit-identical resume test; the exact
-    state is not yet identified), so nothing else runs after it."""
+    """Every test must carry a kind marker (a file's `pytestmark` counts). Tests that train through ultralytics
+    run last: its trainer changes process-wide state that makes later in-process runs differ in the last bits
+    (seen as a failed bit-identical resume test; the exact state is not yet identified), so nothing else runs
+    after it."""
+    unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(kind) for kind in KINDS)]
+    if unmarked:
+        files = sorted({nodeid.split("::")[0] for nodeid in unmarked})
+        raise pytest.UsageError(f"{len(unmarked)} tests carry none of the markers {KINDS}, in {', '.join(files)}")
     items.sort(key=lambda item: "ultralytics" in item.name)
 
 

@@ -1,6 +1,10 @@
 """Generic claim checks on hand-made result rows."""
+import pytest
+
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, falls
 from tests.report_fixtures import claim_rows
+
+pytestmark = pytest.mark.unit
 
 CELL = "coco/yolov3-tiny"
 

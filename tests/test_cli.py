@@ -51,3 +51,30 @@ def test_the_metadata_records_the_command_the_user_typed(monkeypatch):
     assert invoked_command() == "prunebench reproduce slr/table1 --scale quick"
     monkeypatch.delenv(COMMAND_ENV)
     assert invoked_command().endswith("table1.py --scale quick")
+
+
+@pytest.mark.parametrize("name", __import__("prunebench.methods", fromlist=["METHODS"]).METHODS.names())
+def test_run_flags_come_from_each_methods_options(name):
+    """Every registered method's Options fields are `prunebench run` flags of their type, parsed into
+    method_options; none collides with a flag of the command itself."""
+    import dataclasses
+
+    from prunebench.cli import build_parser, method_options
+    from prunebench.methods import METHODS
+
+    fields = dataclasses.fields(METHODS.get(name).Options)
+    parser = build_parser(name)  # argparse raises on a flag defined twice
+    args = parser.parse_args(["run", "--method", name])
+    assert method_options(args) == {}
+    for field in fields:
+        value = {bool: "true", int: "3", float: "0.5", str: "x"}.get(type(field.default), "0.5")
+        parsed = method_options(parser.parse_args(["run", "--method", name, f"--{field.name.replace('_', '-')}", value]))
+        assert list(parsed) == [field.name] and str(parsed[field.name]).lower() in (value, "3", "0.5")
+
+
+def test_a_method_flag_reaches_the_run_and_beats_option(monkeypatch):
+    from prunebench.cli import build_parser, method_options
+
+    args = build_parser("slr").parse_args(["run", "--method", "slr", "--rho", "0.2", "--option", "rho=0.3",
+                                           "--option", "M=10", "--take-while-k-is-1", "true"])
+    assert method_options(args) == {"rho": 0.2, "M": 10, "take_while_k_is_1": True}

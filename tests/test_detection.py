@@ -106,6 +106,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))
 
 
+@pytest.mark.smoke
 def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone_ultralytics_stand_in(tmp_path, monkeypatch):
     ultralytics = pytest.importorskip("ultralytics")
     from reproductions.slr import table3
@@ -134,6 +135,7 @@ def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone_ultral
     assert len(trained) == 2 and Path(first["weights"]).is_file()
 
 
+@pytest.mark.unit
 def test_table3_run_ids_ignore_where_data_and_weights_live():
     from reproductions.slr import table3
 

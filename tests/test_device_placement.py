@@ -26,6 +26,7 @@ EXAMPLES = {  # method -> (options, unstructured prune set or None)
     "grda": ({"c": 0.001, "mu": 0.6}, None),  # builds its own optimizer (OPTIMIZER_NAMES)
     "magnitude": ({}, "convs_except_stem"),
     "magnitude_global": ({"sparsity": 0.5}, None),
+    "imp": ({"rounds": 1}, "convs_except_stem"),
     "greg1": ({"ratios": FILTERS, "update_interval": 1, "stabilize_iterations": 1}, None),
     "greg2": ({"ratios": FILTERS, "update_interval": 1, "stabilize_iterations": 1, "recover_lambda": -1e-4}, None),
     "oneshot": ({"ratios": FILTERS}, None),
@@ -55,7 +56,7 @@ def batches(count: int, device: str = "cpu"):
 
 
 def context(epoch: int, device: str = "cpu") -> EpochContext:
-    return EpochContext(epoch, 1.0, lambda: 1.0, lambda n: batches(n, device))
+    return EpochContext(epoch, 1.0, lambda: 1.0, lambda n: batches(n, device), epochs=4)
 
 
 def held_tensors(value, path="method"):

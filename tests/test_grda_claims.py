@@ -1,9 +1,12 @@
 """gRDA claim checks on hand-made result rows."""
 import pandas as pd
+import pytest
 
 from prunebench.claims import FAILS, HOLDS, NOT_RUN
 from reproductions.grda.common import magnitude_needs_retraining, tradeoff_at_high_mu
 from tests.report_fixtures import claim_rows
+
+pytestmark = pytest.mark.unit
 
 SGD, GRDA = "cifar10/vgg16/mc/sgd", "cifar10/vgg16/mc/c0.0005/mu0.6"
 

@@ -10,6 +10,8 @@ import pytest
 from prunebench.paths import published_csv
 from prunebench.report.sources import PUBLISHED_COLUMNS
 
+pytestmark = pytest.mark.unit
+
 TABLES = ("table1", "table2", "table3", "table4", "table7", "table9", "table10")
 DATASETS = {"cifar10", "cifar100", "imagenet"}
 MODELS = {"resnet56", "vgg19_bn_cifar", "resnet34_imagenet", "resnet50_imagenet"}

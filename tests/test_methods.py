@@ -279,3 +279,39 @@ def test_magnitude_keeps_pruned_weights_at_zero_through_adam():
         method.after_step(model)
     assert torch.equal(model.weight.detach()[0, 2:], torch.zeros(2))
     assert not torch.equal(model.weight.detach()[0, :2], t([4.0, -3.0])[0])
+
+
+def put(module: nn.Module, rows: list[list[float]]) -> None:
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor(rows))
+
+
+def test_imp_prunes_globally_each_round_and_rewinds_the_survivors():
+    """Two layers (8 + 2 weights) at plan ratio 0.5 each: global sparsity 0.5 reached in 2 rounds of 2 epochs
+    (6 epochs: the last 2 train the final network). Round 1 keeps 0.5^(1/2) of 10 -> prunes round(2.93) = 3, the
+    smallest trained magnitudes across both layers; round 2 prunes 5 in all. Survivors return to the weights the
+    run started from (rewind_epoch 0)."""
+    net = nn.Sequential(nn.Linear(4, 2, bias=False), nn.Linear(2, 1, bias=False))
+    start = ([[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7, 0.8]], [[0.9, 1.0]])
+    put(net[0], start[0])
+    put(net[1], start[1])
+    method = METHODS.get("imp").from_dict({"rounds": 2}, {"0.weight": 0.5, "1.weight": 0.5})
+    method.setup(net, EpochContext(0, math.nan, lambda: 0.0, epochs=6))
+    at = lambda epoch: EpochContext(epoch, 1.0, lambda: 0.0, epochs=6)  # noqa: E731
+
+    put(net[0], [[0.05, -0.9, 0.3, 0.01], [0.7, -0.2, 0.6, 0.02]])  # "trained" for two epochs
+    put(net[1], [[0.5, -0.04]])
+    assert method.on_epoch_end(net, at(1)) == {}
+    assert method.on_epoch_end(net, at(2))["imp_sparsity"] == pytest.approx(1 - 0.5 ** 0.5)
+    assert torch.equal(net[0].weight, torch.tensor([[0.1, 0.2, 0.3, 0.0], [0.5, 0.6, 0.7, 0.0]]))  # 0.01, 0.02 gone, rewound
+    assert torch.equal(net[1].weight, torch.tensor([[0.9, 0.0]]))  # 0.04 gone: the ranking is across layers
+
+    put(net[0], [[0.8, 0.1, -0.3, 0.0], [0.05, 0.6, 0.4, 0.0]])
+    put(net[1], [[-0.35, 0.0]])
+    assert method.on_epoch_end(net, at(3)) == {}
+    assert method.on_epoch_end(net, at(4))["imp_sparsity"] == pytest.approx(0.5)
+    assert torch.equal(net[0].weight, torch.tensor([[0.1, 0.0, 0.3, 0.0], [0.0, 0.6, 0.7, 0.0]]))
+    assert torch.equal(net[1].weight, torch.tensor([[0.9, 0.0]]))
+    assert method.on_epoch_end(net, at(6)) == {} and method.summary() == {"imp_rounds": 2.0}
+    with pytest.raises(ValueError, match="needs at least 3 epochs"):
+        method.setup(net, EpochContext(0, math.nan, lambda: 0.0, epochs=2))

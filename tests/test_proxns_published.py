@@ -13,6 +13,8 @@ import pytest
 from prunebench.paths import published_csv
 from prunebench.report.sources import PUBLISHED_COLUMNS
 
+pytestmark = pytest.mark.unit
+
 LIU = "Liu et al., ICCV 2017 (Learning Efficient Convolutional Networks through Network Slimming), Table 1"
 README = "official PyTorch code Eric-mingjie/network-slimming, README.md"
 BUI = "Bui, Xue, Park, Qi, Xin, LOD 2023 (A Proximal Algorithm for Network Slimming), arXiv 2307.00684"

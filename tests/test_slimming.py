@@ -22,6 +22,8 @@ from prunebench.structured.channels import (
 )
 from prunebench.train import SCHEDULES
 
+pytestmark = pytest.mark.unit
+
 SLIMMING_MODELS = {  # small members of each family: removal is exercised on every kind of BN
     "vgg19_ns_cifar": {},
     "densenet40_cifar": {"depth": 10},

@@ -12,6 +12,8 @@ from prunebench.models import build_model
 from prunebench.tasks import Evaluation
 from prunebench.train import Trainer
 
+pytestmark = pytest.mark.smoke
+
 
 @pytest.mark.parametrize(("model", "width", "expected"), [
     ("resnet56", 0.25, torch.contiguous_format),  # first stage 4 channels: NCHW batch norm is faster

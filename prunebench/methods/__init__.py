@@ -6,6 +6,7 @@ from prunebench.methods import (  # noqa: F401  (registration)
     grda,
     greg,
     group_pruning,
+    imp,
     magnitude,
     magnitude_global,
     plain_sgd,

@@ -29,12 +29,16 @@ class EpochContext:
     fixed_subset_loss: Callable[[], float]  # cross-entropy on a fixed training subset, W as it is now
     # n -> n training minibatches in a fixed order (criteria that look at data, e.g. OBD); given at setup
     training_batches: Callable[[int], Iterator[tuple[torch.Tensor, torch.Tensor]]] | None = None
+    epochs: int | None = None  # the run's epoch budget (a method that spreads its schedule over it); None: unknown
 
 
 class Method:
     """No-op hooks; subclasses override what they need. `Options` is the hyperparameter dataclass."""
 
     name: ClassVar[str]
+    # what it removes, so a table can run it in the protocol of its cells: "weights" (unstructured), "filters",
+    # "scaling_factors"; None for a method that prunes nothing (dense training, retraining)
+    prunes: ClassVar[str | None] = None
 
     @dataclass(frozen=True)
     class Options:

@@ -16,6 +16,7 @@ from prunebench.methods.magnitude import MagnitudeMasked
 
 @register("finetune")
 class FineTune(MagnitudeMasked):
+    prunes = None  # retrains what its parent pruned
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         weights = {
             f"{name}.weight": module.weight

@@ -60,6 +60,7 @@ def spearman(x: list[float], y: list[float]) -> float:
 
 @register("grda")
 class GRDAMethod(Method):
+    prunes = "weights"
     @dataclass(frozen=True)
     class Options:
         c: float | None = None  # required: the official class's default c = 0 is plain SGD

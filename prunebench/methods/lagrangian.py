@@ -28,6 +28,7 @@ def norms(tensors: list[torch.Tensor]) -> torch.Tensor:
 
 
 class AugmentedLagrangian(Method):
+    prunes = "weights"
     @dataclass(frozen=True)
     class Options:
         rho: float = 0.1

@@ -19,6 +19,7 @@ from prunebench.sparsity import hard_prune
 
 @register("magnitude")
 class MagnitudeMasked(Method):
+    prunes = "weights"
     def __init__(self, options: Method.Options, plan: dict[str, float]):
         super().__init__(options, plan)
         self.masks: dict[str, torch.Tensor] = {}

@@ -45,6 +45,7 @@ def factor_counts(factors: Factors) -> dict[str, float]:
 
 
 class ScalingFactorPruning(Method):
+    prunes = "scaling_factors"
     """Channel pruning decided by BN scaling factors; subclasses say which channels `pruned_channels`."""
 
     def __init__(self, options: Any, plan: dict[str, float]):

@@ -380,6 +380,9 @@ def parse(prog: str, description: str, argv: list[str] | None) -> tuple[argparse
     cli = parser(prog, description)
     args = cli.parse_args(argv)
     float32_only(cli, args, "its follow-up runs (magnitude pruning, curve fits) are derived from float32 runs")
+    if args.with_method:
+        cli.error("--with-method is not available in the gRDA reproductions yet: their cells have no prune target "
+                  "before training (the sparsity is what gRDA reaches)")
     return args, SCALES.get(args.scale), session(args)
 
 

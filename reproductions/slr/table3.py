@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     cli = parser("python -m reproductions.slr.table3", "Reproduce Table 3 / Figure 2 of the SLR paper (YOLOv3, SLR vs ADMM).")
     args: argparse.Namespace = cli.parse_args(argv)
     float32_only(cli, args, "ultralytics trains detection with its own mixed precision")
+    if args.with_method:
+        cli.error("--with-method is not available here: Table 3 trains through ultralytics, not prunebench's runner")
     if args.launcher != "local":  # its runs go through ultralytics' trainer, not prunebench's runner
         cli.error(f"--launcher {args.launcher} is not supported here: Table 3 trains through ultralytics in this process")
     from prunebench.detection.ultralytics_slr import LagrangianCallbacks

@@ -1,0 +1,69 @@
+"""`--with-method`: a registered method that no paper ran (iterative magnitude pruning with rewinding, `imp`) added to
+a table's cells in their own protocol, reported beside the paper's methods, with the claims judged on the paper's
+arms only."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from prunebench.scales import SCALES
+from prunebench.with_method import parse_spec, with_method
+from reproductions.greg import table1 as greg_table1
+from reproductions.slr import table1 as slr_table1
+
+SMOKE = SCALES.get("smoke")
+
+
+@pytest.mark.unit
+def test_the_extra_arm_takes_the_cells_baseline_budget_target_and_seeds():
+    arms = slr_table1.arms(SMOKE, (0, 1))
+    both = with_method(arms, *parse_spec("imp:rounds=1"))
+    extra = [arm for arm in both if arm.method == "imp"]
+    pruners = [arm for arm in arms if arm.config.method == "admm"]  # the first paper method of each cell that fits
+    assert len(extra) == len(pruners) == 6  # 3 cells (the published ratio and two sweep ratios) x 2 seeds
+    for new, old in zip(extra, pruners, strict=True):
+        assert (new.cell, new.config.seed) == (old.cell, old.config.seed)
+        assert new.config.parent.run_id == old.config.parent.run_id  # the same cached dense baseline
+        assert (new.config.prune_rule, new.config.prune_ratio, new.config.epochs, new.config.optimizer) == (
+            old.config.prune_rule, old.config.prune_ratio, old.config.epochs, old.config.optimizer)
+        assert new.config.method_options == {"rounds": 1} and new.config.run_id != old.config.run_id
+
+
+@pytest.mark.unit
+def test_a_filter_method_replaces_the_pruning_run_inside_a_prune_then_finetune_chain():
+    arms = greg_table1.arms(SMOKE, (0,))
+    both = with_method(arms, "oneshot", {"ratios": "[0-1:0.5]"})
+    extra = both[len(arms):]
+    retrained = [arm for arm in extra if arm.config.method == "finetune"]
+    assert retrained and all(arm.method == "oneshot" for arm in extra)
+    assert all(arm.config.parent.method == "oneshot" and arm.config.parent.method_options == {"ratios": "[0-1:0.5]"}
+               for arm in retrained)  # the pruning run swapped, the paper's fine-tuning after it kept
+    with pytest.raises(ValueError, match="no cell of this table prunes weights"):
+        with_method(arms, "imp", {})
+
+
+@pytest.mark.unit
+def test_bad_specs_fail_before_any_run():
+    with pytest.raises(ValueError, match="has no option"):
+        parse_spec("imp:round=1")
+    with pytest.raises(Exception, match="unknown method 'lottery'"):
+        parse_spec("lottery")
+    with pytest.raises(ValueError, match="prunes nothing"):
+        with_method(slr_table1.arms(SMOKE, (0,)), "finetune", {})
+
+
+@pytest.mark.smoke
+def test_imp_runs_in_slr_table1s_protocol_and_leaves_the_claims_to_the_paper_arms(tmp_path):
+    common = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
+              "--baselines-root", str(tmp_path / "base")]
+    assert slr_table1.main([*common, "--results", str(tmp_path / "paper")]) == 0
+    assert slr_table1.main([*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
+    rows = pd.read_csv(tmp_path / "extra" / "smoke" / "slr_table1.csv")
+    imp = rows[rows["method"] == "imp"]
+    assert set(imp["cell"]) == set(rows["cell"]) and "top1_hardprune" in set(imp["metric"])
+    sparsity = imp[imp["metric"] == "top1_hardprune"].set_index("cell")["sparsity"]
+    admm = rows[(rows["method"] == "admm") & (rows["metric"] == "top1_hardprune")].set_index("cell")["sparsity"]
+    assert (sparsity - admm).abs().max() < 0.01  # the cell's target, reached globally instead of per layer
+    verdicts = [pd.read_csv(tmp_path / root / "smoke" / "claims" / "slr_table1.csv") for root in ("paper", "extra")]
+    columns = ["claim", "status", "evidence"]
+    pd.testing.assert_frame_equal(verdicts[0][columns], verdicts[1][columns])
