@@ -67,3 +67,23 @@ def test_imp_runs_in_slr_table1s_protocol_and_leaves_the_claims_to_the_paper_arm
     verdicts = [pd.read_csv(tmp_path / root / "smoke" / "claims" / "slr_table1.csv") for root in ("paper", "extra")]
     columns = ["claim", "status", "evidence"]
     pd.testing.assert_frame_equal(verdicts[0][columns], verdicts[1][columns])
+
+
+@pytest.mark.smoke
+def test_imp_runs_in_the_grda_cifar_protocol_at_the_sparsity_each_grda_run_reached(tmp_path):
+    """gRDA's cells have no target before training: the extra arm trains the same-seed SGD run from scratch under
+    IMP, to the sparsity (over every parameter) that the cell's gRDA run reached."""
+    from reproductions.grda import table_cifar
+
+    common = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
+              "--baselines-root", str(tmp_path / "base")]
+    assert table_cifar.main([*common, "--results", str(tmp_path / "paper")]) == 0
+    assert table_cifar.main([*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
+    rows = pd.read_csv(tmp_path / "extra" / "smoke" / "grda_table_cifar.csv")
+    sparsity = rows[rows["metric"] == "sparsity_all"].pivot_table(index="cell", columns="method", values="value")
+    grda_cells = sparsity["grda"].dropna().index
+    assert len(grda_cells) > 0 and sparsity.loc[grda_cells, "imp"].notna().all()
+    assert (sparsity.loc[grda_cells, "imp"] - sparsity.loc[grda_cells, "grda"]).abs().max() < 1.0  # percent
+    verdicts = [pd.read_csv(tmp_path / root / "smoke" / "claims" / "grda_table_cifar.csv") for root in ("paper", "extra")]
+    columns = ["claim", "status", "evidence"]
+    pd.testing.assert_frame_equal(verdicts[0][columns], verdicts[1][columns])

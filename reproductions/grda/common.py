@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -26,6 +26,7 @@ from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data.cifar import CIFAR10_INFO, CIFAR100_INFO
 from prunebench.data.fashion_mnist import INFO as FASHION_MNIST_INFO
 from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
+from prunebench.methods import METHODS
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import SCALES, Scale
@@ -165,13 +166,13 @@ def magnitude_metrics(retrained: bool) -> Callable[[RunResult], dict[str, float]
     return metrics
 
 
-def magnitude_arms(
-    trained: list[Arm], schedule: Schedule, retrain_epochs: tuple[int, ...], retrain_lr: float, ops: Operational
-) -> list[Arm]:
-    """For every finished gRDA arm on `schedule`: the same-seed SGD model pruned by global magnitude to its
-    sparsity, once per entry of `retrain_epochs` (0: no retraining). Sparsities are known only after training."""
+COUNTED_SET = "all_parameters"  # gRDA counts (and its comparisons prune) every parameter
+
+
+def reached_sparsities(trained: list[Arm], schedule: Schedule, ops: Operational) -> Iterator[tuple[Arm, RunConfig, float]]:
+    """(gRDA arm, the same-seed SGD config, the sparsity over every parameter that gRDA run reached) for every
+    finished gRDA arm on `schedule` that neither diverged nor zeroed every weight. Known only after training."""
     sgd = {a.config.seed: a.config for a in trained if a.config.method == "sgd" and schedule_of(a.cell) == schedule.name}
-    out = []
     for arm in trained:
         if arm.config.method != "grda" or schedule_of(arm.cell) != schedule.name or arm.config.seed not in sgd:
             continue
@@ -180,14 +181,33 @@ def magnitude_arms(
             continue
         m = result.metrics
         sparsity = round(1.0 - m["params_all_nonzero"] / m["params_all_dense"], 6)
-        if sparsity >= 1.0:  # gRDA zeroed every weight: there is no magnitude-pruned model to compare with
-            continue
-        parent = sgd[arm.config.seed]
+        if sparsity < 1.0:  # gRDA zeroed every weight: there is no pruned model to compare with
+            yield arm, sgd[arm.config.seed], sparsity
+
+
+def magnitude_arms(
+    trained: list[Arm], schedule: Schedule, retrain_epochs: tuple[int, ...], retrain_lr: float, ops: Operational
+) -> list[Arm]:
+    """For every finished gRDA arm on `schedule`: the same-seed SGD model pruned by global magnitude to its
+    sparsity, once per entry of `retrain_epochs` (0: no retraining)."""
+    out = []
+    for arm, parent, sparsity in reached_sparsities(trained, schedule, ops):
         for epochs in retrain_epochs:
             config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
                              optimizer=OptimizerConfig("sgd", lr=retrain_lr), parent=parent)
             out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0)))
     return out
+
+
+def method_arms(trained: list[Arm], schedule: Schedule, name: str, options: dict, ops: Operational) -> list[Arm]:
+    """`--with-method` in gRDA's protocol: for every finished gRDA arm on `schedule`, the same-seed SGD run (from
+    scratch: the same initial weights, data order, schedule and epochs) trained under method `name`, with the
+    sparsity that gRDA run reached as its target over every parameter (gRDA's counting set)."""
+    if METHODS.get(name).prunes != "weights":
+        raise ValueError(f"method {name!r} does not prune weights: gRDA's protocol has no place for it")
+    return [Arm(arm.cell, replace(parent, method=name, method_options=dict(options), prune_rule=COUNTED_SET,
+                                  prune_ratio=sparsity), trained_metrics, method=name)
+            for arm, parent, sparsity in reached_sparsities(trained, schedule, ops)]
 
 
 # ---- claim checks ------------------------------------------------------------------------------------
@@ -375,14 +395,15 @@ def outside_theory_labelled(results: pd.DataFrame) -> Verdict:
 
 # ---- command line ------------------------------------------------------------------------------------
 
-def parse(prog: str, description: str, argv: list[str] | None) -> tuple[argparse.Namespace, Scale, Operational]:
-    """The options every reproduction script takes (shared with the SLR scripts)."""
+def parse(prog: str, description: str, argv: list[str] | None,
+          with_method: bool = False) -> tuple[argparse.Namespace, Scale, Operational]:
+    """The options every reproduction script takes (shared with the SLR scripts); `with_method`: the script
+    takes `--with-method` (its arms come from `method_arms`)."""
     cli = parser(prog, description)
     args = cli.parse_args(argv)
     float32_only(cli, args, "its follow-up runs (magnitude pruning, curve fits) are derived from float32 runs")
-    if args.with_method:
-        cli.error("--with-method is not available in the gRDA reproductions yet: their cells have no prune target "
-                  "before training (the sparsity is what gRDA reaches)")
+    if args.with_method and not with_method:
+        cli.error("--with-method is not available in this gRDA reproduction (the CIFAR table takes it)")
     return args, SCALES.get(args.scale), session(args)
 
 

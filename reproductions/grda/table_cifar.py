@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from prunebench.claims import Claim, at_least
 from prunebench.reproduce import Arm, execute
 from prunebench.scales import Scale
+from prunebench.with_method import parse_spec
 from reproductions.grda.common import (
     CIFAR_TRAIN,
     MODE_CONNECTIVITY,
@@ -39,6 +40,7 @@ from reproductions.grda.common import (
     magnitude_arms,
     magnitude_needs_retraining,
     matches_sgd,
+    method_arms,
     outside_theory_labelled,
     parse,
     print_arms,
@@ -107,15 +109,20 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA paper's CIFAR results.", argv)
+    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA paper's CIFAR results.", argv,
+                             with_method=True)
+    extra = [parse_spec(spec) for spec in args.with_method]
     plan = arms(scale, tuple(args.seeds) if args.seeds else None)
     if args.dry_run:
         print_arms(plan)
         print("  + global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no retraining "
               "(sparsities known after training)")
         return 0
-    execute(PAPER, TABLE, scale.name, plan, ops, args.results,  # magnitude lr unused: no retraining epochs
-            follow_up=lambda: magnitude_arms(plan, MODE_CONNECTIVITY, (0,), 0.01, ops))
+    def follow_up() -> list[Arm]:  # magnitude lr unused: no retraining epochs
+        return magnitude_arms(plan, MODE_CONNECTIVITY, (0,), 0.01, ops) + [
+            arm for name, options in extra for arm in method_arms(plan, MODE_CONNECTIVITY, name, options, ops)]
+
+    execute(PAPER, TABLE, scale.name, plan, ops, args.results, follow_up=follow_up)
     return 0
 
 
