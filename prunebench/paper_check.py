@@ -51,6 +51,7 @@ CPU_STEP_MACS = 20e9  # on a CPU, at most this many forward MACs per training st
 class TableCheck:
     name: str
     runs: int
+    declared: int  # the table's paper-scale runs that have stand-in data (seed 0)
     steps: int
     seconds: float  # training steps only (evaluation and setup not counted)
     wall: float  # the whole table's check
@@ -67,8 +68,8 @@ class TableCheck:
         per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
         cuts = f"; CPU batch cut: {', '.join(sorted(set(self.batch_cuts)))}" if self.batch_cuts else ""
         cuts += f"; not loaded: {', '.join(sorted(set(self.unloaded)))}" if self.unloaded else ""
-        missing = f"; not checked (no offline stand-in yet): {', '.join(sorted(set(self.missing)))}" if self.missing else ""
-        return (f"{self.name}: {self.runs} runs checked in {self.wall:.0f} s, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
+        missing = f"; not checked: {', '.join(sorted(set(self.missing)))}" if self.missing else ""
+        return (f"{self.name}: {self.runs} of {self.declared} runs checked in {self.wall:.0f} s, {per_step}, peak {self.peak_kind} {self.peak_gib:.1f} GiB, "
                 f"paper-scale training {self.paper_pflops:,.1f} PFLOP; {self.resumed}{cuts}{missing}")
 
 
@@ -150,9 +151,23 @@ def paper_compute(config: RunConfig, macs: float) -> float:
     return FLOPS_PER_MAC_TRAINED * macs * images * config.epochs
 
 
-def check_table(name: str, ops: Operational, limit: int | None = None) -> TableCheck:
+def variant(config: RunConfig) -> tuple:
+    """What decides which code a run (and its chain) goes through: methods, model, data, width, batch, optimizer
+    and schedule names, prune set, the names of model options, and method options that are switches (identifiers
+    and booleans). Runs that differ only in numbers (ratios, μ, c, lr, epochs, seeds) share a variant."""
+    o = config.optimizer
+    switches = sorted((k, v) for k, v in config.method_options.items()
+                      if isinstance(v, bool) or (isinstance(v, str) and v.isidentifier()))
+    return (config.method, config.model, config.dataset, config.width, config.batch_size, o.name, o.schedule,
+            config.prune_rule, tuple(sorted(config.model_options)), tuple(switches),
+            None if config.parent is None else variant(config.parent))
+
+
+def check_table(name: str, ops: Operational, limit: int | None = None, all_runs: bool = False) -> TableCheck:
+    """One run per variant of the table's declared paper-scale runs (every run with `all_runs`), at most `limit`."""
     import torch
 
+    from prunebench.data import DatasetNotFoundError
     from prunebench.runner import run
     from prunebench.scales import SCALES
     from reproductions.plans import declared_arms
@@ -164,23 +179,32 @@ def check_table(name: str, ops: Operational, limit: int | None = None) -> TableC
     for arm in arms:
         local = stand_in(arm.config)
         if local is None:
-            missing.append(arm.config.dataset)
+            missing.append(f"{arm.config.dataset} (no offline stand-in)")
         else:
             stand_ins.setdefault(local.run_id, (arm.config, local))
+    declared, compute = [], 0.0
+    for paper, local in stand_ins.values():
+        options = frozen({k: v for k, v in local.model_options.items() if k != "weights"})
+        try:
+            compute += paper_compute(paper, image_macs(local.dataset, ops.data_root, local.model, local.width, options))
+        except DatasetNotFoundError:
+            missing.append(f"{paper.dataset} (its copy {local.dataset} is not in the data root: `make data`)")
+            continue
+        declared.append((paper, local))
+    one_per_variant = {variant(local): (paper, local) for paper, local in reversed(declared)}  # the first of each
     chosen = []
-    for paper_config, local in list(stand_ins.values())[:limit]:
+    for paper_config, local in (declared if all_runs else [p for p in declared if p in one_per_variant.values()])[:limit]:
         local, absent = without_absent_weights(local, ops.data_root)
         unloaded.extend(absent)
         chosen.append((paper_config, local if on_gpu else cut_for_cpu(local, ops.data_root)))
     if on_gpu:
         torch.cuda.reset_peak_memory_stats()
-    steps, seconds, compute, began = 0, 0.0, 0.0, time.perf_counter()
+    steps, seconds, began = 0, 0.0, time.perf_counter()
     budget = ops.budget or CheckBudget()
-    for paper_config, local in chosen:
+    for _, local in chosen:
         result = run(local, replace(ops, budget=replace(budget, eval_images=min(budget.eval_images, local.batch_size))))
         steps += sum(int(h.get("steps", 0)) for h in result.history)
         seconds += sum(h.get("train_seconds", 0.0) for h in result.history)
-        compute += paper_compute(paper_config, result.metrics.get("macs_dense", 0.0))
     resumed = kill_and_resume([local for _, local in chosen], ops)
     cuts = [f"{c.model} {p.batch_size}→{c.batch_size}" for paper, local in chosen
             for p, c in zip(chain(paper), chain(local), strict=True) if p.batch_size != c.batch_size]
@@ -188,7 +212,7 @@ def check_table(name: str, ops: Operational, limit: int | None = None) -> TableC
         peak, kind = torch.cuda.max_memory_allocated() / 2**30, "GPU memory"
     else:
         peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
-    return TableCheck(name, len(chosen), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing,
+    return TableCheck(name, len(chosen), len(declared), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing,
                       resumed, cuts, unloaded)
 
 
@@ -205,9 +229,10 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
     from prunebench.paths import RunPaths
     from prunebench.runner import run
 
-    candidates = [c for c in configs if c.parent is not None and c.epochs >= 2] or [c for c in configs if c.epochs >= 2]
+    fit = [c for c in configs if c.epochs >= 2 and c.stop_within_start_top1 is None]  # no early stop after epoch 1
+    candidates = [c for c in fit if c.parent is not None] or fit
     if not candidates:
-        return "no run of two or more epochs to kill and resume"
+        return "no run of two or more epochs without an early stop to kill and resume"
     config = replace(candidates[-1], tag=f"{candidates[-1].tag}-killed".lstrip("-"))
     budget = ops.budget or CheckBudget()
     budget = replace(budget, epochs=2, eval_images=min(budget.eval_images, config.batch_size))
@@ -222,6 +247,8 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
         child.kill()
         child.join()
     if not checkpoint.exists():
+        if child.exitcode == 0 and RunPaths(config, ops.runs_root, ops.baselines_root).result.exists():
+            return f"{config.model} finished before it could be killed (no checkpoint seen): resume not checked"
         raise RuntimeError(f"the child training {config.run_id} ended (exit code {child.exitcode}) before its first "
                            "checkpoint; nothing to resume")
     epoch = load_checkpoint(checkpoint)["epoch"]
@@ -237,6 +264,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_
     parser.add_argument("--epochs", type=int, default=1, help="epochs of each run")
     parser.add_argument("--eval-images", type=int, default=64, help="test images each evaluation uses")
     parser.add_argument("--limit", type=int, help="check at most this many runs per table")
+    parser.add_argument("--all-runs", action="store_true",
+                        help="check every declared run, not one per variant (runs that differ only in numbers: "
+                             "ratios, μ, c, lr, epochs share one)")
     parser.add_argument("--data-root", type=Path, help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     args = parser.parse_args(argv)
@@ -248,7 +278,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_
         ops = Operational(Path(scratch) / "runs", Path(scratch) / "baselines", args.data_root, args.device,
                           progress=False, budget=budget)
         for name in args.tables or list(CHECKS):
-            print(check_table(name, ops, args.limit).line(), flush=True)
+            print(check_table(name, ops, args.limit, args.all_runs).line(), flush=True)
     if not args.tables:
         for name, why in NOT_CHECKED.items():
             print(f"{name}: not checked: {why}")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import random
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +34,6 @@ from prunebench.tasks import TASKS, Evaluation
 
 FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and `train_loss_final` measure f
 EVAL_BATCH = 1000
-KILL_AFTER_EPOCH_ENV = "PRUNEBENCH_TEST_KILL_AFTER_EPOCH"  # fault injection for the resume tests
 
 
 AUTOCAST_DTYPES = {"float32": None, "bf16": torch.bfloat16}  # RunConfig.precision -> torch.autocast's dtype
@@ -283,8 +280,6 @@ class Trainer:
             record["seconds"], record["train_seconds"] = time.perf_counter() - began, trained
             self.history.append(record)
             self._save(epoch)
-            if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch):
-                os.kill(os.getpid(), signal.SIGKILL)
         return self.history
 
     def stopped(self) -> bool:

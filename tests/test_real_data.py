@@ -201,7 +201,8 @@ def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_cop
     assert paper_check(["slr/table1", "--limit", "2", "--steps", "1", "--eval-images", "8",
                         "--data-root", str(tmp_path)]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith("slr/table1: 2 runs checked in ") and "s/step here" in line and "PFLOP" in line
+    assert line.startswith("slr/table1: 2 of 15 runs checked in ")  # the CIFAR-10 runs: no ImageNet copy here
+    assert "imagenet (its copy tiny_imagenet200_subset100_224_1000class is not in the data root" in line and "s/step here" in line and "PFLOP" in line
     assert "resnet18_cifar killed after epoch 1 and resumed to epoch 2" in line
     assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()
 
@@ -215,8 +216,9 @@ def test_paper_check_stand_ins_follow_the_run_chain():
     local = stand_in(pruned)
     assert local.dataset == local.parent.dataset == "cifar10_jpeg_100class"
     assert stand_in(RunConfig(dataset="imagenet", model="x")).dataset == "tiny_imagenet200_subset100_224_1000class"
-    assert stand_in(RunConfig(dataset="tusimple", model="ufld_resnet18")) is None
-    assert stand_in(RunConfig(dataset="cifar10", model="x", parent=RunConfig(dataset="tusimple", model="x"))) is None
+    assert stand_in(RunConfig(dataset="tusimple", model="x")).dataset == "tusimple_sample10_upscaled"
+    assert stand_in(RunConfig(dataset="coco", model="x")) is None
+    assert stand_in(RunConfig(dataset="cifar10", model="x", parent=RunConfig(dataset="coco", model="x"))) is None
 
 
 def test_paper_check_covers_every_reproduction_or_says_why_not():
@@ -224,3 +226,20 @@ def test_paper_check_covers_every_reproduction_or_says_why_not():
     from prunebench.paper_check import CHECKS, NOT_CHECKED
 
     assert set(CHECKS) | set(NOT_CHECKED) == set(REPRODUCTIONS) and not set(CHECKS) & set(NOT_CHECKED)
+
+
+def test_paper_check_groups_runs_that_differ_only_in_numbers():
+    from dataclasses import replace
+
+    from prunebench.config import OptimizerConfig, RunConfig
+    from prunebench.paper_check import variant
+
+    dense = RunConfig(dataset="cifar10", model="resnet56")
+    greg = RunConfig(dataset="cifar10", model="resnet56", method="greg1", prune_ratio=0.5, parent=dense,
+                     method_options={"ratios": "[0-1:0.5]", "criterion": "l1", "delta_lambda": 1e-4})
+    numbers = replace(greg, prune_ratio=0.7, epochs=9, optimizer=OptimizerConfig("adam", lr=0.5),
+                      method_options={"ratios": "[0-1:0.7]", "criterion": "l1", "delta_lambda": 1e-5})
+    assert variant(numbers) == variant(greg)
+    assert variant(replace(greg, method_options={**greg.method_options, "criterion": "obd"})) != variant(greg)
+    assert variant(replace(greg, method="greg2")) != variant(greg)
+    assert variant(replace(greg, parent=replace(dense, model_options={"weights": "x"}))) != variant(greg)
