@@ -95,11 +95,13 @@ def without_absent_weights(config: RunConfig, data_root: Path | None) -> tuple[R
 
 
 def frozen(options: dict) -> tuple:
+    """Model options as a hashable key (for the caches below)."""
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
 
 
 @functools.cache
 def pretrained_present(dataset: str, data_root: Path | None, model: str, model_options: tuple) -> bool:
+    """Whether the pretrained weights the options name are on this machine (building the model loads them)."""
     from prunebench.models.common import PretrainedWeightsMissing
 
     try:
@@ -139,7 +141,7 @@ def cut_for_cpu(config: RunConfig, data_root: Path | None) -> RunConfig:
 
 @functools.cache
 def image_macs(dataset: str, data_root: Path | None, model: str, width: float, model_options: tuple) -> float:
-
+    """Forward MACs of the network for one input of the data set."""
     from prunebench.sparsity import multiply_accumulates
 
     net, example = build(dataset, data_root, model, width, model_options)
