@@ -132,11 +132,17 @@ def cut_for_cpu(config: RunConfig, data_root: Path | None) -> RunConfig:
     """`config` (and its parents) with each batch cut to the largest power of two whose forward pass stays within
     `CPU_STEP_MACS`, where it exceeds that."""
     parent = None if config.parent is None else cut_for_cpu(config.parent, data_root)
-    per_image = image_macs(config.dataset, data_root, config.model, config.width, frozen(config.model_options))
+    per_image = macs_per_image(config, data_root)
     batch = config.batch_size
     if batch * per_image > CPU_STEP_MACS:
         batch = 2 ** max(0, int(CPU_STEP_MACS // per_image).bit_length() - 1)
     return replace(config, batch_size=batch, parent=parent)
+
+
+def macs_per_image(config: RunConfig, data_root: Path | None) -> float:
+    """Forward MACs of the config's network for one input of its data set (pretrained weights change no MAC)."""
+    options = frozen({k: v for k, v in config.model_options.items() if k != "weights"})
+    return image_macs(config.dataset, data_root, config.model, config.width, options)
 
 
 @functools.cache
@@ -186,16 +192,19 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
             stand_ins.setdefault(local.run_id, (arm.config, local))
     declared, compute = [], 0.0
     for paper, local in stand_ins.values():
-        options = frozen({k: v for k, v in local.model_options.items() if k != "weights"})
         try:
-            compute += paper_compute(paper, image_macs(local.dataset, ops.data_root, local.model, local.width, options))
+            compute += paper_compute(paper, macs_per_image(local, ops.data_root))
         except DatasetNotFoundError:
             missing.append(f"{paper.dataset} (its copy {local.dataset} is not in the data root: `make data`)")
             continue
         declared.append((paper, local))
-    one_per_variant = {variant(local): (paper, local) for paper, local in reversed(declared)}  # the first of each
+    selected, seen = [], set()
+    for paper, local in declared:  # the first run of each variant, or every run
+        if all_runs or variant(local) not in seen:
+            seen.add(variant(local))
+            selected.append((paper, local))
     chosen = []
-    for paper_config, local in (declared if all_runs else [p for p in declared if p in one_per_variant.values()])[:limit]:
+    for paper_config, local in selected[:limit]:
         local, absent = without_absent_weights(local, ops.data_root)
         unloaded.extend(absent)
         chosen.append((paper_config, local if on_gpu else cut_for_cpu(local, ops.data_root)))
@@ -214,8 +223,8 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
         peak, kind = torch.cuda.max_memory_allocated() / 2**30, "GPU memory"
     else:
         peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
-    return TableCheck(name, len(chosen), len(declared), steps, seconds, time.perf_counter() - began, peak, kind, compute / 1e15, missing,
-                      resumed, cuts, unloaded)
+    return TableCheck(name, len(chosen), len(declared), steps, seconds, time.perf_counter() - began, peak, kind,
+                      compute / 1e15, missing, resumed, cuts, unloaded)
 
 
 def chain(config: RunConfig) -> list[RunConfig]:
@@ -239,7 +248,8 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
     budget = ops.budget or CheckBudget()
     budget = replace(budget, epochs=2, eval_images=min(budget.eval_images, config.batch_size))
     child_ops = replace(ops, budget=budget, progress=False)
-    checkpoint = RunPaths(config, ops.runs_root, ops.baselines_root).checkpoint
+    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
+    checkpoint = paths.checkpoint
     child = multiprocessing.get_context("spawn").Process(target=run, args=(config, child_ops))  # may start loader workers
     child.start()
     try:
@@ -249,7 +259,7 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
         child.kill()
         child.join()
     if not checkpoint.exists():
-        if child.exitcode == 0 and RunPaths(config, ops.runs_root, ops.baselines_root).result.exists():
+        if child.exitcode == 0 and paths.result.exists():
             return f"{config.model} finished before it could be killed (no checkpoint seen): resume not checked"
         raise RuntimeError(f"the child training {config.run_id} ended (exit code {child.exitcode}) before its first "
                            "checkpoint; nothing to resume")

@@ -62,8 +62,7 @@ def decoded(folder: Path, train: Rows, test: Rows, size: int) -> tuple[Split, Sp
     when it holds this very file list (its name carries a hash of the list), else decoded and cached."""
     from prunebench.checkpoint import CheckpointError, load_checkpoint, save_atomic
 
-    key = hashlib.sha256("\n".join(str(f) for f, _ in train + test).encode()).hexdigest()[:12]
-    path = folder / f".prunebench-uint8-{key}.pt"
+    path = folder / f".prunebench-uint8-{rows_key(train + test)}.pt"
     if path.exists():
         try:
             stored = load_checkpoint(path)
@@ -76,6 +75,11 @@ def decoded(folder: Path, train: Rows, test: Rows, size: int) -> tuple[Split, Sp
     except OSError:
         pass  # a read-only data folder: decode again next time
     return splits[0], splits[1]
+
+
+def rows_key(rows: Rows) -> str:
+    """A short hash of a file list: names what is built from exactly these files (a cache, a view)."""
+    return hashlib.sha256("\n".join(str(f) for f, _ in rows).encode()).hexdigest()[:12]
 
 
 def missing(name: str, folder: Path, layout: str) -> DatasetNotFoundError:
@@ -157,9 +161,8 @@ def image_folder_view(folder: Path, classes: list[str], train: Rows, val: Rows) 
     """An ImageFolder tree ({train,val}/<class>/<file> as symbolic links) of the rows, made once beside the images
     (or in the temp folder when that is read-only); built under a temporary name and renamed, so a reader never
     sees half of one."""
-    key = hashlib.sha256("\n".join(str(f) for f, _ in train + val).encode()).hexdigest()[:12]
     for parent in (folder, Path(tempfile.gettempdir())):
-        view = parent / f".prunebench-imagefolder-{key}"
+        view = parent / f".prunebench-imagefolder-{rows_key(train + val)}"
         if view.is_dir():
             return view
         building = parent / f"{view.name}.tmp-{os.getpid()}"

@@ -219,8 +219,9 @@ def load_tusimple_sample(root: Path | None, augment: bool, download: bool) -> Da
             f"tusimple_sample10_upscaled not found: no {folder}/label_data.json. `make data` unpacks it from "
             "../shared/data/tusimple-labels.tar.gz into the data root ($PRUNEBENCH_DATA, else ~/.cache/prunebench/data)."
         )
-    with Image.open(folder / read_labels(folder / "label_data.json")[0].raw_file) as first:
+    sample = read_labels(folder / "label_data.json")
+    with Image.open(folder / sample[0].raw_file) as first:
         scale = IMAGE_W / first.width
     labels = [replace(label, lanes=[[x * scale if x >= 0 else x for x in lane] for lane in label.lanes])
-              for label in read_labels(folder / "label_data.json")]
+              for label in sample]
     return frame_splits(folder, labels, labels, name="tusimple_sample10_upscaled")
