@@ -20,7 +20,7 @@ from prunebench.cli import COMMAND_ENV
 from prunebench.config import RunConfig
 from prunebench.paths import PROJECT_ROOT
 from prunebench.results import git_sha
-from prunebench.scales import SCALES, Scale
+from prunebench.scales import SCALES, Override, Scale
 
 PACKAGES = ("torch", "torchvision", "numpy", "pandas", "prunebench")
 
@@ -53,7 +53,7 @@ def departures(datasets: Sequence[str], widths: Iterable[float], max_epochs: int
 
 def scale_differences(scale: Scale) -> list[str]:
     """How a reduced scale's declaration departs from the paper's settings (nothing at paper scale)."""
-    if scale.name == "paper":
+    if not scale.reduced:
         return []
     return departures([scale.dataset] if scale.dataset else [], [scale.width], scale.max_epochs, [scale.train_subset],
                       [scale.batch_size] if scale.batch_size else [], scale.seeds)
@@ -104,7 +104,8 @@ def _script() -> str:
 
 
 def table_meta(paper: str, table: str, scale: str, module: ModuleType | None, device: str, *,
-               configs: Sequence[RunConfig], started_at: str, finished_at: str, wall_seconds: float) -> dict[str, Any]:
+               configs: Sequence[RunConfig], started_at: str, finished_at: str, wall_seconds: float,
+               overrides: Sequence[Override] = ()) -> dict[str, Any]:
     """The JSON object of paths.meta_json for one `reproduce.execute` session that ran `configs`."""
     doc = (module.__doc__ or "").strip().splitlines() if module else []
     declared = list(getattr(module, "DIFFERENCES", ())) if module else []
@@ -114,7 +115,7 @@ def table_meta(paper: str, table: str, scale: str, module: ModuleType | None, de
         "command": make_command(paper, table, scale),
         "argv": invoked_command(),
         "scale_description": SCALES.get(scale).description if scale in SCALES else "",
-        "differences": [*run_differences(configs, scale), *declared],
+        "differences": [*run_differences(configs, scale), *map(str, overrides), *declared],
         "hardware": hardware(device), "versions": versions(), "git_sha": git_sha(),
         "started_at": started_at, "finished_at": finished_at,
         "session_wall_seconds": round(wall_seconds, 3), "runs": len(configs),

@@ -12,7 +12,7 @@ import math
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +29,7 @@ from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json
 from prunebench.provenance import table_meta
 from prunebench.results import git_sha, read_results, utc_now, write_rows
 from prunebench.runner import ResultFileError, RunResult, run
+from prunebench.scales import Override
 from prunebench.shared_files import locked
 
 
@@ -74,12 +75,14 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
 
 def execute(
     paper: str, table: str, scale: str, arms: Iterable[Arm], ops: Operational, results_root: Path = RESULTS,
-    follow_up: Callable[[], Iterable[Arm]] | None = None,
+    follow_up: Callable[[], Iterable[Arm]] | None = None, overrides: Sequence[Override] = (),
 ) -> pd.DataFrame:
     """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
     the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
-    for the whole session. `ops.launcher` may train each stage's runs elsewhere first (Slurm job arrays)."""
+    for the whole session. `ops.launcher` may train each stage's runs elsewhere first (Slurm job arrays).
+    `overrides`: the method hyperparameters the scale's budget changed, printed first and kept in the metadata."""
     arms = unique(arms)
+    print_overrides(overrides, scale)
     check_writable(results_root, min_free=16 * 2**20)  # before hours of training, not after the first run
     check_writable(ops.runs_root)
     check_writable(ops.baselines_root)
@@ -110,10 +113,21 @@ def execute(
     if done:
         module = declaration(paper, table)
         meta = table_meta(paper, table, scale, module, ops.device, configs=[a.config for a in done],
-                          started_at=started_at, finished_at=utc_now(), wall_seconds=wall)
+                          started_at=started_at, finished_at=utc_now(), wall_seconds=wall, overrides=overrides)
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
         judge_claims(paper, table, scale, results_root, module)
     return frame
+
+
+def print_overrides(overrides: Sequence[Override], scale: str) -> None:
+    """Each change on a line, each reason once after the changes it explains."""
+    if overrides:
+        print(f"At {scale} scale this reproduction changes method hyperparameters (its budget forces it):")
+        for why in dict.fromkeys(o.why for o in overrides):
+            for override in overrides:
+                if override.why == why:
+                    print(f"  {override.change}")
+            print(f"    because {why}")
 
 
 def run_family(run_id: str) -> str:

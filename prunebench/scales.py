@@ -1,15 +1,26 @@
-"""The three scales, declared once: how a paper-scale cell is shrunk for a laptop or a test.
+"""The scales, declared once: how a paper-scale cell is shrunk for a laptop or a test.
 
 - paper: the published settings (GPUs; CIFAR-10/ImageNet on disk).
 - quick: minutes on a 2-core CPU, on the embedded Fashion-MNIST, narrower models, shorter budgets.
 - smoke: seconds, synthetic data, tiny models; what the tests run.
-A scale never changes the method or its hyperparameters, only data, width, budgets and seeds.
+A scale never changes the method or its hyperparameters, only data, width, budgets, images, seeds, batch and the
+dense-baseline recipe. What a table does differently at a scale is data beside the table — a mapping from scale
+names to values that `Scale.pick` resolves, a reduced scale falling back to the entry `REDUCED` — and a method
+hyperparameter a budget forces off the paper's value is an `Override`, printed and recorded with the table.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from prunebench.config import OptimizerConfig
 from prunebench.registry import Registry
+
+T = TypeVar("T")
+REDUCED = "reduced"  # a table's entry for every scale that shrinks the paper and has no entry of its own
+PRETRAINED_OPTION = "weights"  # the model option naming published pretrained weights
+_REQUIRED: Any = object()
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,12 @@ class Scale:
     batch_size: int | None  # None: the paper's batch size
     eval_every: int  # epochs between trial hard-prune evaluations (0: only the final one)
     description: str
+    baseline_optimizer: OptimizerConfig | None = None  # a dense baseline trained here; None: the table's recipe
+    falls_back_to: tuple[str, ...] = ()  # where `pick` looks for a table's value this scale does not name
+
+    @property
+    def reduced(self) -> bool:
+        return self.name != "paper"
 
     def epochs(self, paper_epochs: int) -> int:
         return paper_epochs if self.max_epochs is None else min(paper_epochs, self.max_epochs)
@@ -30,6 +47,58 @@ class Scale:
     def dataset_for(self, paper_dataset: str) -> str:
         return self.dataset or paper_dataset
 
+    def images(self, paper_images: int | None = None) -> int | None:
+        """Training images per epoch (None: the whole split)."""
+        return self.train_subset or paper_images
+
+    def batch(self, paper_batch: int) -> int:
+        return self.batch_size or paper_batch
+
+    def model_options(self, paper_options: Mapping[str, Any] | tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+        """The paper's model options, without its pretrained weights where the scale changes data or width
+        (they would not fit the model)."""
+        options = dict(paper_options)
+        if self.reduced:
+            options.pop(PRETRAINED_OPTION, None)
+        return options
+
+    def baseline_recipe(self, paper_optimizer: OptimizerConfig) -> OptimizerConfig:
+        return self.baseline_optimizer or paper_optimizer
+
+    def pick(self, by_scale: Mapping[str, T], default: T = _REQUIRED, what: str = "a value") -> T:
+        """A table's value for this scale, declared as data: its own entry, else its fallbacks' (`REDUCED` for
+        every reduced scale), else `default`; a scale the table has no value for is named, not a KeyError."""
+        for key in (self.name, *self.falls_back_to):
+            if key in by_scale:
+                return by_scale[key]
+        if default is _REQUIRED:
+            raise LookupError(f"no {what} is declared for scale {self.name!r} (looked up "
+                              f"{', '.join(repr(k) for k in (self.name, *self.falls_back_to))}; declared for "
+                              f"{', '.join(repr(k) for k in by_scale) or 'none'})")
+        return default
+
+
+@dataclass(frozen=True)
+class Override:
+    """A method hyperparameter that a scale's budget forces off the paper's value, with the reason: declared beside
+    the table, printed before its runs and written into its metadata."""
+
+    method: str
+    option: str
+    paper: str
+    scaled: str
+    why: str
+
+    @property
+    def change(self) -> str:
+        return f"{self.method} {self.option}: {self.scaled} (paper: {self.paper})"
+
+    def __str__(self) -> str:
+        return f"{self.change}; {self.why}"
+
+
+# Fast dense baselines trained here at reduced scales (the papers start from their own; not what they compare).
+REDUCED_BASELINE = OptimizerConfig("sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine")
 
 SCALES: Registry[Scale] = Registry("scale")
 SCALES.register("paper")(
@@ -37,8 +106,10 @@ SCALES.register("paper")(
 )
 SCALES.register("quick")(
     Scale("quick", "fashion_mnist", 0.25, 4, 12000, (0,), 128, 0,
-          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 12k training images, 1 seed")
+          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 12k training images, 1 seed",
+          REDUCED_BASELINE, (REDUCED,))
 )
 SCALES.register("smoke")(
-    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, 1, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests")
+    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, 1, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests",
+          REDUCED_BASELINE, (REDUCED,))
 )

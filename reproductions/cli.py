@@ -9,8 +9,8 @@ from dataclasses import replace
 from prunebench.cli import COMMAND_ENV, add_location_options, operational, precision
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
-from prunebench.reproduce import Arm, execute
-from prunebench.scales import SCALES, Scale
+from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.scales import SCALES, Override, Scale
 
 Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
 
@@ -63,14 +63,17 @@ def declared(plan: Plan, scale: Scale, args: argparse.Namespace) -> list[Arm]:
 def run_plan(
     paper: str, table: str, prog: str, description: str, plan: Plan, argv: list[str] | None, *,
     after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None,
-    describe: Callable[[Arm], str] | None = None,
+    describe: Callable[[Arm], str] | None = None, overrides: Callable[[Scale], list[Override]] | None = None,
 ) -> int:
     """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
-    `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series)."""
+    `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series);
+    `overrides`: the method hyperparameters the scale changes, printed in both cases."""
     args = parser(prog, description).parse_args(argv)
     scale = SCALES.get(args.scale)
     arms = declared(plan, scale, args)
+    changed = overrides(scale) if overrides else []
     if args.dry_run:
+        print_overrides(changed, scale.name)
         for arm in arms:
             print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
             detail = describe(arm) if describe else ""
@@ -78,7 +81,7 @@ def run_plan(
                 print("    " + detail.replace("\n", "\n    "))
         return 0
     ops = session(args)
-    execute(paper, table, scale.name, arms, ops, args.results)
+    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed)
     if after is not None:
         after(args, arms, ops)
     return 0

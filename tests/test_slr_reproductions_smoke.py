@@ -104,7 +104,7 @@ def test_table4_and_figure3_on_generated_lanes(workspace):
 
     assert figure3.main(args) == 0
     curves = series(root, "figure3")
-    assert set(curves["x"]) == set(table4.QUICK_RATES["smoke"]) and set(curves["panel"]) == {"hard-prune", "after retraining"}
+    assert set(curves["x"]) == set(table4.SETTINGS["smoke"].rates) and set(curves["panel"]) == {"hard-prune", "after retraining"}
 
 
 def test_stop_rule_ends_training_at_the_first_epoch_within_the_gap(ops):

@@ -29,7 +29,7 @@ from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
 from prunebench.methods import METHODS
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
-from prunebench.scales import SCALES, Scale
+from prunebench.scales import SCALES, Override, Scale
 from reproductions.cli import float32_only, parser, session
 
 PAPER = "grda"
@@ -38,7 +38,7 @@ CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167
 
 @dataclass(frozen=True)
 class Proxy:
-    """How a reduced scale runs a recipe (None: the scale's own value)."""
+    """How a reduced scale runs a recipe beyond what the scale itself changes (None: the scale's value)."""
 
     width: float | None = None
     epochs: int | None = None
@@ -56,18 +56,19 @@ class Recipe:
     batch_size: int
     train_size: int
     lr: float = 0.1
-    quick: Proxy = Proxy()
+    proxies: tuple[tuple[str, Proxy], ...] = ()  # (scale name, proxy): `Scale.pick` data
+
+    def proxy(self, scale: Scale) -> Proxy:
+        return scale.pick(dict(self.proxies), default=Proxy())
 
     def epochs_at(self, scale: Scale) -> int:
-        if scale.name == "paper":
-            return self.epochs
-        return (self.quick.epochs if scale.name == "quick" and self.quick.epochs else None) or scale.epochs(self.epochs)
+        return self.proxy(scale).epochs or scale.epochs(self.epochs)
+
+    def images(self, scale: Scale) -> int:
+        return self.proxy(scale).train_subset or scale.images(self.train_size)
 
     def steps(self, scale: Scale) -> int:
-        if scale.name == "paper":
-            return self.epochs * math.ceil(self.train_size / self.batch_size)
-        images = (self.quick.train_subset if scale.name == "quick" else None) or scale.train_subset
-        return self.epochs_at(scale) * math.ceil(images / (scale.batch_size or self.batch_size))
+        return self.epochs_at(scale) * math.ceil(self.images(scale) / scale.batch(self.batch_size))
 
 
 @dataclass(frozen=True)
@@ -89,20 +90,32 @@ class Schedule:
 MODE_CONNECTIVITY = Schedule("mc", "mode_connectivity")  # CIFAR: 1.0 to 50%, linear to 0.01 at 90%, then 0.01
 
 
+def steps_ratio(recipe: Recipe, scale: Scale) -> float:
+    """N_paper / N_scaled (1 at paper scale)."""
+    return recipe.steps(SCALES.get("paper")) / recipe.steps(scale)
+
+
 def scale_c(c: float, mu: float, recipe: Recipe, scale: Scale) -> float:
     """The module docstring's threshold-matching rule (identity at paper scale)."""
-    paper = recipe.steps(SCALES.get("paper"))
-    return c * (paper / recipe.steps(scale)) ** mu
+    return c * steps_ratio(recipe, scale) ** mu
+
+
+def c_overrides(recipes: list[Recipe], scale: Scale) -> list[Override]:
+    """The printed form of `scale_c`, one line per recipe whose step count the scale changes."""
+    return [Override("grda", f"c of {recipe.name}", "c", f"c·{steps_ratio(recipe, scale):.4g}^μ",
+                     "with N_paper / N_scaled training steps as the base, the final threshold c·√γ·(Nγ)^μ equals the "
+                     "paper's; cells keep the paper's c, the c used is the grda_c metric")
+            for recipe in {r.name: r for r in recipes}.values() if steps_ratio(recipe, scale) != 1.0]
 
 
 def sgd_config(recipe: Recipe, schedule: Schedule, scale: Scale, seed: int) -> RunConfig:
     """Plain SGD, no momentum, no weight decay: gRDA's comparison and, for the same seed, its initialisation."""
-    quick = recipe.quick if scale.name == "quick" else Proxy()
+    proxy = recipe.proxy(scale)
     return RunConfig(
         dataset=scale.dataset_for(recipe.dataset), model=recipe.model, method="sgd",
-        width=quick.width or scale.width, epochs=recipe.epochs_at(scale),
-        batch_size=scale.batch_size or recipe.batch_size, optimizer=schedule.optimizer(recipe, scale, "sgd"),
-        train_subset=quick.train_subset or scale.train_subset, seed=seed, eval_every=0, tag=scale.name,
+        width=proxy.width or scale.width, epochs=recipe.epochs_at(scale),
+        batch_size=scale.batch(recipe.batch_size), optimizer=schedule.optimizer(recipe, scale, "sgd"),
+        train_subset=proxy.train_subset or scale.images(), seed=seed, eval_every=0, tag=scale.name,
     )
 
 

@@ -31,15 +31,16 @@ from pathlib import Path
 from prunebench.claims import Claim
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import Arm, execute, print_overrides
 from prunebench.results import read_results
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.grda.common import (
     IMAGENET_TRAIN,
     Proxy,
     Recipe,
     Schedule,
     beats_magnitude,
+    c_overrides,
     drop_beats_fixed,
     grda_cell,
     grda_config,
@@ -55,13 +56,13 @@ from reproductions.grda.common import (
 
 PAPER, TABLE = "grda", "figure4_accuracy_sparsity"
 RESNET50 = Recipe("imagenet/resnet50", "imagenet", "resnet50_imagenet", 150, 256, IMAGENET_TRAIN,
-                  quick=Proxy(width=0.125, epochs=4, train_subset=6000))
+                  proxies=(("quick", Proxy(width=0.125, epochs=4, train_subset=6000)),))
 FIXED = Schedule("fixed", "constant")
 DROP = Schedule("drop140", "multistep", (140,))
 STEP30 = Schedule("step30", "multistep", (30, 60, 90, 120, 150))
 SCHEDULES = {s.name: s for s in (FIXED, DROP, STEP30)}
 RETRAIN_LR = 0.01
-RETRAIN_EPOCHS = {"paper": 10, "quick": 1, "smoke": 1}
+RETRAIN_EPOCHS = {"paper": 10, REDUCED: 1}  # magnitude arms; per-scale data (`Scale.pick`)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ PAPER_POINTS = [
 QUICK_POINTS = [Point("drop140", 0.005, mu, 150) for mu in (0.51, 0.55, 0.6, 0.7)] + [
     Point("fixed", 0.005, 0.55, 150), Point("drop140", 0.003, 0.6, 150)]
 SMOKE_POINTS = [Point("drop140", 0.005, 0.55, 150), Point("drop140", 0.005, 0.7, 150), Point("fixed", 0.005, 0.55, 150)]
-SGD_RUNS = {"paper": [("fixed", 89), ("drop140", 150)], "quick": [("drop140", 150)], "smoke": [("drop140", 150)]}
+POINTS = {"paper": PAPER_POINTS, REDUCED: QUICK_POINTS, "smoke": SMOKE_POINTS}
+SGD_RUNS = {"paper": [("fixed", 89), ("drop140", 150)], REDUCED: [("drop140", 150)]}  # (schedule, epoch)
+# paper scale trains each point to the epoch it is reported at; reduced scales train every point with the
+# recipe's one proxy budget
+TRAIN_TO_REPORTED_EPOCH = {"paper": True, REDUCED: False}
 DIFFERENCES = [
     "quick/smoke: c multiplied by (N_paper/N_scaled)^mu so the final threshold equals the paper's; cells keep the paper's c",
     "quick: ResNet-50 at 1/8 width, 4 epochs on 6,000 Fashion-MNIST images; lr drop before the last epoch",
@@ -108,14 +113,14 @@ CLAIMS = [
 
 
 def recipe_for(epoch: int, scale: Scale) -> Recipe:
-    return replace(RESNET50, epochs=epoch) if scale.name == "paper" else RESNET50
+    return replace(RESNET50, epochs=epoch) if scale.pick(TRAIN_TO_REPORTED_EPOCH) else RESNET50
 
 
 def training_arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    points = {"paper": PAPER_POINTS, "smoke": SMOKE_POINTS}.get(scale.name, QUICK_POINTS)
+    points = scale.pick(POINTS, what="gRDA Figure 4 points")
     out = []
     for seed in seeds or (0,):
-        for name, epoch in SGD_RUNS[scale.name if scale.name in SGD_RUNS else "quick"]:
+        for name, epoch in scale.pick(SGD_RUNS, what="SGD runs"):
             recipe = recipe_for(epoch, scale)
             out.append(Arm(sgd_cell(recipe, SCHEDULES[name]), sgd_config(recipe, SCHEDULES[name], scale, seed), trained_metrics))
         for p in points:
@@ -144,14 +149,16 @@ def write_figure(scale: str, results_root: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce gRDA Figure 4 (left).", argv)
     trained = training_arms(scale, tuple(args.seeds) if args.seeds else None)
+    changed = c_overrides([recipe_for(p.epoch, scale) for p in scale.pick(POINTS)], scale)
     if args.dry_run:
+        print_overrides(changed, scale.name)
         print_arms(trained)
         print("  + magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
-              f"0 and {RETRAIN_EPOCHS.get(scale.name, 1)} retraining epochs (sparsities known after training)")
+              f"0 and {scale.pick(RETRAIN_EPOCHS)} retraining epochs (sparsities known after training)")
         return 0
-    retrain = (0, RETRAIN_EPOCHS.get(scale.name, 1))
+    retrain = (0, scale.pick(RETRAIN_EPOCHS))
     execute(PAPER, TABLE, scale.name, trained, ops, args.results,
-            follow_up=lambda: magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops))
+            follow_up=lambda: magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops), overrides=changed)
     write_figure(scale.name, args.results)
     return 0
 

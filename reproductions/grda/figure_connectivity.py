@@ -37,7 +37,7 @@ from prunebench.paths import RunPaths, figure_csv, results_csv
 from prunebench.reproduce import Arm, execute, judge_claims, result_rows
 from prunebench.results import write_rows
 from prunebench.runner import run
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.grda.common import parse, print_arms, trained_metrics
 from reproductions.grda.table_cifar import VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
@@ -56,7 +56,8 @@ class Pair:
 
 PAIRS = [Pair(VGG16_C10.name, 5e-4, (0.4, 0.51, 0.6, 0.7), 300, 0.9), Pair(WRN_C100.name, 1e-3, (0.501, 0.55, 0.6, 0.65), 200, 0.0)]
 QUICK_PAIR = Pair(VGG16_C10.name, 5e-4, (0.6,), 2, 0.9)
-POINTS = {"paper": 61, "quick": 11, "smoke": 5}
+PAIRS_AT = {"paper": PAIRS, REDUCED: [QUICK_PAIR]}  # `Scale.pick`
+POINTS = {"paper": 61, "quick": 11, "smoke": 5}  # points of t on the curve (other scales: 11)
 DIFFERENCES = ["quick: one mu (0.6), the curve trained 2 epochs, 11 points of t; table_cifar's quick proxies"]
 
 
@@ -81,7 +82,7 @@ CLAIMS = [Claim("GRDA-C10", "A Bézier curve between the SGD and gRDA minima kee
 def endpoint_arms(scale: Scale, seed: int) -> list[tuple[Pair, float, Arm, Arm]]:
     """(pair, μ, gRDA arm, SGD arm) from table_cifar's arms of `seed` (so the runs are shared)."""
     by_cell = {a.cell: a for a in cifar_arms(scale, (seed,))}
-    pairs = PAIRS if scale.name == "paper" else [QUICK_PAIR]
+    pairs = scale.pick(PAIRS_AT, what="curve pairs")
     out = []
     for pair in pairs:
         sgd = next(a for cell, a in by_cell.items() if cell.startswith(pair.family) and a.config.method == "sgd")
@@ -112,7 +113,7 @@ def connect(scale: Scale, pair: Pair, grda: RunConfig, sgd: RunConfig, ops: Oper
     model.load_state_dict(end)
     curve = BezierCurve(model, start, end)
     losses = fit_middle(curve, splits.train, config, ops.device)
-    points = POINTS.get(scale.name, 11)
+    points = scale.pick(POINTS, default=11)
     ts = [i / (points - 1) for i in range(points)]
     evaluation = splits.train.fixed_subset(min(len(splits.train), 10_000), seed=0)
     state = {

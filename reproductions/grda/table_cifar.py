@@ -26,14 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from prunebench.claims import Claim, at_least
-from prunebench.reproduce import Arm, execute
-from prunebench.scales import Scale
+from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.scales import REDUCED, Scale
 from prunebench.with_method import parse_spec
 from reproductions.grda.common import (
     CIFAR_TRAIN,
     MODE_CONNECTIVITY,
     Proxy,
     Recipe,
+    c_overrides,
     grda_cell,
     grda_config,
     increases_with,
@@ -51,11 +52,10 @@ from reproductions.grda.common import (
 )
 
 PAPER, TABLE = "grda", "table_cifar"
-QUICK = Proxy(width=0.125, epochs=3, train_subset=4000)
-VGG16_C10 = Recipe("cifar10/vgg16", "cifar10", "vgg16_nobn_cifar", 600, 128, CIFAR_TRAIN, quick=QUICK)
-WRN_C10 = Recipe("cifar10/wrn28x10", "cifar10", "wrn28_10", 200, 128, CIFAR_TRAIN, quick=QUICK)
-WRN_C100 = Recipe("cifar100/wrn28x10", "cifar100", "wrn28_10", 200, 128, CIFAR_TRAIN, quick=QUICK)
-QUICK_MODEL = "vgg16_bn_cifar"
+PROXIES = (("quick", Proxy(width=0.125, epochs=3, train_subset=4000)),)
+VGG16_C10 = Recipe("cifar10/vgg16", "cifar10", "vgg16_nobn_cifar", 600, 128, CIFAR_TRAIN, proxies=PROXIES)
+WRN_C10 = Recipe("cifar10/wrn28x10", "cifar10", "wrn28_10", 200, 128, CIFAR_TRAIN, proxies=PROXIES)
+WRN_C100 = Recipe("cifar100/wrn28x10", "cifar100", "wrn28_10", 200, 128, CIFAR_TRAIN, proxies=PROXIES)
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,16 @@ class Row:
     recipe: Recipe
     c: float
     mus: tuple[float, ...]
-    quick_mus: tuple[float, ...] = ()
 
 
 ROWS = [
-    Row(VGG16_C10, 5e-4, (0.4, 0.51, 0.6, 0.7), quick_mus=(0.51, 0.6, 0.7)),
+    Row(VGG16_C10, 5e-4, (0.4, 0.51, 0.6, 0.7)),
     Row(WRN_C10, 1e-3, (0.4, 0.501, 0.55, 0.6, 0.65)),
     Row(WRN_C100, 1e-3, (0.501, 0.55, 0.6, 0.65)),
 ]
-PAPER_SEEDS = tuple(range(10))
-QUICK_SEEDS = (0, 1, 2)
+# What a scale runs (`Scale.pick`): reduced scales only the VGG16 row, with BN (it trains in the budget)
+ROWS_AT = {"paper": ROWS, REDUCED: [Row(replace(VGG16_C10, model="vgg16_bn_cifar"), 5e-4, (0.51, 0.6, 0.7))]}
+SEEDS = {"paper": tuple(range(10)), "quick": (0, 1, 2)}  # other scales: the scale's seeds
 DIFFERENCES = [
     "quick: VGG-16 with BN stands in for the BN-free VGG16 (which does not train within the quick budget)",
     "quick/smoke: c multiplied by (N_paper/N_scaled)^mu so the final threshold equals the paper's; cells keep the paper's c",
@@ -94,15 +94,12 @@ CLAIMS = [
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    reduced = scale.name != "paper"
-    rows = [r for r in ROWS if r.quick_mus] if reduced else ROWS
-    seeds = seeds or (PAPER_SEEDS if scale.name == "paper" else QUICK_SEEDS if scale.name == "quick" else scale.seeds)
     out = []
-    for row in rows:
-        recipe = replace(row.recipe, model=QUICK_MODEL) if reduced else row.recipe
-        for seed in seeds:
+    for row in scale.pick(ROWS_AT, what="gRDA CIFAR rows"):
+        recipe = row.recipe
+        for seed in seeds or scale.pick(SEEDS, default=scale.seeds):
             out.append(Arm(sgd_cell(recipe, MODE_CONNECTIVITY), sgd_config(recipe, MODE_CONNECTIVITY, scale, seed), trained_metrics))
-            for mu in row.quick_mus if reduced else row.mus:
+            for mu in row.mus:
                 config = grda_config(recipe, MODE_CONNECTIVITY, scale, seed, row.c, mu)
                 out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, trained_metrics))
     return out
@@ -113,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                              with_method=True)
     extra = [parse_spec(spec) for spec in args.with_method]
     plan = arms(scale, tuple(args.seeds) if args.seeds else None)
+    changed = c_overrides([row.recipe for row in scale.pick(ROWS_AT)], scale)
     if args.dry_run:
+        print_overrides(changed, scale.name)
         print_arms(plan)
         print("  + global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no retraining "
               "(sparsities known after training)")
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return magnitude_arms(plan, MODE_CONNECTIVITY, (0,), 0.01, ops) + [
             arm for name, options in extra for arm in method_arms(plan, MODE_CONNECTIVITY, name, options, ops)]
 
-    execute(PAPER, TABLE, scale.name, plan, ops, args.results, follow_up=follow_up)
+    execute(PAPER, TABLE, scale.name, plan, ops, args.results, follow_up=follow_up, overrides=changed)
     return 0
 
 

@@ -27,7 +27,7 @@ from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Override, Scale
 from prunebench.structured import describe, resolve_layers
 from reproductions.cli import Plan, run_plan
 
@@ -80,7 +80,7 @@ NETWORKS = {
 
 @dataclass(frozen=True)
 class Budget:
-    """How a scale shrinks the GReg schedule. None = the paper's value."""
+    """How a scale shrinks the GReg schedule. None = the paper's value (the network's, or PAPER_GREG's)."""
 
     base_epochs: int | None
     finetune_epochs: int | None
@@ -92,20 +92,48 @@ class Budget:
     pick_updates: int | None  # paper τ'/δλ_pick = 1,000
     train_subset: int | None
     seeds: tuple[int, ...]
+    log_every: int  # iterations between λ / norm log lines
 
 
 BUDGETS = {
-    "paper": Budget(None, None, None, None, None, None, None, None, None, (0, 1, 2)),
+    "paper": Budget(None, None, None, None, None, None, None, None, None, (0, 1, 2), 100),
     # 3k images at batch 128: 24 iterations an epoch; regularisation 20 updates x 5 + 50 = 150 iterations with
     # τ 80, so the pruned filters' shrink exponent lr·Σλ stays ≈ 8 (as with τ 40 over 300 iterations before)
-    "quick": Budget(4, 1, 80.0, 20, 5, 50, 1.0, 20, 3000, (0, 1, 2)),
-    "smoke": Budget(1, 1, 4.0, 4, 1, 2, 0.5, 2, None, (0,)),
+    "quick": Budget(4, 1, 80.0, 20, 5, 50, 1.0, 20, 3000, (0, 1, 2), 1),
+    "smoke": Budget(1, 1, 4.0, 4, 1, 2, 0.5, 2, None, (0,), 1),
 }
 PAPER_GREG = {"ceiling": 1.0, "delta_lambda": 1e-4, "pick_ceiling": 0.01, "pick_delta_lambda": 1e-5}
+NETWORKS_AT = {"paper": None, REDUCED: ("resnet56",)}  # the networks a scale runs of a table (None: all)
 
 
 def budget(scale: Scale) -> Budget:
-    return BUDGETS[scale.name]
+    return scale.pick(BUDGETS, what="GReg budget")
+
+
+def paper_or(value: Any, paper: Any) -> Any:
+    """A budget's value, or the paper's where the budget keeps it (None)."""
+    return paper if value is None else value
+
+
+def rows_at(scale: Scale, rows: dict[str, Any]) -> dict[str, Any]:
+    """The rows (keyed by network) a table runs at `scale`."""
+    keep = scale.pick(NETWORKS_AT, what="GReg networks")
+    return rows if keep is None else {k: v for k, v in rows.items() if k in keep}
+
+
+def overrides(scale: Scale) -> list[Override]:
+    """GReg's schedule hyperparameters the budget changes (Table 8's values at paper scale), for every table."""
+    b = budget(scale)
+    changes = [("greg1/2", "ceiling τ", PAPER_GREG["ceiling"], b.ceiling),
+               ("greg1/2", "δλ", PAPER_GREG["delta_lambda"], b.ceiling / b.grow_updates if b.grow_updates else None),
+               ("greg1/2", "K_u", "Table 8's", b.update_interval), ("greg1/2", "K_s", "Table 8's", b.stabilize_iterations),
+               ("greg2", "picking ceiling τ'", PAPER_GREG["pick_ceiling"], b.pick_ceiling),
+               ("greg2", "picking δλ", PAPER_GREG["pick_delta_lambda"],
+                b.pick_ceiling / b.pick_updates if b.pick_updates else None)]
+    why = ("the regularisation must finish within the budget's iterations; the ceiling is raised so that the pruned "
+           "filters' shrink exponent lr·Σλ stays large (reproductions/greg/common.py)")
+    return [Override(method, option, f"{paper:g}" if isinstance(paper, float) else paper, f"{value:g}", why)
+            for method, option, paper, value in changes if value is not None]
 
 
 def seeds(scale: Scale, override: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -115,35 +143,30 @@ def seeds(scale: Scale, override: tuple[int, ...] | None) -> tuple[int, ...]:
 def baseline(network: Network, scale: Scale) -> RunConfig:
     """The dense model every arm of `network` starts from (seed 0: the paper prunes one base model)."""
     b = budget(scale)
-    paper = scale.name == "paper"
     return RunConfig(
         dataset=scale.dataset_for(network.dataset), model=network.model, method="dense", width=scale.width,
-        model_options=dict(network.model_options) if paper else {},
-        epochs=network.base_epochs if paper else b.base_epochs,
-        batch_size=scale.batch_size or network.base_batch,
-        optimizer=network.base_optimizer if paper else OptimizerConfig(
-            "sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine"),
-        train_subset=b.train_subset or scale.train_subset, seed=0, eval_every=0, tag=f"greg-{scale.name}",
+        model_options=scale.model_options(network.model_options), epochs=paper_or(b.base_epochs, network.base_epochs),
+        batch_size=scale.batch(network.base_batch), optimizer=scale.baseline_recipe(network.base_optimizer),
+        train_subset=b.train_subset or scale.images(), seed=0, eval_every=0, tag=f"greg-{scale.name}",
     )
 
 
 def greg_options(network: Network, scale: Scale, variant: str, **extra: Any) -> dict[str, Any]:
     """GReg-1/2 options at this scale (Table 8 at paper scale; the budget proxy otherwise)."""
     b = budget(scale)
-    paper = scale.name == "paper"
-    ceiling = PAPER_GREG["ceiling"] if paper else b.ceiling
+    ceiling = paper_or(b.ceiling, PAPER_GREG["ceiling"])
     options = {
         "ceiling": ceiling,
-        "delta_lambda": PAPER_GREG["delta_lambda"] if paper else ceiling / b.grow_updates,
-        "update_interval": network.update_interval if paper else b.update_interval,
-        "stabilize_iterations": network.stabilize_iterations if paper else b.stabilize_iterations,
-        "log_every": 100 if paper else 1,
+        "delta_lambda": ceiling / b.grow_updates if b.grow_updates else PAPER_GREG["delta_lambda"],
+        "update_interval": paper_or(b.update_interval, network.update_interval),
+        "stabilize_iterations": paper_or(b.stabilize_iterations, network.stabilize_iterations),
+        "log_every": b.log_every,
     }
     if variant == "greg2":
-        pick = PAPER_GREG["pick_ceiling"] if paper else b.pick_ceiling
+        pick = paper_or(b.pick_ceiling, PAPER_GREG["pick_ceiling"])
         options.update({
             "pick_ceiling": pick,
-            "pick_delta_lambda": PAPER_GREG["pick_delta_lambda"] if paper else pick / b.pick_updates,
+            "pick_delta_lambda": pick / b.pick_updates if b.pick_updates else PAPER_GREG["pick_delta_lambda"],
             "recover_lambda": -network.weight_decay,  # the paper's −γ (the official code: −1e-4 everywhere)
         })
     return {**options, **extra}
@@ -164,23 +187,22 @@ def pruning_arms(
 ) -> list[Arm]:
     """Two arms: the pruning run (`method`: oneshot | greg1 | greg2) and its fine-tuning run, both
     reported under `label` (l1_oneshot, greg1, ...)."""
-    paper = scale.name == "paper"
     b = budget(scale)
     dense = baseline(network, scale)
     images = dense.train_subset or network.train_images
-    batch = scale.batch_size or network.prune_batch
+    batch = scale.batch(network.prune_batch)
     prune = replace(
         dense, method=method, method_options=options, parent=dense, seed=seed, model_options={}, batch_size=batch,
         optimizer=OptimizerConfig("sgd", lr=1e-3, momentum=0.9, weight_decay=network.weight_decay),  # Table 5: fixed 1e-3
         epochs=0 if method == "oneshot" else regularisation_epochs(network, scale, options, batch, images),
         eval_every=0, tag=f"{label}-{scale.name}",
     )
-    finetune_epochs = network.finetune_epochs if paper else b.finetune_epochs
-    finetune_optimizer = network.finetune_optimizer if paper else replace(
-        network.finetune_optimizer, milestones=(max(finetune_epochs // 2, 1),))
+    finetune_epochs = paper_or(b.finetune_epochs, network.finetune_epochs)
+    finetune_optimizer = network.finetune_optimizer if b.finetune_epochs is None else replace(
+        network.finetune_optimizer, milestones=(max(finetune_epochs // 2, 1),))  # one decay, halfway
     finetune = replace(
         prune, method="finetune", method_options={}, parent=prune, epochs=finetune_epochs,
-        batch_size=scale.batch_size or network.finetune_batch, optimizer=finetune_optimizer, eval_every=1,
+        batch_size=scale.batch(network.finetune_batch), optimizer=finetune_optimizer, eval_every=1,
     )
     return [
         Arm(cell, prune, pruning_metrics, method=label, ratio=ratio),
@@ -276,4 +298,4 @@ def main(table: str, doc: str, plan: Plan, argv: list[str] | None, figure: Calla
     """The command line of every GReg script: run the plan's arms (each cached and resumable), then
     write the figure series from the table's logs, if the script draws one."""
     return run_plan(PAPER, table, f"python -m reproductions.greg.{table}", doc.strip().splitlines()[0], plan, argv,
-                    describe=pruned_layers, after=(lambda args, arms, ops: figure(args.scale, args.results)) if figure else None)
+                    describe=pruned_layers, overrides=overrides, after=(lambda args, arms, ops: figure(args.scale, args.results)) if figure else None)

@@ -25,11 +25,11 @@ from prunebench.claims import Claim, at_least
 from prunebench.paths import figure_csv, method_log_csv
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, PAPER, baseline_arm, greg_options, main, pruning_arms
+from reproductions.greg.common import NETWORKS, PAPER, baseline_arm, greg_options, main, pruning_arms, rows_at
 
 TABLE = "figure1"
 ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]", 5000), "resnet50": ("2.31x", "[0,0.6,0.6,0.6,0.21,0]", 5000)}
-SCALED_SNAPSHOTS = {"quick": 25, "smoke": 1}
+SNAPSHOT_EVERY = {"paper": None, "quick": 25, "smoke": 1}  # iterations (None: the row's own)
 
 DIFFERENCES = [
     "quick/smoke: Fashion-MNIST, ResNet56 at 1/4 width, picking phase as a budget proxy (same mild lr·Σλ ≈ 0.05)",
@@ -40,11 +40,11 @@ CLAIMS = [Claim("GREG-C6", "The normalised std of filter norms rises with λ in 
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None, rows: dict | None = None) -> list[Arm]:
-    rows = rows or (ROWS if scale.name == "paper" else {"resnet56": ROWS["resnet56"]})
+    rows = rows or rows_at(scale, ROWS)
     out = []
     for key, (speedup, ratios, every) in rows.items():
         network = NETWORKS[key]
-        snapshot_every = every if scale.name == "paper" else SCALED_SNAPSHOTS[scale.name]
+        snapshot_every = scale.pick(SNAPSHOT_EVERY, what="snapshot interval") or every
         options = greg_options(network, scale, "greg2", ratios=ratios, snapshot_every=snapshot_every, log_every=1)
         out.append(baseline_arm(network, scale))
         for seed in seed_override or (0,):

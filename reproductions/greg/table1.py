@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from prunebench.claims import Claim, at_most, gap_grows, no_worse_and_wins_at_top
 from prunebench.reproduce import Arm
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.greg.common import (
     NETWORKS,
     baseline_arm,
@@ -37,7 +37,7 @@ from reproductions.greg.common import (
 
 TABLE = "table1"
 PUBLISHED_RATIOS = {"resnet56": (0.5, 0.7, 0.9, 0.925, 0.95), "vgg19": (0.5, 0.6, 0.7, 0.8, 0.9)}
-SCALED_RATIOS = {"quick": (0.5, 0.9), "smoke": (0.5, 0.9)}
+RATIOS_AT = {"paper": PUBLISHED_RATIOS, REDUCED: {"resnet56": (0.5, 0.9)}}  # `Scale.pick`
 RATIO_STRINGS = {"resnet56": "[0,{r},{r},{r},0]", "vgg19": "[1-15:{r}]"}
 
 DIFFERENCES = [
@@ -69,7 +69,7 @@ def l1_oneshot_arms(key: str, scale: Scale, ratio: float, seed: int) -> list[Arm
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    networks = PUBLISHED_RATIOS if scale.name == "paper" else {"resnet56": SCALED_RATIOS[scale.name]}
+    networks = scale.pick(RATIOS_AT, what="GReg Table 1 ratios")
     out = []
     for key, ratios in networks.items():
         network = NETWORKS[key]

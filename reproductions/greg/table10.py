@@ -19,7 +19,7 @@ import pandas as pd
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats, beats
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, main, oneshot_vs_greg1, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, main, oneshot_vs_greg1, rows_at, seeds
 from reproductions.greg.table1 import l1_oneshot_arms, ratio_string
 
 TABLE = "table10"
@@ -57,14 +57,14 @@ CLAIMS = [
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else {"resnet56": ROWS["resnet56"]}
+    rows = rows_at(scale, ROWS)
     out = []
     for key, ratio in rows.items():
         network = NETWORKS[key]
         out.append(baseline_arm(network, scale))
         for seed in seeds(scale, seed_override):
             out += l1_oneshot_arms(key, scale, ratio, seed)
-        for run in range(1, RUNS[scale.name] + 1):
+        for run in range(1, scale.pick(RUNS, what="random-selection runs") + 1):
             selection = {"ratios": ratio_string(key, ratio), "criterion": "random", "criterion_seed": run}
             cell = f"{network.cell}/run{run}"
             out += oneshot_vs_greg1(network, scale, cell, "random_oneshot", selection, run, ratio)

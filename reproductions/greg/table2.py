@@ -19,7 +19,7 @@ from __future__ import annotations
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, rows_at, seeds
 
 TABLE = "table2"
 ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]"), "vgg19": ("8.84x", "[1-15:0.7]")}
@@ -37,7 +37,7 @@ CLAIMS = [
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else {"resnet56": ROWS["resnet56"]}
+    rows = rows_at(scale, ROWS)
     out = []
     for key, (speedup, ratios) in rows.items():
         network = NETWORKS[key]

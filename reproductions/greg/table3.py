@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
 
 TABLE = "table3"
@@ -30,7 +30,7 @@ ROWS = [  # (network, speedup, ratios, skip layers, variants published)
     ("resnet50", "2.56x", "[0,0.74,0.74,0.6,0.21,0]", "", ("greg1", "greg2")),
     ("resnet50", "3.06x", "[0,0.68,0.68,0.68,0.5,0]", "", ("greg1", "greg2")),
 ]
-QUICK_ROWS = ("2.31x",)
+ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r[1] == "2.31x"]}  # `Scale.pick`
 
 DIFFERENCES = [
     "quick/smoke: a proxy — Fashion-MNIST (28×28, 10 classes) instead of ImageNet, ResNet50 at 1/4 width "
@@ -46,7 +46,7 @@ CLAIMS = [
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else [r for r in ROWS if r[1] in QUICK_ROWS]
+    rows = scale.pick(ROWS_AT, what="GReg Table 3 rows")
     out = []
     for key, speedup, ratios, skip, variants in rows:
         network = NETWORKS[key]

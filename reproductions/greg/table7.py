@@ -20,20 +20,21 @@ from __future__ import annotations
 
 from prunebench.claims import Claim, gap_grows, no_worse_and_wins_at_top
 from prunebench.reproduce import Arm
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.greg.common import (
     NETWORKS,
     baseline_arm,
     main,
     oneshot_vs_greg1,
     per_network,
+    rows_at,
     seeds,
 )
 from reproductions.greg.table1 import ratio_string
 
 TABLE = "table7"
 PAPER_RATIOS = (0.7, 0.8, 0.85, 0.9, 0.95)  # "we vary the global pruning ratio from 0.7 to 0.95"
-SCALED_RATIOS = (0.7, 0.9)
+RATIOS_AT = {"paper": PAPER_RATIOS, REDUCED: (0.7, 0.9)}  # `Scale.pick`
 
 DIFFERENCES = [
     "the global ratios of the paper's columns are not published; ours are 0.7–0.95 and the cells are named by ratio",
@@ -50,8 +51,8 @@ CLAIMS = [
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    networks = ("resnet56", "vgg19") if scale.name == "paper" else ("resnet56",)
-    ratios = PAPER_RATIOS if scale.name == "paper" else SCALED_RATIOS
+    networks = rows_at(scale, dict.fromkeys(("resnet56", "vgg19")))
+    ratios = scale.pick(RATIOS_AT, what="GReg Table 7 ratios")
     out = []
     for key in networks:
         network = NETWORKS[key]

@@ -16,7 +16,7 @@ import pandas as pd
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, seeds
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, rows_at, seeds
 from reproductions.greg.table1 import l1_oneshot_arms, ratio_string
 
 TABLE = "table9"
@@ -55,7 +55,7 @@ CLAIMS = [Claim("GREG-C10", "GReg-1's accuracy spread over K_u is smaller than i
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else {"resnet56": ROWS["resnet56"]}
+    rows = rows_at(scale, ROWS)
     out = []
     for key, ratio in rows.items():
         network = NETWORKS[key]
@@ -63,7 +63,7 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
         selection = {"ratios": ratio_string(key, ratio)}
         for seed in seeds(scale, seed_override):
             out += l1_oneshot_arms(key, scale, ratio, seed)
-            for interval in INTERVALS[scale.name]:
+            for interval in scale.pick(INTERVALS, what="K_u values"):
                 options = greg_options(network, scale, "greg1", update_interval=interval, **selection)
                 out += pruning_arms(network, scale, f"{network.cell}/ku{interval}", "greg1", "greg1", options, seed, ratio)
     return out

@@ -53,7 +53,6 @@ class Network:
     ns_sparsity: float  # λ of NS (Liu et al.: VGG 1e-4, ResNet/DenseNet 1e-5)
     pns_sparsity: float  # λ of proximal NS, CIFAR-10 (official README / script.sh)
     pns_beta: float  # β of proximal NS, CIFAR-10
-    quick_options: tuple[tuple[str, int], ...] = ()  # model options at reduced scales (depth)
 
 
 NETWORKS = {
@@ -80,12 +79,12 @@ BUDGETS = {
     "paper": Budget(None, None, None, ALL, {}),
     "quick": Budget(4, 2, 4000, ALL, {"densenet40": 13, "resnet164": 20}, sweep=("vgg19",)),
     "smoke": Budget(2, 1, None, ALL, {"densenet40": 10, "resnet164": 11}, sweep=("vgg19",)),
-}
+}  # `Scale.pick`; a table's percents per scale likewise
 SWEEP = "@lam"  # sweep cells are named <cell>@lam<k>x
 
 
 def budget(scale: Scale) -> Budget:
-    return BUDGETS[scale.name]
+    return scale.pick(BUDGETS, what="proximal NS budget")
 
 
 def epochs(scale: Scale, finetune: bool = False) -> int:
@@ -95,8 +94,8 @@ def epochs(scale: Scale, finetune: bool = False) -> int:
 
 
 def steps(scale: Scale, dataset_size: int = CIFAR_TRAIN) -> int:
-    images = budget(scale).train_subset or scale.train_subset or dataset_size
-    batch = scale.batch_size or PAPER_BATCH
+    images = budget(scale).train_subset or scale.images(dataset_size)
+    batch = scale.batch(PAPER_BATCH)
     return epochs(scale) * math.ceil(images / batch)
 
 
@@ -118,7 +117,7 @@ def training(network: Network, dataset: str, scale: Scale, method: str, options:
     return RunConfig(
         dataset=scale.dataset_for(dataset), model=network.model, method=method, width=scale.width,
         model_options={"depth": depth} if depth else {}, method_options=options, epochs=epochs(scale),
-        batch_size=scale.batch_size or PAPER_BATCH, optimizer=recipe(scale), train_subset=b.train_subset or scale.train_subset,
+        batch_size=scale.batch(PAPER_BATCH), optimizer=recipe(scale), train_subset=b.train_subset or scale.images(),
         seed=seed, eval_every=0, tag=f"proxns-{tag}-{scale.name}",
     )
 
@@ -157,14 +156,14 @@ def table_plan(dataset: str, percents: dict[str, dict[str, tuple[float, ...]]]
 
     def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
         out = []
+        at = scale.pick(percents, what="pruning percents")
         for key in budget(scale).networks:
             network = NETWORKS[key]
             for seed in seeds(scale, seed_override):
                 pns = (network.pns_sparsity, network.pns_beta)
-                out += network_arms(network, dataset, scale, percents[scale.name][key], seed, pns)
+                out += network_arms(network, dataset, scale, at[key], seed, pns)
                 if key in budget(scale).sweep:
-                    out += network_arms(network, dataset, scale, percents[scale.name][key], seed, pns,
-                                        shrink_multiplier(scale))
+                    out += network_arms(network, dataset, scale, at[key], seed, pns, shrink_multiplier(scale))
         return out
 
     return arms

@@ -20,14 +20,14 @@ Scales:
 """
 from __future__ import annotations
 
+from prunebench.scales import REDUCED
 from reproductions.proxns.common import CLAIMS, main, table_plan
 
 TABLE = "table1"
 DATASET = "cifar10"
 PERCENTS = {
     "paper": {"vgg19": (0.7,), "densenet40": (0.4, 0.6, 0.7), "resnet164": (0.4, 0.6)},
-    "quick": {"vgg19": (0.7,), "densenet40": (0.4,), "resnet164": (0.4,)},
-    "smoke": {"vgg19": (0.7,), "densenet40": (0.4,), "resnet164": (0.4,)},
+    REDUCED: {"vgg19": (0.7,), "densenet40": (0.4,), "resnet164": (0.4,)},
 }
 
 DIFFERENCES = [

@@ -15,6 +15,7 @@ once) and only the prunings at this table's percents are new.
 """
 from __future__ import annotations
 
+from prunebench.scales import REDUCED
 from reproductions.proxns.common import CLAIMS, main, table_plan
 from reproductions.proxns.table1 import DIFFERENCES as TABLE1_DIFFERENCES
 
@@ -22,8 +23,7 @@ TABLE = "table2"
 DATASET = "cifar100_cifar10stats"  # CIFAR-100 normalised as the official code does (CIFAR-10 mean/std)
 PERCENTS = {
     "paper": {"vgg19": (0.5,), "densenet40": (0.4, 0.6), "resnet164": (0.4, 0.6)},
-    "quick": {"vgg19": (0.5,), "densenet40": (0.6,), "resnet164": (0.6,)},
-    "smoke": {"vgg19": (0.5,), "densenet40": (0.6,), "resnet164": (0.6,)},
+    REDUCED: {"vgg19": (0.5,), "densenet40": (0.6,), "resnet164": (0.6,)},
 }
 
 DIFFERENCES = [

@@ -37,18 +37,17 @@ from reproductions.slr.common import PAPER, history_series, main_for, pruned_con
 
 FIGURE = "figure1"
 GAP = 3.0  # threshold = dense top-1 − GAP points (claims.md SLR-C5)
-HORIZON = {"paper": {"cifar10": 300, "imagenet": 60}, "quick": 10, "smoke": 3}
+HORIZON = {"paper": {"cifar10": 300, "imagenet": 60}, "quick": 10, "smoke": 3}  # epochs, per data set at paper scale
 
 
 def horizon(scale: Scale, dataset: str) -> int:
-    budget = HORIZON[scale.name]
+    budget = scale.pick(HORIZON, what="epoch horizon")
     return budget[dataset] if isinstance(budget, dict) else budget
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = table1.ROWS if scale.name == "paper" else [r for r in table1.ROWS if r.cell in table1.QUICK_CELLS]
     out = []
-    for row in rows:
+    for row in scale.pick(table1.ROWS_AT, what="Table 1 rows"):
         for seed in seeds or scale.seeds:
             dense = table1.baseline(row, scale, seed)
             out.append(Arm(row.cell, dense, table1.baseline_metrics))

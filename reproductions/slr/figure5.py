@@ -25,20 +25,21 @@ from prunebench.figures import write_series
 from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from reproductions.slr import table1
 from reproductions.slr.common import PAPER, history_series, main_for, pruned_config
 
 FIGURE = "figure5"
 DEFAULT = {"s0": 1e-2, "M": 300.0, "r": 0.1}
 SWEEP = {"s0": (1e-1, 1e-2, 1e-3), "M": (100.0, 300.0, 1000.0), "r": (0.05, 0.1, 0.5)}
-PAPER_EPOCHS, PAPER_READ_EVERY = 50, 10
+PAPER_EPOCHS = 50
+READ_EVERY = {"paper": 10, REDUCED: 1}  # epochs between the trial hard-prune readings
 SPREAD_LIMIT = 1.0  # points (claims.md SLR-C7)
 ROW = table1.ROWS[0]  # CIFAR-10 ResNet-18, 8.71x
 
 
 def read_every(scale: Scale) -> int:
-    return PAPER_READ_EVERY if scale.name == "paper" else 1
+    return scale.pick(READ_EVERY, what="reading interval")
 
 
 def slr_arm(scale: Scale, seed: int, cell: str, metrics=None, **options: object) -> Arm:

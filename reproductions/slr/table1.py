@@ -11,7 +11,7 @@ Scales:
   rho 0.1, M 300, r 0.1, s0 1e-2, 3 seeds, from dense baselines (CIFAR: trained by the recipe below;
   ImageNet: torchvision's pretrained weights). Needs GPUs and the data sets on disk.
 - quick: the ResNet-18 row on Fashion-MNIST at 1/4 width, ratios 0.5 / 0.8 / 0.9 on the 16 residual
-  convs (0.9 is the published row's ratio), 4 epochs on 20k images, 1 seed, baseline trained and cached
+  convs (0.9 is the published row's ratio), 4 epochs on 12k images, 1 seed, baseline trained and cached
   under baselines/cache. Measured: see README ("Reproductions") for the wall time on the 2-core CI CPU.
 - smoke: the same arms on synthetic 16x16 data in seconds (tests).
 
@@ -31,7 +31,7 @@ from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm, execute
 from prunebench.runner import RunResult
-from prunebench.scales import SCALES, Scale
+from prunebench.scales import REDUCED, SCALES, Scale
 from prunebench.sparsity import solve_uniform_ratio
 from reproductions.cli import declared, parser, session
 from reproductions.slr.common import pruned_config
@@ -42,7 +42,6 @@ ADAM_CIFAR = OptimizerConfig("adam", lr=0.01)  # Sec. 4.1: Adam, lr 0.01, batch 
 SGD_IMAGENET = OptimizerConfig("sgd", lr=1e-4)  # Sec. 4.1: SGD, lr 1e-4, batch 256
 # Dense CIFAR baselines are not published (the paper starts from pretrained models); this recipe is ours.
 CIFAR_BASELINE = OptimizerConfig("sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, schedule="cosine")
-QUICK_BASELINE = OptimizerConfig("sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine")
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,10 @@ ROWS = [
     Row("imagenet/mobilenetv2", "imagenet", "mobilenetv2", "convs_except_stem", 60, 1.76, 1000, SGD_IMAGENET, 256, 0,
         (("weights", "IMAGENET1K_V1"),)),
 ]
-QUICK_CELLS = ("cifar10/resnet18",)
-SWEEP_RATIOS = (0.5, 0.8)  # added to the published row's ratio at quick/smoke scale (claim SLR-C2)
+# What a scale runs of the table (per-scale data, `Scale.pick`): the rows, and ratios added to each row's
+# published one (claim SLR-C2 needs a sweep)
+ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r.cell == "cifar10/resnet18"]}
+SWEEP_RATIOS = {"paper": (), REDUCED: (0.5, 0.8)}
 
 CLAIMS = [
     Claim("SLR-C1", "SLR's hard-prune accuracy beats ADMM's at the same epochs and per-layer sparsity.",
@@ -97,24 +98,21 @@ def paper_ratio(row: Row) -> float:
 
 
 def baseline(row: Row, scale: Scale, seed: int) -> RunConfig:
-    options = dict(row.model_options) if scale.name == "paper" else {}
-    if scale.name == "paper":
-        epochs, optimizer = row.baseline_epochs, CIFAR_BASELINE
-    else:
-        epochs, optimizer = scale.max_epochs, QUICK_BASELINE  # as many epochs as the pruning arms get
+    """The dense model a row prunes; at a reduced scale the scale's fast recipe for as many epochs as the
+    pruning arms get."""
     return RunConfig(
         dataset=scale.dataset_for(row.dataset), model=row.model, method="dense", width=scale.width,
-        model_options=options, epochs=epochs, batch_size=scale.batch_size or row.batch_size,
-        optimizer=optimizer, train_subset=scale.train_subset, seed=seed, eval_every=0, tag=scale.name,
+        model_options=scale.model_options(row.model_options), epochs=scale.epochs(row.baseline_epochs),
+        batch_size=scale.batch(row.batch_size), optimizer=scale.baseline_recipe(CIFAR_BASELINE),
+        train_subset=scale.images(), seed=seed, eval_every=0, tag=scale.name,
     )
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else [r for r in ROWS if r.cell in QUICK_CELLS]
     out = []
-    for row in rows:
+    for row in scale.pick(ROWS_AT, what="Table 1 rows"):
         ratio = paper_ratio(row)
-        ratios = [ratio] if scale.name == "paper" else sorted({*SWEEP_RATIOS, ratio})
+        ratios = sorted({*scale.pick(SWEEP_RATIOS, what="sweep ratios"), ratio})
         for seed in seeds or scale.seeds:
             dense = baseline(row, scale, seed)
             out.append(Arm(row.cell, dense, baseline_metrics))

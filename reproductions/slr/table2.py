@@ -28,7 +28,7 @@ from prunebench.config import OptimizerConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
-from prunebench.scales import Scale
+from prunebench.scales import REDUCED, Scale
 from prunebench.sparsity import solve_uniform_ratio
 from reproductions.slr import table1
 from reproductions.slr.common import main_for, pruned_config
@@ -54,7 +54,7 @@ ROWS = [
     Row("cifar10/resnet56/p60", "cifar10/resnet56", 60.0),
     Row("cifar10/resnet56/p84.4", "cifar10/resnet56", 84.4),
 ]
-QUICK_CELLS = ("cifar10/resnet18/p50",)
+ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r.cell == "cifar10/resnet18/p50"]}  # `Scale.pick`
 TABLE1 = {row.cell: row for row in table1.ROWS}
 
 
@@ -71,9 +71,8 @@ def ratio(row: Row) -> float:
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    rows = ROWS if scale.name == "paper" else [r for r in ROWS if r.cell in QUICK_CELLS]
     out = []
-    for row in rows:
+    for row in scale.pick(ROWS_AT, what="Table 2 rows"):
         base = TABLE1[row.table1_cell]
         epochs = scale.epochs(PAPER_EPOCHS)
         for seed in seeds or scale.seeds:

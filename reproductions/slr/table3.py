@@ -65,6 +65,9 @@ ROWS = [
 
 @dataclass(frozen=True)
 class DetectionScale:
+    """What a scale runs of this table (`Scale.pick` data): detection data replace the scale's image data set."""
+
+    dataset: str  # coco, or a generated set written on first use
     cells: tuple[str, ...]
     images: tuple[int, int, int]  # generated train / val images and their size (0: COCO)
     imgsz: int
@@ -75,9 +78,9 @@ class DetectionScale:
 
 
 DETECTION_SCALES = {
-    "paper": DetectionScale(tuple(r.cell for r in ROWS), (0, 0, 0), 640, 16, None, 0, 5),
-    "quick": DetectionScale(tuple(r.cell for r in ROWS[:3]), (32, 8, 96), 96, 8, 3, 5, 1),
-    "smoke": DetectionScale((ROWS[0].cell, ROWS[2].cell), (8, 4, 64), 64, 4, 1, 1, 1),
+    "paper": DetectionScale("coco", tuple(r.cell for r in ROWS), (0, 0, 0), 640, 16, None, 0, 5),
+    "quick": DetectionScale("detection_generated_quick", tuple(r.cell for r in ROWS[:3]), (32, 8, 96), 96, 8, 3, 5, 1),
+    "smoke": DetectionScale("detection_generated_smoke", (ROWS[0].cell, ROWS[2].cell), (8, 4, 64), 64, 4, 1, 1, 1),
 }
 
 CLAIMS = comparison_claims("map50_hardprune", "mAP@0.5")
@@ -90,13 +93,13 @@ def ratio(row: Row) -> float:
     return round(solve_uniform_ratio(model, PRUNE_RULE, row.compression), 4)
 
 
-def data_yaml(scale: str, data_root: Path) -> Path:
-    if scale == "paper":
+def data_yaml(detection: DetectionScale, data_root: Path) -> Path:
+    if detection.dataset == "coco":
         return data_root / "coco" / "coco.yaml"
     from prunebench.detection.generated import write_detection_set
 
-    train, val, size = DETECTION_SCALES[scale].images
-    folder = data_root / f"detection_generated_{scale}"
+    train, val, size = detection.images
+    folder = data_root / detection.dataset
     return folder / "data.yaml" if (folder / "data.yaml").exists() else write_detection_set(folder, train, val, size)
 
 
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.error(f"--launcher {args.launcher} is not supported here: Table 3 trains through ultralytics in this process")
     from prunebench.detection.ultralytics_slr import LagrangianCallbacks
 
-    scale = DETECTION_SCALES[args.scale]
+    scale = SCALES.get(args.scale).pick(DETECTION_SCALES, what="detection setting")
     seeds = tuple(args.seeds) if args.seeds else SCALES.get(args.scale).seeds
     rows = [r for r in ROWS if r.cell in scale.cells]
     if args.dry_run:
@@ -169,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row.cell}: {row.compression}x -> uniform ratio {ratio(row)} on {PRUNE_RULE}, {row.epochs} epochs")
         return 0
     data_root = args.data_root or default_data_root()
-    data = str(data_yaml(args.scale, data_root))
+    data = str(data_yaml(scale, data_root))
     out, series = [], []
     for row in rows:
         for seed in seeds:
-            common = {"data": data, "imgsz": scale.imgsz, "batch": scale.batch, "seed": seed, "coco": args.scale == "paper"}
+            common = {"data": data, "imgsz": scale.imgsz, "batch": scale.batch, "seed": seed, "coco": scale.dataset == "coco"}
             if scale.baseline_epochs:
                 dense_config = {**common, "name": f"dense-{row.model.split('.')[0]}-{args.scale}", "start": row.model,
                                 "start_id": row.model, "epochs": scale.baseline_epochs}
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 shared = {
                     "paper": PAPER, "table": TABLE, "cell": row.cell, "scale": args.scale,
                     "run_id": run_id(config["name"], config), "method": method, "model": row.model.split(".")[0],
-                    "dataset": "coco" if args.scale == "paper" else f"detection_generated_{args.scale}", "seed": seed,
+                    "dataset": scale.dataset, "seed": seed,
                     "prune_ratio": p, "sparsity": 1 - counts["params_nonzero"] / counts["params_dense"],
                     "compression": counts["params_dense"] / counts["params_nonzero"], "counting_rule": "nonbias",
                     **counts, "macs_dense": float("nan"), "macs_nonzero": float("nan"), "epochs": epochs,

@@ -17,7 +17,7 @@ Scales:
   UFLD's released tusimple_18.pth (put at <data root>/tusimple/tusimple_18.pth), eight rates, 3 seeds.
 - quick: **a tiny generated set in the TuSimple layout, not TuSimple** (`tusimple_generated`: 160 train / 40 test
   frames of straight synthetic lanes, input 96x256), 1/4 width, a dense baseline trained here from scratch for
-  BASELINE_EPOCHS["quick"] epochs, four of the eight rates (QUICK_RATES), 3 SLR/ADMM epochs and 1 retraining
+  SETTINGS["quick"].baseline_epochs epochs, four of the eight rates, 3 SLR/ADMM epochs and 1 retraining
   epoch, 1 seed. A proxy of the pipeline, not of the paper's numbers.
 - smoke: `tusimple_generated_smoke` (16 / 8 frames, input 64x128), 1/8 width, 2 rates, 1 epoch each (tests).
 Measured at quick scale on an idle 2-core CPU: 579 s, the 60-epoch dense baseline (237 s, lane accuracy 55.33 %)
@@ -27,7 +27,7 @@ The rows also hold Figure 3's data (hard-prune accuracy vs compression); `figure
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -50,16 +50,30 @@ from reproductions.slr.common import comparison_claims, main_for, pruned_config
 TABLE = "table4"
 MODEL, PRUNE_RULE, CLASSES = "ufld_resnet18", "convs_and_linear", 101
 RATES = (1.82, 2.54, 4.21, 12.10, 16.85, 22.80, 35.25, 77.67)
-QUICK_RATES = {"quick": (1.82, 12.10, 35.25, 77.67), "smoke": (1.82, 77.67)}
 UFLD_ADAM = OptimizerConfig("adam", lr=4e-4, weight_decay=1e-4, schedule="cosine")  # UFLD configs/tusimple.py
 BATCH = 32
-EPOCHS = {"paper": (40, 5), "quick": (3, 1), "smoke": (1, 1)}  # (SLR/ADMM, masked retraining)
-DATASET = {"paper": "tusimple", "quick": "tusimple_generated", "smoke": "tusimple_generated_smoke"}
-INPUT_SIZE = {"paper": (288, 800), "quick": (96, 256), "smoke": (64, 128)}
-BASELINE_EPOCHS = {"paper": 0, "quick": 60, "smoke": 1}  # 0: the released UFLD model
 UFLD_WEIGHTS = "tusimple_18.pth"  # looked up under <data root>/tusimple/ unless absolute
 RETRAIN_FREE_POINTS = 0.5
 ADMM_RECOVERY_POINTS = 5.0
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a scale runs of this table: lane data replace the scale's image data set."""
+
+    dataset: str
+    input_size: tuple[int, int]
+    rates: tuple[float, ...]
+    epochs: int  # SLR / ADMM
+    retrain_epochs: int  # masked retraining
+    baseline_epochs: int  # 0: the released UFLD model
+
+
+SETTINGS = {
+    "paper": Setting("tusimple", (288, 800), RATES, 40, 5, 0),
+    "quick": Setting("tusimple_generated", (96, 256), (1.82, 12.10, 35.25, 77.67), 3, 1, 60),
+    "smoke": Setting("tusimple_generated_smoke", (64, 128), (1.82, 77.67), 1, 1, 1),
+}
 
 
 def cell(rate: float) -> str:
@@ -72,20 +86,23 @@ def ratio(rate: float) -> float:
     return round(solve_uniform_ratio(model, PRUNE_RULE, rate), 4)
 
 
+def setting(scale: Scale) -> Setting:
+    return scale.pick(SETTINGS, what="TuSimple setting")
+
+
 def baseline(scale: Scale, seed: int) -> RunConfig:
-    options: dict = {"input_size": INPUT_SIZE[scale.name]}
-    if scale.name == "paper":
-        options["weights"] = UFLD_WEIGHTS
+    at = setting(scale)
     return RunConfig(
-        dataset=DATASET[scale.name], model=MODEL, method="dense", width=scale.width, model_options=options,
-        epochs=BASELINE_EPOCHS[scale.name], batch_size=BATCH, optimizer=UFLD_ADAM, seed=seed, eval_every=0,
+        dataset=at.dataset, model=MODEL, method="dense", width=scale.width,
+        model_options=scale.model_options({"input_size": at.input_size, "weights": UFLD_WEIGHTS}),
+        epochs=at.baseline_epochs, batch_size=BATCH, optimizer=UFLD_ADAM, seed=seed, eval_every=0,
         augment=False, tag=scale.name,
     )
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
-    rates = RATES if scale.name == "paper" else QUICK_RATES[scale.name]
-    train_epochs, retrain_epochs = EPOCHS[scale.name]
+    at = setting(scale)
+    rates = at.rates
     out = []
     for seed in seeds or scale.seeds:
         dense = baseline(scale, seed)
@@ -93,10 +110,10 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
         for rate in rates:
             for method in ("admm", "slr"):
                 pruned = pruned_config(
-                    dense, method=method, prune_rule=PRUNE_RULE, ratio=ratio(rate), epochs=train_epochs,
-                    optimizer=UFLD_ADAM, eval_every=0, model_options={"input_size": INPUT_SIZE[scale.name]},
+                    dense, method=method, prune_rule=PRUNE_RULE, ratio=ratio(rate), epochs=at.epochs,
+                    optimizer=UFLD_ADAM, eval_every=0, model_options={"input_size": at.input_size},
                 )
-                retrain = replace(pruned, method="magnitude", method_options={}, epochs=retrain_epochs, parent=pruned)
+                retrain = replace(pruned, method="magnitude", method_options={}, epochs=at.retrain_epochs, parent=pruned)
                 out += [Arm(cell(rate), pruned, hardprune_metrics), Arm(cell(rate), retrain, retrained_metrics, method)]
     return out
 
