@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIELDS_ADDED_LATER: tuple[str, ...] = ("stop_within_start_top1", "precision")
+FIELDS_ADDED_LATER: tuple[str, ...] = ("stop_within_start_top1", "precision", "kind", "partner")
 PRECISIONS = ("float32", "bf16")  # bf16: forward passes and losses under torch.autocast(bfloat16), weights float32
 
 
@@ -30,7 +30,9 @@ class OptimizerConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines a run's numbers. `parent` is the run whose final weights start it."""
+    """Everything that determines a run's numbers. `parent` is the run whose final weights start it; `kind` names
+    what the run does (`prunebench.run_kinds`: training by default), `partner` a second input run some kinds need
+    (the far end of a mode-connectivity curve)."""
 
     dataset: str
     model: str
@@ -53,6 +55,8 @@ class RunConfig:
     parent: RunConfig | None = None
     tag: str = ""  # readable part of the run id only
     precision: str = "float32"  # a name in PRECISIONS; it changes the numbers, so it is part of the run id
+    kind: str = "train"
+    partner: RunConfig | None = None
 
     def __post_init__(self) -> None:
         if self.prune_ratio == 0:  # -0.0 is 0.0: one run id, not two (an int 0 keeps its type, so its hash)
@@ -68,7 +72,14 @@ class RunConfig:
             if getattr(self, name) == getattr(RunConfig, name, None):
                 data.pop(name)
         data["parent"] = None if self.parent is None else self.parent.run_id
+        if "partner" in data:
+            data["partner"] = self.partner.run_id
         return data
+
+    @property
+    def inputs(self) -> tuple[RunConfig, ...]:
+        """The runs that must finish before this one starts."""
+        return tuple(c for c in (self.parent, self.partner) if c is not None)
 
     @property
     def config_hash(self) -> str:
@@ -84,11 +95,13 @@ class RunConfig:
     def with_precision(self, precision: str) -> RunConfig:
         """This run and its ancestors in `precision` (a chain trains in one precision)."""
         parent = None if self.parent is None else self.parent.with_precision(precision)
-        return dataclasses.replace(self, precision=precision, parent=parent)
+        partner = None if self.partner is None else self.partner.with_precision(precision)
+        return dataclasses.replace(self, precision=precision, parent=parent, partner=partner)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["parent"] = None if self.parent is None else self.parent.to_json()
+        data["partner"] = None if self.partner is None else self.partner.to_json()
         return data
 
 

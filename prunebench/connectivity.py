@@ -8,13 +8,15 @@ SGD with the lr schedule of its train.py. Every parameter follows the curve; Bat
 do not, so a network with BN gets them recomputed on the training data at each t before evaluation
 (dnn-mode-connectivity's `update_bn`). The straight segment (1 − t)·w_start + t·w_end is evaluated the
 same way, for the barrier it may show.
+
+`curve_run` is the `bezier_curve` run kind (`prunebench.run_kinds`): its config's parent is the start (t = 0),
+its partner the end (t = 1), its optimizer the middle point's SGD, `method_options["points"]` the number of t
+evaluated; the result's `series` holds every point of the curve and the segment.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -22,29 +24,16 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from prunebench.config import OptimizerConfig
+from prunebench.checkpoint import load_checkpoint, write_json_atomic
+from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.models import build_model
+from prunebench.paths import RunPaths
+from prunebench.runner import RunResult, load_splits, provenance
 from prunebench.train import SCHEDULES, evaluate
 
 Weights = dict[str, torch.Tensor]
-
-
-@dataclass(frozen=True)
-class CurveConfig:
-    """How the middle point is trained; with the two endpoint run ids it names the curve."""
-
-    start_run: str
-    end_run: str
-    epochs: int
-    lr: float = 0.1
-    momentum: float = 0.0
-    batch_size: int = 128
-    schedule: str = "mode_connectivity"
-    seed: int = 0
-
-    @property
-    def curve_id(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True)
-        return f"bezier/{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
+EVALUATION_IMAGES = 10_000  # training images the loss along a path is measured on
+COUNTS = ("params_nonbias_dense", "params_nonbias_nonzero", "compression_nonbias", "macs_dense", "macs_nonzero")
 
 
 def bezier_coefficients(t: float) -> tuple[float, float, float]:
@@ -76,22 +65,24 @@ class BezierCurve(nn.Module):
         return functional_call(self.model, self.weights(t), (x,))
 
 
-def fit_middle(curve: BezierCurve, train: Any, config: CurveConfig, device: str = "cpu") -> list[float]:
-    """Train θ for `config.epochs` epochs; returns the mean training loss of each epoch."""
+def fit_middle(curve: BezierCurve, train: Any, epochs: int, optimizer: OptimizerConfig, batch_size: int, seed: int,
+               device: str = "cpu") -> list[float]:
+    """Train θ for `epochs` epochs by SGD (`optimizer`'s lr, momentum and schedule); returns the mean training loss
+    of each epoch."""
     curve.to(device)
     curve.model.train()
-    optimizer = torch.optim.SGD(curve.middle.parameters(), lr=config.lr, momentum=config.momentum)
-    scheduler = SCHEDULES.get(config.schedule)(optimizer, OptimizerConfig("sgd", lr=config.lr), config.epochs)
-    generator = torch.Generator().manual_seed(config.seed)
+    sgd = torch.optim.SGD(curve.middle.parameters(), lr=optimizer.lr, momentum=optimizer.momentum)
+    scheduler = SCHEDULES.get(optimizer.schedule)(sgd, optimizer, epochs)
+    generator = torch.Generator().manual_seed(seed)
     losses = []
-    for _ in range(config.epochs):
+    for _ in range(epochs):
         total, steps = 0.0, 0
-        for x, y in train.batches(config.batch_size, generator):
+        for x, y in train.batches(batch_size, generator):
             t = float(torch.rand((), generator=generator))
             loss = F.cross_entropy(curve(x.to(device), t), y.to(device))
-            optimizer.zero_grad()
+            sgd.zero_grad()
             loss.backward()
-            optimizer.step()
+            sgd.step()
             total, steps = total + float(loss.detach()), steps + 1
         scheduler.step()
         losses.append(total / max(steps, 1))
@@ -133,3 +124,45 @@ def evaluate_path(
         rows.append({"t": t, "train_loss": train_eval.loss, "test_error": 100.0 - test_eval.top1,
                      "train_error": 100.0 - train_eval.top1})
     return rows
+
+
+def path_metrics(curve: list[dict[str, float]], line: list[dict[str, float]]) -> dict[str, float]:
+    """The numbers the connectivity claim reads: the highest training loss along the curve, the segment and at
+    the two ends, and the highest test errors."""
+    return {
+        "curve_max_train_loss": max(p["train_loss"] for p in curve), "line_max_train_loss": max(p["train_loss"] for p in line),
+        "endpoint_max_train_loss": max(curve[0]["train_loss"], curve[-1]["train_loss"]),
+        "train_loss_start": curve[0]["train_loss"], "train_loss_end": curve[-1]["train_loss"],
+        "curve_max_test_error": max(p["test_error"] for p in curve), "line_max_test_error": max(p["test_error"] for p in line),
+    }
+
+
+def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult) -> RunResult:
+    """The `bezier_curve` run kind: fit the middle point between the parent's and the partner's final weights,
+    evaluate curve and segment at `points` values of t. Its rows count parameters as its start (the parent) does.
+    An interrupted fit starts again (minutes at most)."""
+    began = time.perf_counter()
+    torch.manual_seed(config.seed)
+    splits = load_splits(config, ops)
+    info = splits.info
+    model = build_model(config.model, in_channels=info.in_channels, num_classes=info.num_classes, width=config.width,
+                        **config.model_options)
+    start, end = (load_checkpoint(RunPaths(c, ops.runs_root, ops.baselines_root).weights) for c in config.inputs)
+    model.load_state_dict(end)
+    curve = BezierCurve(model, start, end)
+    losses = fit_middle(curve, splits.train, config.epochs, config.optimizer, config.batch_size, config.seed, ops.device)
+    points = int(config.method_options["points"])
+    ts = [i / (points - 1) for i in range(points)]
+    evaluation = splits.train.fixed_subset(min(len(splits.train), EVALUATION_IMAGES), seed=0)
+    on_curve = evaluate_path(model, curve.weights, ts, evaluation, splits.test, ops.device)
+    on_line = evaluate_path(model, curve.line, ts, evaluation, splits.test, ops.device)
+    metrics = {**path_metrics(on_curve, on_line), **{k: parent.metrics[k] for k in COUNTS}}
+    history = [{"epoch": epoch, "train_loss": loss} for epoch, loss in enumerate(losses, 1)]
+    series = [{"path": "curve", **p} for p in on_curve] + [{"path": "line", **p} for p in on_line]
+    wall, origin = time.perf_counter() - began, provenance(ops)
+    if ops.rank == 0:
+        paths.dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(config.to_json(), paths.config)
+        write_json_atomic({"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {},
+                           "wall_seconds": wall, "provenance": origin, "series": series}, paths.result)
+    return RunResult(config, metrics, history, {}, wall, False, origin, series)

@@ -111,7 +111,7 @@ def run_in_job(config: RunConfig, ops: Operational) -> str:
 
 def pending_levels(configs: Sequence[RunConfig], ops: Operational) -> list[list[RunConfig]]:
     """The unfinished runs among `configs` and their ancestors, grouped by how many unfinished ancestors
-    each has: every run of level k has its parent in a level below k (or finished already)."""
+    each has: every run of level k has its inputs (parent, partner) in a level below k (or finished already)."""
     depth: dict[str, int] = {}
     pending: dict[str, RunConfig] = {}
 
@@ -120,7 +120,7 @@ def pending_levels(configs: Sequence[RunConfig], ops: Operational) -> list[list[
             if RunPaths(config, ops.runs_root, ops.baselines_root).result.exists():
                 depth[config.run_id] = -1
             else:
-                depth[config.run_id] = 1 + (visit(config.parent) if config.parent is not None else -1)
+                depth[config.run_id] = 1 + max((visit(source) for source in config.inputs), default=-1)
                 pending[config.run_id] = config
         return depth[config.run_id]
 

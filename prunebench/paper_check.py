@@ -31,7 +31,7 @@ NOT_CHECKED = {  # reproductions whose runs paper-check cannot walk yet, and why
     "slr/figure3": "its runs are SLR Table 4's, checked there",
     "slr/table3": "COCO detection trains through ultralytics' own loop, outside prunebench's runner",
     "grda/figure4_layerwise": "its arms are derived from the runs folder of gRDA Figure 4's runs",
-    "grda/figure_connectivity": "its Bézier curve fits are not runs of prunebench's runner",
+    "grda/figure_connectivity": "its Bézier curves are runs of the runner (kind bezier_curve) but take no check budget yet: one would fit all 300 epochs",
 }
 STAND_INS = {  # the paper's data set -> the offline copy its check trains on
     "cifar10": "cifar10_jpeg",

@@ -1,8 +1,9 @@
 """`run(config)`: one idempotent run — skip if finished, resume if interrupted, else start.
 
 A run starts from its parent's final weights (a dense baseline, or the pruned model that masked
-retraining continues), which is run first when missing. The result is written last, atomically, so a
-run either has a complete result.json or is unfinished.
+retraining continues), which is run first when missing, as is a partner run (`RunConfig.inputs`). What the
+run then does is its kind's function (`prunebench.run_kinds`); `train` here is the default. The result is
+written last, atomically, so a run either has a complete result.json or is unfinished.
 """
 from __future__ import annotations
 
@@ -26,11 +27,12 @@ from prunebench.checkpoint import (
     write_text_atomic,
 )
 from prunebench.config import PRECISIONS, Operational, RunConfig
-from prunebench.data import DATASETS, load_dataset
+from prunebench.data import DATASETS, DataSplits, load_dataset
 from prunebench.methods import METHODS
 from prunebench.models import MODELS, build_model
 from prunebench.paths import RunPaths
 from prunebench.results import environment, utc_now
+from prunebench.run_kinds import RUN_KINDS, run_function
 from prunebench.sparsity import (
     PRUNE_SETS,
     count_parameters,
@@ -58,6 +60,7 @@ class RunResult:
     wall_seconds: float
     skipped: bool
     provenance: dict[str, str] = field(default_factory=lambda: dict(UNKNOWN_PROVENANCE))  # where and when it trained
+    series: list[dict[str, Any]] = field(default_factory=list)  # measurements beyond epochs (a curve's points t)
 
     @property
     def diverged(self) -> bool:
@@ -72,7 +75,8 @@ def validate(config: RunConfig) -> None:
     """Fail fast, before any work, on names and numbers that cannot be right."""
     DATASETS.get(config.dataset)
     MODELS.get(config.model)
-    METHODS.get(config.method)
+    if RUN_KINDS.get(config.kind).method_is_registered:
+        METHODS.get(config.method)
     validate_ratio(config.prune_ratio)
     if config.prune_rule is not None:
         PRUNE_SETS.get(config.prune_rule)
@@ -95,8 +99,8 @@ def validate(config: RunConfig) -> None:
     for name, value in non_negative.items():
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    if config.parent is not None:
-        validate(config.parent)
+    for source in config.inputs:
+        validate(source)
 
 
 def validate_device(device: str) -> None:
@@ -120,23 +124,34 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     if paths.dir.exists() and writes:
         for tmp in remove_stale_temp_files(paths.dir):  # a kill mid-write leaves a whole checkpoint's worth
             print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
-    parent_paths, parent = None, None
-    if config.parent is not None:
-        parent = run(config.parent, ops)
-        parent_paths = RunPaths(config.parent, ops.runs_root, ops.baselines_root)
+    results = [run(source, ops) for source in config.inputs]
+    parent = results[0] if config.parent is not None else None
+    return run_function(config.kind)(config, ops, paths, parent)
 
-    began = time.perf_counter()
-    if ops.threads:
-        torch.set_num_threads(ops.threads)
-    torch.manual_seed(config.seed)
+
+def load_splits(config: RunConfig, ops: Operational) -> DataSplits:
+    """The run's data: its training subset (the same samples for every seed and method, so arms differ only in
+    what they should), the check budget's test images, on the device if asked."""
     splits = load_dataset(config.dataset, root=ops.data_root, augment=config.augment)
     if config.train_subset:
-        # the same samples for every seed and method, so arms differ only in what they should
         splits.train = splits.train.subset(config.train_subset, torch.Generator().manual_seed(0))
     if ops.budget is not None:
         splits.test = splits.test.fixed_subset(ops.budget.eval_images)
     if ops.data_on_device:
         splits.train, splits.test = splits.train.to(ops.device), splits.test.to(ops.device)
+    return splits
+
+
+def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult | None) -> RunResult:
+    """The `train` run kind: the method's training from the parent's weights, its finalize, evaluation and
+    accounting; resumes from the run's checkpoint."""
+    writes = ops.rank == 0
+    parent_paths = None if config.parent is None else RunPaths(config.parent, ops.runs_root, ops.baselines_root)
+    began = time.perf_counter()
+    if ops.threads:
+        torch.set_num_threads(ops.threads)
+    torch.manual_seed(config.seed)
+    splits = load_splits(config, ops)
     info = splits.info
     example = next(iter(splits.test.batches(1)))[0].to(ops.device)
 
@@ -235,7 +250,7 @@ def load_result(config: RunConfig, path: Path) -> RunResult:
             raise bad(f"holds a non-numeric metric {name}={value!r}")
     origin = {**UNKNOWN_PROVENANCE, **stored.get("provenance", {})}
     return RunResult(config, stored["metrics"], stored["history"], stored["layer_sparsity"], stored["wall_seconds"], True,
-                     origin)
+                     origin, stored.get("series", []))
 
 
 def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation | None:

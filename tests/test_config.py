@@ -48,6 +48,8 @@ CHANGED_FIELD_HASHES = {
     "stop_within_start_top1": (2.0, "baec66d3"),
     "parent": (replace(DENSE, epochs=7), "e5fdbaa7"),
     "precision": ("bf16", "cb24769c"),
+    "kind": ("bezier_curve", "fdaf0dd5"),
+    "partner": (replace(DENSE, epochs=7), "5b0d05de"),
 }
 OPERATIONAL_ONLY = {"seed", "tag"}  # in the id's readable part, never in the hash
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from prunebench.checkpoint import load_checkpoint
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.connectivity import BezierCurve, CurveConfig, fit_middle
+from prunebench.connectivity import BezierCurve, fit_middle
 from prunebench.data import load_dataset
 from prunebench.methods import METHODS
 from prunebench.models import build_model
@@ -123,7 +123,7 @@ def test_bezier_endpoints_are_the_two_trained_models():
     end = {n: p.detach().clone() for n, p in b.named_parameters()}
     curve = BezierCurve(build_model("vgg16_bn_cifar", in_channels=1, num_classes=10, width=0.125), start, end)
     splits = load_dataset("synthetic")
-    fit_middle(curve, splits.train, CurveConfig("a", "b", epochs=1, batch_size=128))
+    fit_middle(curve, splits.train, 1, OptimizerConfig("sgd", lr=0.1, schedule="mode_connectivity"), 128, 0)
     for t, expected in ((0.0, start), (1.0, end)):
         weights = curve.weights(t)
         assert all(torch.equal(weights[n], expected[n]) for n in expected)

@@ -56,6 +56,28 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
     if script is figure_connectivity:
         assert {"curve_max_train_loss", "line_max_train_loss"} <= set(frame["metric"])
         assert verdicts["GRDA-C10"] in ("holds", "fails")
+        curve = frame[frame["metric"] == "curve_max_train_loss"]
+        assert curve["run_id"].str.startswith("bezier-").all() and set(curve["method"]) == {"bezier"}
+        meta = json.loads((results / "meta" / f"grda_{script.TABLE}.json").read_text())
+        assert meta["runs"] == frame["run_id"].nunique() == 3  # the two endpoints and the curve, one session
+
+
+def test_connectivity_curve_is_a_cached_run_of_the_runner(roots, monkeypatch):
+    """Run again, the curve is read back from its run folder, not fitted again (the runner's cache, as every run)."""
+    import prunebench.connectivity
+
+    results, args = roots
+    if not (results / "grda_figure_connectivity.csv").exists():  # run alone: make the first session here
+        assert figure_connectivity.main(args) == 0
+    before = pd.read_csv(results / "grda_figure_connectivity.csv")
+
+    def refit(*_args, **_kwargs):
+        raise AssertionError("the curve was fitted again")
+
+    monkeypatch.setattr(prunebench.connectivity, "fit_middle", refit)
+    assert figure_connectivity.main(args) == 0
+    after = pd.read_csv(results / "grda_figure_connectivity.csv")
+    assert after[["run_id", "metric", "value"]].equals(before[["run_id", "metric", "value"]])
 
 
 @pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])

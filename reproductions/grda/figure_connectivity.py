@@ -14,6 +14,8 @@ Scales:
 - quick: table_cifar's quick VGG16 proxy (VGG-16 with BN at 1/8 width, Fashion-MNIST), seed 0, μ 0.6; curve
   trained 2 epochs; 11 points of t; BN statistics recomputed at every t.
 - smoke: the same on synthetic data (tests).
+Each curve is a run of the core runner (kind `bezier_curve`: parent the gRDA run, partner the SGD run), so it is
+cached, resumed from its inputs, launched and recorded like any run.
 Outputs: results/<scale>/grda_figure_connectivity.csv (endpoint runs' rows and, per curve, the largest losses)
 and the series results/<scale>/figures/grda_figure_connectivity.csv (x = t, from the gRDA end at 0 to SGD at 1).
 Measured at quick scale on an idle 2-core CPU: 92 s after table_cifar (its SGD and gRDA runs cached).
@@ -21,25 +23,18 @@ Measured at quick scale on an idle 2-core CPU: 92 s after table_cifar (its SGD a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pandas as pd
-import torch
 
-from prunebench.checkpoint import load_checkpoint, save_atomic
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict
-from prunebench.config import Operational, RunConfig
-from prunebench.connectivity import BezierCurve, CurveConfig, evaluate_path, fit_middle
-from prunebench.data import load_dataset
+from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.figures import write_series
-from prunebench.models import build_model
-from prunebench.paths import RunPaths, figure_csv, results_csv
-from prunebench.reproduce import Arm, execute, judge_claims, result_rows
-from prunebench.results import write_rows
-from prunebench.runner import run
+from prunebench.paths import figure_csv
+from prunebench.reproduce import Arm, execute
+from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
-from reproductions.grda.common import parse, print_arms, trained_metrics
-from reproductions.grda.table_cifar import VGG16_C10, WRN_C100
+from reproductions.grda.common import c_overrides, parse, print_arms, trained_metrics
+from reproductions.grda.table_cifar import ROWS_AT, VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
 
 PAPER, TABLE = "grda", "figure_connectivity"
@@ -82,9 +77,8 @@ CLAIMS = [Claim("GRDA-C10", "A Bézier curve between the SGD and gRDA minima kee
 def endpoint_arms(scale: Scale, seed: int) -> list[tuple[Pair, float, Arm, Arm]]:
     """(pair, μ, gRDA arm, SGD arm) from table_cifar's arms of `seed` (so the runs are shared)."""
     by_cell = {a.cell: a for a in cifar_arms(scale, (seed,))}
-    pairs = scale.pick(PAIRS_AT, what="curve pairs")
     out = []
-    for pair in pairs:
+    for pair in scale.pick(PAIRS_AT, what="curve pairs"):
         sgd = next(a for cell, a in by_cell.items() if cell.startswith(pair.family) and a.config.method == "sgd")
         for mu in pair.mus:
             cell = next(cell for cell in by_cell if cell.startswith(pair.family) and cell.endswith(f"/c{pair.c:g}/mu{mu:g}"))
@@ -92,77 +86,53 @@ def endpoint_arms(scale: Scale, seed: int) -> list[tuple[Pair, float, Arm, Arm]]
     return out
 
 
-def curve_path(ops: Operational, curve: CurveConfig) -> Path:
-    return Path(ops.runs_root) / curve.curve_id / "curve.pt"
+def curve_config(scale: Scale, pair: Pair, grda: RunConfig, sgd: RunConfig) -> RunConfig:
+    """The curve from the gRDA run (t = 0) to the SGD run (t = 1): the middle point trained by SGD at the SGD run's
+    lr with the authors' momentum, Garipov et al.'s schedule, on the SGD run's data and batch."""
+    return replace(sgd, method="bezier", kind="bezier_curve", parent=grda, partner=sgd, method_options={
+        "points": scale.pick(POINTS, default=11)}, epochs=pair.curve_epochs, optimizer=OptimizerConfig(
+        "sgd", lr=sgd.optimizer.lr, momentum=pair.momentum, schedule="mode_connectivity"))
 
 
-def connect(scale: Scale, pair: Pair, grda: RunConfig, sgd: RunConfig, ops: Operational) -> dict:
-    """Train (or read back) the curve's middle point and evaluate the curve and the segment."""
-    config = CurveConfig(grda.run_id, sgd.run_id, pair.curve_epochs, lr=sgd.optimizer.lr, momentum=pair.momentum,
-                         batch_size=sgd.batch_size, seed=sgd.seed)
-    path = curve_path(ops, config)
-    if path.exists():
-        return load_checkpoint(path)
-    splits = load_dataset(sgd.dataset, root=ops.data_root, augment=sgd.augment)
-    if sgd.train_subset:
-        splits.train = splits.train.subset(sgd.train_subset, torch.Generator().manual_seed(0))  # as runner.run
-    info = splits.info
-    model = build_model(sgd.model, in_channels=info.in_channels, num_classes=info.num_classes, width=sgd.width)
-    start = load_checkpoint(RunPaths(grda, ops.runs_root, ops.baselines_root).weights)
-    end = load_checkpoint(RunPaths(sgd, ops.runs_root, ops.baselines_root).weights)
-    model.load_state_dict(end)
-    curve = BezierCurve(model, start, end)
-    losses = fit_middle(curve, splits.train, config, ops.device)
-    points = scale.pick(POINTS, default=11)
-    ts = [i / (points - 1) for i in range(points)]
-    evaluation = splits.train.fixed_subset(min(len(splits.train), 10_000), seed=0)
-    state = {
-        "config": config.__dict__, "fit_losses": losses,
-        "curve": evaluate_path(model, curve.weights, ts, evaluation, splits.test, ops.device),
-        "line": evaluate_path(model, curve.line, ts, evaluation, splits.test, ops.device),
-    }
-    save_atomic(state, path)
-    return state
+def curve_metrics(result: RunResult) -> dict[str, float]:
+    keep = ("curve_max_train_loss", "line_max_train_loss", "endpoint_max_train_loss", "curve_max_test_error",
+            "line_max_test_error")
+    m = result.metrics
+    return {**{k: m[k] for k in keep}, "train_loss_grda_end": m["train_loss_start"], "train_loss_sgd_end": m["train_loss_end"]}
 
 
-def curve_metrics(state: dict) -> dict[str, float]:
-    curve, line = pd.DataFrame(state["curve"]), pd.DataFrame(state["line"])
-    ends = curve.iloc[[0, -1]]["train_loss"]
-    return {
-        "curve_max_train_loss": float(curve["train_loss"].max()), "line_max_train_loss": float(line["train_loss"].max()),
-        "endpoint_max_train_loss": float(ends.max()), "train_loss_grda_end": float(ends.iloc[0]),
-        "train_loss_sgd_end": float(ends.iloc[1]), "curve_max_test_error": float(curve["test_error"].max()),
-        "line_max_test_error": float(line["test_error"].max()),
-    }
+def curve_arms(scale: Scale, ends: list[tuple[Pair, float, Arm, Arm]], ops: Operational) -> list[Arm]:
+    """One curve per (gRDA, SGD) pair whose two runs finished without diverging."""
+    return [Arm(grda.cell, curve_config(scale, pair, grda.config, sgd.config), curve_metrics)
+            for pair, _, grda, sgd in ends
+            if not (run(grda.config, ops).diverged or run(sgd.config, ops).diverged)]
+
+
+def write_figure(scale: Scale, ends: list[tuple[Pair, float, Arm, Arm]], ops: Operational, results) -> None:
+    rows = []
+    for arm in curve_arms(scale, ends, ops):
+        pair, mu = next((p, m) for p, m, g, _ in ends if g.cell == arm.cell)
+        for point in run(arm.config, ops).series:
+            for quantity, label in (("train_loss", "training loss"), ("test_error", "test error (%)")):
+                rows.append({"panel": f"{pair.family} mu={mu:g}: {label}",
+                             "series": "Bézier curve" if point["path"] == "curve" else "segment", "x": point["t"],
+                             "y": point[quantity], "x_label": "t (0: gRDA, 1: SGD)", "y_label": label,
+                             "seed": arm.config.seed, "run_id": arm.config.run_id, "note": arm.cell})
+    write_series(figure_csv(scale.name, PAPER, TABLE, results), rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA connectivity figures.", argv)
     seed = (args.seeds or [0])[0]
     ends = endpoint_arms(scale, seed)
-    endpoint_runs = list({a.config.run_id: a for _, _, g, s in ends for a in (g, s)}.values())
+    endpoint_runs = list({a.config.run_id: replace(a, metrics=trained_metrics) for _, _, g, s in ends for a in (g, s)}.values())
     if args.dry_run:
         print_arms(endpoint_runs)
-        print(f"  + one Bézier curve per gRDA run to its SGD run; curve epochs {[p.curve_epochs for p, *_ in ends]}")
+        print_arms([Arm(g.cell, curve_config(scale, p, g.config, s.config), curve_metrics) for p, _, g, s in ends])
         return 0
-    execute(PAPER, TABLE, scale.name, [replace(a, metrics=trained_metrics) for a in endpoint_runs], ops, args.results)
-    series, out = [], results_csv(scale.name, PAPER, TABLE, args.results)
-    for pair, mu, grda, sgd in ends:
-        result = run(grda.config, ops)
-        if result.diverged or run(sgd.config, ops).diverged:
-            continue
-        state = connect(scale, pair, grda.config, sgd.config, ops)
-        metrics = curve_metrics(state)
-        write_rows(out, result_rows(PAPER, TABLE, scale.name, Arm(grda.cell, grda.config, lambda r, m=metrics: m), result, ops))
-        panel = f"{pair.family} mu={mu:g}"
-        for kind in ("curve", "line"):
-            for point in state[kind]:
-                for quantity, label in (("train_loss", "training loss"), ("test_error", "test error (%)")):
-                    series.append({"panel": f"{panel}: {label}", "series": f"{'Bézier curve' if kind == 'curve' else 'segment'}",
-                                   "x": point["t"], "y": point[quantity], "x_label": "t (0: gRDA, 1: SGD)", "y_label": label,
-                                   "seed": seed, "run_id": grda.config.run_id, "note": grda.cell})
-    write_series(figure_csv(scale.name, PAPER, TABLE, args.results), series)
-    judge_claims(PAPER, TABLE, scale.name, args.results)
+    execute(PAPER, TABLE, scale.name, endpoint_runs, ops, args.results, follow_up=lambda: curve_arms(scale, ends, ops),
+            overrides=c_overrides([row.recipe for row in scale.pick(ROWS_AT)], scale))
+    write_figure(scale, ends, ops, args.results)
     return 0
 
 

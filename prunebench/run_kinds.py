@@ -1,0 +1,30 @@
+"""What a run does, by `RunConfig.kind`: training a method (the default) or another computation that belongs to a
+reproduction's chain (a mode-connectivity curve between two trained runs). Every kind goes through
+`runner.run`, so run ids, caching, parents first, launchers and provenance are the same for all.
+
+An entry names its function as "module:function", imported when a run of the kind starts: a kind with heavy
+dependencies costs nothing to the others, and nothing registers itself by being imported.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prunebench.registry import Registry
+
+
+@dataclass(frozen=True)
+class RunKind:
+    entry: str  # "module:function"; the function takes (config, ops, paths, parent result) and returns a RunResult
+    method_is_registered: bool  # its `method` names a prunebench.methods.METHODS entry (checked before the run)
+
+
+RUN_KINDS: Registry[RunKind] = Registry("run kind")
+RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True))
+RUN_KINDS.register("bezier_curve")(RunKind("prunebench.connectivity:curve_run", False))
+
+
+def run_function(kind: str) -> Callable:
+    module, _, function = RUN_KINDS.get(kind).entry.partition(":")
+    return getattr(importlib.import_module(module), function)
