@@ -18,7 +18,7 @@ Each curve is a run of the core runner (kind `bezier_curve`: parent the gRDA run
 cached, resumed from its inputs, launched and recorded like any run.
 Outputs: results/<scale>/grda_figure_connectivity.csv (endpoint runs' rows and, per curve, the largest losses)
 and the series results/<scale>/figures/grda_figure_connectivity.csv (x = t, from the gRDA end at 0 to SGD at 1).
-Measured at quick scale on an idle 2-core CPU: 92 s after table_cifar (its SGD and gRDA runs cached).
+Measured at quick scale on an idle 2-core CPU: 86 s with its two endpoint runs (2026-12-01).
 """
 from __future__ import annotations
 
