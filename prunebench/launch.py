@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from prunebench.config import Operational, RunConfig
 from prunebench.paths import RunPaths
 from prunebench.registry import Registry
+from prunebench.run_kinds import RUN_KINDS
 from prunebench.runner import run
 
 
@@ -76,7 +77,8 @@ class SlurmArrays:
 @LAUNCHERS.register("torchrun")
 class TorchRun:
     """Each pending run in its own `torch.distributed.run --standalone` of `nproc` processes (prunebench.torchrun_worker);
-    each process trains its shard of every batch, rank 0 writes. Logs under <runs root>/torchrun/."""
+    each process trains its shard of every batch, rank 0 writes. Logs under <runs root>/torchrun/. A run of a kind
+    that is not data-parallel (`RunKind.data_parallel`) runs in this process instead, in its turn."""
 
     def __init__(self, nproc: int = 2, **options: Any):
         if options:
@@ -91,6 +93,9 @@ class TorchRun:
         in_job = replace(ops, launcher="local", launcher_options=())
         for level in pending_levels(configs, ops):
             for config in level:
+                if not RUN_KINDS.get(config.kind).data_parallel:
+                    run(config, in_job)
+                    continue
                 with tempfile.NamedTemporaryFile(suffix=".pkl", dir=logs, delete=False) as job:
                     pickle.dump((config, in_job), job)
                 log = logs / f"{config.config_hash}-seed{config.seed}.log"

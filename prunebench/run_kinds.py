@@ -1,5 +1,5 @@
 """What a run does, by `RunConfig.kind`: training a method (the default) or another computation that belongs to a
-reproduction's chain (a mode-connectivity curve between two trained runs). Every kind goes through
+reproduction's chain (a mode-connectivity curve between two trained runs, a YOLO training through ultralytics). Every kind goes through
 `runner.run`, so run ids, caching, parents first, launchers and provenance are the same for all.
 
 An entry names its function as "module:function", imported when a run of the kind starts: a kind with heavy
@@ -18,11 +18,16 @@ from prunebench.registry import Registry
 class RunKind:
     entry: str  # "module:function"; the function takes (config, ops, paths, parent result) and returns a RunResult
     method_is_registered: bool  # its `method` names a prunebench.methods.METHODS entry (checked before the run)
+    data_and_model_registered: bool = True  # prunebench's DATASETS and MODELS (else the kind checks its own names)
+    own_precision: bool = False  # trains in a precision of its own: a config may only say float32
+    data_parallel: bool = False  # `--launcher torchrun` shards its batches (others run in the calling process)
 
 
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
-RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True))
+RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True, data_parallel=True))
 RUN_KINDS.register("bezier_curve")(RunKind("prunebench.connectivity:curve_run", False))
+RUN_KINDS.register("ultralytics_detection")(
+    RunKind("prunebench.detection.run:detection_run", True, data_and_model_registered=False, own_precision=True))
 
 
 def run_function(kind: str) -> Callable:

@@ -73,9 +73,11 @@ class ResultFileError(ValueError):
 
 def validate(config: RunConfig) -> None:
     """Fail fast, before any work, on names and numbers that cannot be right."""
-    DATASETS.get(config.dataset)
-    MODELS.get(config.model)
-    if RUN_KINDS.get(config.kind).method_is_registered:
+    kind = RUN_KINDS.get(config.kind)
+    if kind.data_and_model_registered:
+        DATASETS.get(config.dataset)
+        MODELS.get(config.model)
+    if kind.method_is_registered:
         METHODS.get(config.method)
     validate_ratio(config.prune_ratio)
     if config.prune_rule is not None:
@@ -83,6 +85,9 @@ def validate(config: RunConfig) -> None:
     SCHEDULES.get(config.optimizer.schedule)  # the optimizer name is checked when the trainer builds it
     if config.precision not in PRECISIONS:
         raise ValueError(f"unknown precision {config.precision!r}; known: {', '.join(PRECISIONS)}")
+    if kind.own_precision and config.precision != "float32":
+        raise ValueError(f"{config.kind} runs train in a precision of their own: precision {config.precision!r} "
+                         "(--amp) cannot apply to them")
     at_least = {"epochs": (config.epochs, 0), "batch_size": (config.batch_size, 1), "eval_every": (config.eval_every, 0),
                 "seed": (config.seed, 0)}
     if config.train_subset is not None:

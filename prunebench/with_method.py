@@ -32,13 +32,19 @@ def with_method(arms: list[Arm], name: str, options: dict[str, Any]) -> list[Arm
     if kind is None:
         raise ValueError(f"method {name!r} prunes nothing (Method.prunes is None): it cannot be a table's arm")
     chosen: dict[tuple[str, int], str] = {}
-    extra = []
+    extra, elsewhere = [], set()
     for arm in arms:
         pruner = arm.method or arm.config.method
         if pruner not in METHODS.names() or METHODS.get(pruner).prunes != kind:
             continue
+        if arm.config.kind != "train":  # another trainer (ultralytics) runs it: a Method's hooks are not called there
+            elsewhere.add(arm.config.kind)
+            continue
         if chosen.setdefault((arm.cell, arm.config.seed), pruner) == pruner:
             extra.append(replace(arm, config=swapped(arm.config, pruner, name, options), method=name))
+    if not extra and elsewhere:
+        raise ValueError(f"this table's {kind} runs are {', '.join(sorted(elsewhere))} runs, not prunebench's "
+                         f"trainer: {name!r} cannot join them")
     if not extra:
         raise ValueError(f"no cell of this table prunes {kind} (what {name!r} prunes): nothing to run it beside")
     return arms + extra

@@ -10,6 +10,7 @@ from prunebench.cli import COMMAND_ENV, add_location_options, operational, preci
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.runner import validate
 from prunebench.scales import SCALES, Override, Scale
 
 Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
@@ -68,9 +69,15 @@ def run_plan(
     """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
     `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series);
     `overrides`: the method hyperparameters the scale changes, printed in both cases."""
-    args = parser(prog, description).parse_args(argv)
+    cli = parser(prog, description)
+    args = cli.parse_args(argv)
     scale = SCALES.get(args.scale)
-    arms = declared(plan, scale, args)
+    try:  # a --with-method or --amp the table cannot take is a usage error, before any run
+        arms = declared(plan, scale, args)
+        for arm in arms:
+            validate(arm.config)
+    except ValueError as error:
+        cli.error(str(error))
     changed = overrides(scale) if overrides else []
     if args.dry_run:
         print_overrides(changed, scale.name)

@@ -1,4 +1,5 @@
 """YOLO-format data checks on generated files, and SLR driven through ultralytics' callbacks on a tiny generated set."""
+import json
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,6 @@ def test_label_file_errors_name_file_and_line(tmp_path, line, message):
 
 @pytest.mark.unit
 def test_label_path_follows_ultralytics():
-    from pathlib import Path
 
     assert label_path(Path("/d/images/train/x.jpg")) == Path("/d/labels/train/x.txt")
 
@@ -83,9 +83,10 @@ def test_slr_through_ultralytics_callbacks(tmp_path):
     assert hooks.plan and all(r == 0.5 for r in hooks.plan.values())
 
 
-@pytest.mark.slow  # four ultralytics trainings and eight validations
+@pytest.mark.smoke  # six ultralytics trainings (two dense, four pruned): ~20 s
 def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
-    """With the default, relative runs root: ultralytics must not move the runs under its own runs_dir."""
+    """Through the core runner (kind ultralytics_detection), with the default, relative runs root: ultralytics must
+    not move the runs under its own runs_dir; metadata is written; run again, nothing trains."""
     pytest.importorskip("ultralytics")
     import pandas as pd
 
@@ -104,44 +105,17 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     curves = pd.read_csv(tmp_path / "results" / "smoke" / "figures" / "slr_figure2.csv")
     assert set(curves["series"]) == {"admm", "slr"}
     assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))
+    meta = json.loads((tmp_path / "results" / "smoke" / "meta" / "slr_table3.json").read_text())
+    assert meta["runs"] == 4 and meta["title"].startswith("SLR paper, Table 3")
+    for run_id in hard["run_id"]:
+        assert (tmp_path / "runs" / run_id / "result.json").is_file() and (tmp_path / "runs" / run_id / "model.pt").is_file()
 
+    from ultralytics import YOLO
 
-@pytest.mark.smoke
-def test_table3_runs_are_cached_but_retrained_when_their_weights_are_gone_ultralytics_stand_in(tmp_path, monkeypatch):
-    ultralytics = pytest.importorskip("ultralytics")
-    from reproductions.slr import table3
+    def train_again(*_args, **_kwargs):
+        raise AssertionError("a finished detection run was trained again")
 
-    trained = []
-
-    class FakeYOLO:
-        def __init__(self, start):
-            self.start = start
-
-        def train(self, project, name, **_):
-            weights = Path(project) / name / "weights" / "last.pt"
-            weights.parent.mkdir(parents=True, exist_ok=True)
-            weights.write_bytes(b"w")
-            trained.append(project)
-
-    monkeypatch.setattr(ultralytics, "YOLO", FakeYOLO)
-    monkeypatch.chdir(tmp_path)
-    config = {"name": "dense-x", "start": "yolov3-tiny.yaml", "data": "d.yaml", "epochs": 1, "imgsz": 32, "batch": 2,
-              "seed": 0, "coco": False}
-    first, folder = table3.train(config, Path("runs"), "cpu")
-    assert folder.is_absolute() and Path(first["weights"]).is_file() and len(trained) == 1
-    assert table3.train(config, Path("runs"), "cpu")[0] == first and len(trained) == 1  # cached
-    Path(first["weights"]).unlink()
-    table3.train(config, Path("runs"), "cpu")
-    assert len(trained) == 2 and Path(first["weights"]).is_file()
-
-
-@pytest.mark.unit
-def test_table3_run_ids_ignore_where_data_and_weights_live():
-    from reproductions.slr import table3
-
-    config = {"name": "slr-x", "data": "/a/data.yaml", "start": "/a/runs/dense/last.pt", "start_id": "dense-x/1/seed0",
-              "seed": 0, "epochs": 3}
-    moved = {**config, "data": "/b/data.yaml", "start": "/b/last.pt"}
-    assert table3.run_id("slr-x", config) == table3.run_id("slr-x", moved)
-    assert table3.run_id("slr-x", config) != table3.run_id("slr-x", {**config, "start_id": "dense-x/2/seed0"})
-    assert table3.run_id("slr-x", config) != table3.run_id("slr-x", {**config, "epochs": 4})
+    monkeypatch.setattr(YOLO, "train", train_again)
+    assert table3.main(args) == 0
+    again = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
+    assert again[["run_id", "metric", "value"]].equals(frame[["run_id", "metric", "value"]])

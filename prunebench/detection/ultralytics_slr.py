@@ -11,13 +11,13 @@ The same `prunebench.methods` objects as every other table run; what ultralytics
 - on_train_epoch_end: the Z / multiplier update (`Method.on_epoch_end`), logged per update;
 - on_fit_epoch_end: every `eval_every` epochs, mAP of the hard-pruned EMA weights (ultralytics validates and saves
   the EMA model), restored afterwards.
-ultralytics is imported lazily; `YOLO_OFFLINE=1` is set so it never tries the network (weights come from the
-user's files, plots that would fetch a font are off).
+Nothing here imports ultralytics; the run kind that trains (`prunebench.detection.run`) sets `YOLO_OFFLINE=1`
+before it does, so it never tries the network (weights come from the user's files, plots that would fetch a font
+are off).
 """
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,6 @@ import torch
 from prunebench.methods import METHODS, EpochContext, Method
 from prunebench.sparsity import hard_prune, plan_parameters, uniform_plan
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
 FIXED_BATCHES = 4  # training batches on which SLR's f is measured (eval mode, no augmentation)
 MAP50 = "metrics/mAP50(B)"
 

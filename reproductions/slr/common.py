@@ -43,13 +43,14 @@ def comparison_claims(metric: str, what: str) -> list[Claim]:
 def main_for(
     table: str, prog: str, description: str, plan: Plan, argv: list[str] | None,
     figure: Callable[[str, list[tuple[Arm, RunResult]], Path, Operational], None] | None = None,
+    describe: Callable[[Arm], str] | None = None,
 ) -> int:
     """The SLR scripts' command line; the figure series, if any, are written from the runs' results
-    (`Operational` says where their files are)."""
+    (`Operational` says where their files are); `describe`: `--dry-run`'s detail of an arm."""
     def after(args, arms: list[Arm], ops: Operational) -> None:
         figure(args.scale, [(arm, run(arm.config, ops)) for arm in arms], args.results, ops)
 
-    return run_plan(PAPER, table, prog, description, plan, argv, after=after if figure else None)
+    return run_plan(PAPER, table, prog, description, plan, argv, after=after if figure else None, describe=describe)
 
 
 def history_series(result: RunResult, key: str) -> list[tuple[int, float]]:

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prunebench.claims import Claim, at_most, beats, falls, gap_grows
+from prunebench.claims import Claim, at_most
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
-from prunebench.scales import REDUCED, SCALES, Scale
+from prunebench.scales import REDUCED, Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.cli import declared, parser, session
-from reproductions.slr.common import pruned_config
+from reproductions.slr.common import comparison_claims, main_for, pruned_config
 
 PAPER, TABLE = "slr", "table1"
 
@@ -80,12 +79,7 @@ ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r.cell == "cifar10/resnet
 SWEEP_RATIOS = {"paper": (), REDUCED: (0.5, 0.8)}
 
 CLAIMS = [
-    Claim("SLR-C1", "SLR's hard-prune accuracy beats ADMM's at the same epochs and per-layer sparsity.",
-          beats("top1_hardprune", "slr", "admm")),
-    Claim("SLR-C2", "The SLR − ADMM hard-prune gap grows with the compression rate.",
-          gap_grows("top1_hardprune", "slr", "admm")),
-    Claim("ADMM-C1", "ADMM's hard-prune accuracy falls as compression grows.",
-          falls("top1_hardprune", "admm")),
+    *comparison_claims("top1_hardprune", "accuracy"),
     Claim("SLR-C6", "SLR's surrogate optimality condition (3) is never violated more than 5 updates in a row.",
           at_most("slr_longest_cond3_violation_run", "slr", 5)),
 ]
@@ -147,21 +141,20 @@ def pruned_metrics(result: RunResult) -> dict[str, float]:
     }
 
 
+def ratio_detail(arm: Arm) -> str:
+    """`--dry-run`'s line under a pruning arm: the ratio it prunes and how the published rate gives it."""
+    if arm.config.prune_rule is None:
+        return ""
+    row = next(r for r in ROWS if arm.cell.split("~")[0] == r.cell)
+    published = paper_ratio(row)
+    source = f"{row.compression}x at full width" if arm.config.prune_ratio == published else "a sweep ratio for SLR-C2"
+    return f"uniform ratio {arm.config.prune_ratio:g} on {row.prune_rule} ({source})"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser(
-        "python -m reproductions.slr.table1",
-        "Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).",
-    ).parse_args(argv)
-    scale = SCALES.get(args.scale)
-    plan = declared(arms, scale, args)
-    if args.dry_run:
-        for row in ROWS:
-            print(f"{row.cell}: {row.compression}x -> uniform ratio {paper_ratio(row)} on {row.prune_rule}")
-        for arm in plan:
-            print(f"  {arm.cell:28s} {arm.config.run_id}")
-        return 0
-    execute(PAPER, TABLE, scale.name, plan, session(args), args.results)
-    return 0
+    return main_for(TABLE, "python -m reproductions.slr.table1",
+                    "Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).", arms, argv,
+                    describe=ratio_detail)
 
 
 if __name__ == "__main__":

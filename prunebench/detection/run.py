@@ -1,0 +1,101 @@
+"""The `ultralytics_detection` run kind: one YOLO training through ultralytics' own trainer, data pipeline and
+default settings, with ADMM / SLR attached by callbacks (`ultralytics_slr`) when the config's method prunes; then
+mAP@0.5 before and after the hard prune. `runner.run` does the rest as for every run (cached result, parent first,
+launchers, provenance), so a detection run has a run id, a folder and a result.json like any other.
+
+How the config reads: `dataset` a `DETECTION_DATA` name, `model` an ultralytics model config (`yolov3-tiny` ->
+yolov3-tiny.yaml), `model_options` {"imgsz": pixels, "weights": a pretrained file under <data root>/coco/weights/}
+(the start when there is no parent), `batch_size`, `epochs`, `seed`, `eval_every` (hard-prune mAP during training,
+Figure 2). ultralytics chooses the optimizer itself (optimizer=auto): the config's `optimizer` is recorded, not
+applied. An interrupted training starts again from its start weights.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from prunebench.checkpoint import write_json_atomic, write_text_atomic
+from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.data.registry import default_data_root
+from prunebench.detection.data import DETECTION_DATA
+from prunebench.paths import RunPaths
+from prunebench.runner import RunResult, provenance, rows_to_csv
+from prunebench.sparsity import count_parameters, hard_prune
+
+# what ultralytics does unless told otherwise (its default.yaml: optimizer auto, lr0 0.01, momentum 0.937, wd 5e-4)
+ULTRALYTICS_DEFAULTS = OptimizerConfig("ultralytics_auto", lr=0.01, momentum=0.937, weight_decay=5e-4)
+PRETRAINED_FOLDER = ("coco", "weights")
+
+
+def start_weights(config: RunConfig, ops: Operational, data_root: Path) -> str:
+    """The parent's final weights, else the pretrained file the config names, else the model config (scratch)."""
+    if config.parent is not None:
+        return str(RunPaths(config.parent, ops.runs_root, ops.baselines_root).weights)
+    weights = config.model_options.get("weights")
+    if weights is None:
+        return f"{config.model}.yaml"
+    path = Path(weights) if Path(weights).is_absolute() else data_root.joinpath(*PRETRAINED_FOLDER, weights)
+    if not path.exists():
+        raise FileNotFoundError(f"pretrained weights {path} are absent: see datasets/README.md (nothing is downloaded)")
+    return str(path)
+
+
+def evaluate(weights: str, data: str, config: RunConfig, ops: Operational, coco_eval: bool,
+             plan: dict[str, float] | None) -> tuple[float, dict[str, float]]:
+    """mAP@0.5 (%) of `weights`, hard-pruned by `plan` if given, and the parameter counts (non-bias rule)."""
+    from ultralytics import YOLO
+
+    yolo = YOLO(weights)
+    if plan:
+        hard_prune(yolo.model, plan)
+    metrics = yolo.val(data=data, imgsz=config.model_options["imgsz"], batch=config.batch_size, device=ops.device,
+                       plots=False, verbose=False, save_json=coco_eval, workers=0)
+    total, nonzero = count_parameters(yolo.model, "nonbias")
+    return 100.0 * float(metrics.box.map50), {"params_nonbias_dense": total, "params_nonbias_nonzero": nonzero,
+                                             "compression_nonbias": total / max(nonzero, 1)}
+
+
+def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult | None) -> RunResult:
+    os.environ.setdefault("YOLO_OFFLINE", "1")  # never the network: weights are the user's files
+    from ultralytics import YOLO
+
+    from prunebench.detection.ultralytics_slr import LagrangianCallbacks
+
+    data_root = Path(ops.data_root or default_data_root())
+    dataset = DETECTION_DATA.get(config.dataset)
+    data = str(dataset.locate(data_root))
+    if "imgsz" not in config.model_options:
+        raise ValueError(f"{config.run_id}: a detection run needs model option imgsz (pixels)")
+    began = time.perf_counter()
+    yolo = YOLO(start_weights(config, ops, data_root))
+    hooks = None
+    if config.prune_rule is not None:
+        hooks = LagrangianCallbacks(config.method, config.prune_rule, config.prune_ratio, dict(config.method_options),
+                                    eval_every=config.eval_every)
+        hooks.attach(yolo)
+    project = paths.dir.resolve() / "ultralytics"  # absolute: else ultralytics puts it under its own runs_dir
+    yolo.train(data=data, epochs=config.epochs, imgsz=config.model_options["imgsz"], batch=config.batch_size,
+               seed=config.seed, device=ops.device, workers=0 if ops.device == "cpu" else 8, plots=False,
+               project=str(project), name="train", exist_ok=True, verbose=False, save_json=dataset.coco_eval)
+    last = project / "train" / "weights" / "last.pt"
+    summary: dict[str, Any] = hooks.summary() if hooks is not None else {"plan": {}, "history": [], "log": []}
+    before, counts = evaluate(str(last), data, config, ops, dataset.coco_eval, None)
+    if summary["plan"]:
+        after, counts = evaluate(str(last), data, config, ops, dataset.coco_eval, summary["plan"])
+    else:
+        after = before
+    metrics = {"map50_final": after, "map50_before_finalize": before, **counts,
+               "macs_dense": float("nan"), "macs_nonzero": float("nan"),  # not counted for ultralytics models
+               **{k: float(v) for k, v in summary.items() if k.startswith("slr_")}}
+    wall, origin = time.perf_counter() - began, provenance(ops)
+    if ops.rank == 0:
+        shutil.copyfile(last, paths.weights)  # an ultralytics checkpoint: a child run starts from it
+        write_json_atomic(config.to_json(), paths.config)
+        if summary["log"]:
+            write_text_atomic(rows_to_csv(summary["log"]), paths.method_log)
+        write_json_atomic({"run_id": config.run_id, "metrics": metrics, "history": summary["history"],
+                           "layer_sparsity": {}, "wall_seconds": wall, "provenance": origin}, paths.result)
+    return RunResult(config, metrics, summary["history"], {}, wall, False, origin)
