@@ -28,7 +28,7 @@ from prunebench.checkpoint import load_checkpoint, write_json_atomic
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
-from prunebench.runner import RunResult, load_splits, provenance
+from prunebench.runner import RunResult, finish_diverged, load_splits, provenance, run
 from prunebench.train import SCHEDULES, evaluate
 
 Weights = dict[str, torch.Tensor]
@@ -140,7 +140,10 @@ def path_metrics(curve: list[dict[str, float]], line: list[dict[str, float]]) ->
 def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult) -> RunResult:
     """The `bezier_curve` run kind: fit the middle point between the parent's and the partner's final weights,
     evaluate curve and segment at `points` values of t. Its rows count parameters as its start (the parent) does.
-    An interrupted fit starts again (minutes at most)."""
+    A curve with a diverged end is recorded as diverged. An interrupted fit starts again (minutes at most)."""
+    if any(run(source, ops).diverged for source in config.inputs):  # finished: read back
+        return finish_diverged(config, paths, [], "an end of the curve diverged: no minimum to connect", 0.0, ops,
+                               ops.rank == 0)
     began = time.perf_counter()
     torch.manual_seed(config.seed)
     splits = load_splits(config, ops)

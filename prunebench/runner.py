@@ -13,7 +13,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class RunResult:
     skipped: bool
     provenance: dict[str, str] = field(default_factory=lambda: dict(UNKNOWN_PROVENANCE))  # where and when it trained
     series: list[dict[str, Any]] = field(default_factory=list)  # measurements beyond epochs (a curve's points t)
+    paths: RunPaths | None = None  # its files (weights, weights before the hard prune), set by `run`
 
     @property
     def diverged(self) -> bool:
@@ -124,14 +125,14 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     validate_device(ops.device)
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
     if paths.result.exists():
-        return load_result(config, paths.result)
+        return replace(load_result(config, paths.result), paths=paths)
     writes = ops.rank == 0  # data-parallel: the other processes train the same run and write nothing
     if paths.dir.exists() and writes:
         for tmp in remove_stale_temp_files(paths.dir):  # a kill mid-write leaves a whole checkpoint's worth
             print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
     results = [run(source, ops) for source in config.inputs]
     parent = results[0] if config.parent is not None else None
-    return run_function(config.kind)(config, ops, paths, parent)
+    return replace(run_function(config.kind)(config, ops, paths, parent), paths=paths)
 
 
 def load_splits(config: RunConfig, ops: Operational) -> DataSplits:

@@ -45,18 +45,17 @@ def session(args: argparse.Namespace) -> Operational:
     return operational(args, launcher=args.launcher, launcher_options=options)
 
 
-def float32_only(parsed: argparse.ArgumentParser, args: argparse.Namespace, why: str) -> None:
-    """Refuse `--amp` in a script that cannot apply it to every run it makes, rather than ignore it."""
-    if args.amp != "off":
-        parsed.error(f"--amp {args.amp} is not available in this reproduction: {why}")
+FollowUp = Callable[[list[Arm], argparse.Namespace, Operational], list[Arm]]
+REFUSABLE = {"amp": lambda args: args.amp != "off", "with_method": lambda args: bool(args.with_method)}
 
 
-def declared(plan: Plan, scale: Scale, args: argparse.Namespace) -> list[Arm]:
-    """The plan's arms at `scale`, with the `--with-method` arms, in the precision `--amp` asks for."""
+def declared(plan: Plan, scale: Scale, args: argparse.Namespace, add_methods: bool = True) -> list[Arm]:
+    """The plan's arms at `scale`, with the `--with-method` arms (unless the table adds them itself), in the
+    precision `--amp` asks for."""
     from prunebench.with_method import parse_spec, with_method
 
     arms = plan(scale, tuple(args.seeds) if args.seeds else None)
-    for spec in args.with_method:
+    for spec in args.with_method if add_methods else ():
         arms = with_method(arms, *parse_spec(spec))
     return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
@@ -65,15 +64,23 @@ def run_plan(
     paper: str, table: str, prog: str, description: str, plan: Plan, argv: list[str] | None, *,
     after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None,
     describe: Callable[[Arm], str] | None = None, overrides: Callable[[Scale], list[Override]] | None = None,
+    follow_up: FollowUp | None = None, follow_up_note: str = "", methods_in_follow_up: bool = False,
+    refuse: dict[str, str] | None = None,
 ) -> int:
     """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
-    `describe`'s detail per arm) or run them (each cached and resumable), then `after` (figure series);
-    `overrides`: the method hyperparameters the scale changes, printed in both cases."""
+    `describe`'s detail per arm) or run them (each cached and resumable), then the arms `follow_up` derives from
+    their results (known only after training; `follow_up_note` says what they are in a dry run; with
+    `methods_in_follow_up` it adds the `--with-method` arms too), then `after` (figure series). `overrides`: the
+    method hyperparameters the scale changes, printed in both cases; `refuse`: options this table cannot honour
+    ("amp", "with_method"), with the reason, a usage error rather than ignored."""
     cli = parser(prog, description)
     args = cli.parse_args(argv)
+    for option, why in (refuse or {}).items():
+        if REFUSABLE[option](args):
+            cli.error(f"--{option.replace('_', '-')} is not available in this reproduction: {why}")
     scale = SCALES.get(args.scale)
     try:  # a --with-method or --amp the table cannot take is a usage error, before any run
-        arms = declared(plan, scale, args)
+        arms = declared(plan, scale, args, add_methods=not methods_in_follow_up)
         for arm in arms:
             validate(arm.config)
     except ValueError as error:
@@ -86,9 +93,12 @@ def run_plan(
             detail = describe(arm) if describe else ""
             if detail:
                 print("    " + detail.replace("\n", "\n    "))
+        if follow_up_note:
+            print(f"  + {follow_up_note}")
         return 0
     ops = session(args)
-    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed)
+    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed,
+            follow_up=(lambda: follow_up(arms, args, ops)) if follow_up else None)
     if after is not None:
         after(args, arms, ops)
     return 0

@@ -1,6 +1,7 @@
-"""Which function of each reproduction script lists the arms it runs at a scale, by "<paper>/<table>": the scripts
-do not share one shape yet, so the checks that walk every declared run (`prunebench paper-check`, the validation
-test) look the function up here. The gRDA layer-wise figure is not listed: its arms need the runs folder too."""
+"""Which function of each reproduction script lists the arms it runs at a scale, by "<paper>/<table>", for the
+checks that walk every declared run (`prunebench paper-check`, the validation test, the new-scale test). It is
+`arms` in every script but gRDA Figure 4 (left), whose `training_arms` leave out the arms that follow from their
+results; SLR Figure 3 draws Table 4's runs and declares none."""
 from __future__ import annotations
 
 import importlib
@@ -9,12 +10,14 @@ from prunebench.reproduce import Arm
 from prunebench.scales import Scale
 
 ARM_LISTS = {  # "<paper>/<table>" -> the function of reproductions.<paper>.<table> from (scale, seeds) to its arms
-    **{f"slr/{t}": "arms" for t in ("table1", "table2", "table4", "figure1", "figure4", "figure5", "figure6")},
+    **{f"slr/{t}": "arms" for t in ("table1", "table2", "table3", "table4", "figure1", "figure4", "figure5", "figure6")},
     **{f"greg/{t}": "arms" for t in ("table1", "table2", "table3", "table4", "table7", "table9", "table10", "figure1",
                                     "figure2")},
     **{f"proxns/{t}": "arms" for t in ("table1", "table2", "figure_scaling_factors")},
     "grda/table_cifar": "arms",
     "grda/figure4_accuracy_sparsity": "training_arms",  # the magnitude arms follow from these runs' results
+    "grda/figure4_layerwise": "arms",
+    "grda/figure_connectivity": "arms",
 }
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from prunebench.results import COLUMNS
+from prunebench.scales import SCALES
 from reproductions.grda import (
     common,
     figure4_accuracy_sparsity,
@@ -62,6 +63,23 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
         assert meta["runs"] == frame["run_id"].nunique() == 3  # the two endpoints and the curve, one session
 
 
+def test_a_curve_with_a_diverged_end_is_recorded_as_diverged(tmp_path):
+    from prunebench.config import Operational
+    from prunebench.paths import RunPaths
+    from prunebench.runner import finish_diverged, run
+
+    ops = Operational(tmp_path / "runs", tmp_path / "base")
+    scale = SCALES.get("smoke")
+    curve = next(a for a in figure_connectivity.arms(scale) if a.config.kind == "bezier_curve").config
+    end = curve.partner
+    run(curve.parent, ops)
+    paths = RunPaths(end, ops.runs_root, ops.baselines_root)
+    paths.dir.mkdir(parents=True)
+    finish_diverged(end, paths, [], "loss became nan", 0.0, ops)
+    result = run(curve, ops)
+    assert result.diverged and not RunPaths(curve, ops.runs_root, ops.baselines_root).weights.exists()
+
+
 def test_connectivity_curve_is_a_cached_run_of_the_runner(roots, monkeypatch):
     """Run again, the curve is read back from its run folder, not fitted again (the runner's cache, as every run)."""
     import prunebench.connectivity
@@ -82,10 +100,10 @@ def test_connectivity_curve_is_a_cached_run_of_the_runner(roots, monkeypatch):
 
 @pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])
 @pytest.mark.parametrize("scale", ["quick", "paper"])
-def test_dry_run_lists_the_runs(script, scale, capsys, monkeypatch):
-    shown = []
-    original = script.print_arms
-    monkeypatch.setattr(script, "print_arms", lambda arms: (shown.extend(arms), original(arms))[1])
+def test_dry_run_lists_the_runs(script, scale, capsys):
+    from reproductions.plans import declared_arms
+
+    shown = declared_arms(f"grda/{script.TABLE}", SCALES.get(scale))
     assert script.main(["--scale", scale, "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert shown, "the dry run planned no run"
@@ -98,7 +116,6 @@ def test_no_magnitude_arm_when_grda_zeroed_every_weight(monkeypatch):
     skipped instead of asking magnitude pruning for sparsity 1 (outside [0, 1))."""
     from prunebench.config import Operational
     from prunebench.runner import RunResult
-    from prunebench.scales import SCALES
 
     scale = SCALES.get("smoke")
     trained = figure4_accuracy_sparsity.training_arms(scale)

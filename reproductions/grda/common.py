@@ -13,11 +13,11 @@ used is the `grda_c` metric.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ from prunebench.methods import METHODS
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import SCALES, Override, Scale
-from reproductions.cli import float32_only, parser, session
+from reproductions.cli import Plan, run_plan
 
 PAPER = "grda"
 CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167
@@ -408,20 +408,20 @@ def outside_theory_labelled(results: pd.DataFrame) -> Verdict:
 
 # ---- command line ------------------------------------------------------------------------------------
 
-def parse(prog: str, description: str, argv: list[str] | None,
-          with_method: bool = False) -> tuple[argparse.Namespace, Scale, Operational]:
-    """The options every reproduction script takes (shared with the SLR scripts); `with_method`: the script
-    takes `--with-method` (its arms come from `method_arms`)."""
-    cli = parser(prog, description)
-    args = cli.parse_args(argv)
-    float32_only(cli, args, "its follow-up runs (magnitude pruning, curve fits) are derived from float32 runs")
-    if args.with_method and not with_method:
-        cli.error("--with-method is not available in this gRDA reproduction (the CIFAR table takes it)")
-    return args, SCALES.get(args.scale), session(args)
+FLOAT32_ONLY = "its follow-up runs (magnitude pruning, curve fits) are derived from float32 runs"
+REFUSED = {"amp": FLOAT32_ONLY, "with_method": "in gRDA's protocol only the CIFAR table (table_cifar) takes it"}
 
 
-def print_arms(arms: list) -> None:
-    for arm in arms:
-        options = arm.config.method_options
-        extra = " ".join(f"{k}={v}" for k, v in options.items())
-        print(f"  {arm.cell:42s} {arm.config.run_id}  epochs={arm.config.epochs} {extra}")
+def options_detail(arm: Arm) -> str:
+    """`--dry-run`'s line under an arm: its epochs and method options (c as used, after the scale's rule)."""
+    options = " ".join(f"{k}={v}" for k, v in arm.config.method_options.items())
+    return f"epochs={arm.config.epochs} {options}".strip()
+
+
+def main_for(table: str, description: str, plan: Plan, argv: list[str] | None,
+             recipes: Callable[[Scale], list[Recipe]], **hooks: Any) -> int:
+    """The command line of every gRDA script (`reproductions.cli.run_plan`), with the c override of `recipes`
+    printed and recorded; `hooks` as run_plan's (follow-up arms, figure, refusals)."""
+    hooks.setdefault("refuse", REFUSED)
+    return run_plan(PAPER, table, f"python -m reproductions.grda.{table}", description, plan, argv,
+                    describe=options_detail, overrides=lambda scale: c_overrides(recipes(scale), scale), **hooks)

@@ -25,29 +25,29 @@ Measured at quick scale on an idle 2-core CPU: 177 s for the 15 runs (8 training
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from prunebench.claims import Claim
+from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
-from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.reproduce import Arm
 from prunebench.results import read_results
-from prunebench.scales import REDUCED, Scale
+from prunebench.scales import REDUCED, SCALES, Scale
 from reproductions.grda.common import (
     IMAGENET_TRAIN,
     Proxy,
     Recipe,
     Schedule,
     beats_magnitude,
-    c_overrides,
     drop_beats_fixed,
     grda_cell,
     grda_config,
     increases_with,
     magnitude_arms,
-    parse,
-    print_arms,
+    main_for,
     sgd_cell,
     sgd_config,
     tradeoff_at_high_mu,
@@ -146,21 +146,19 @@ def write_figure(scale: str, results_root: Path) -> None:
     write_series(figure_csv(scale, PAPER, TABLE, results_root), rows)
 
 
+def recipes(scale: Scale) -> list[Recipe]:
+    return [recipe_for(p.epoch, scale) for p in scale.pick(POINTS)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce gRDA Figure 4 (left).", argv)
-    trained = training_arms(scale, tuple(args.seeds) if args.seeds else None)
-    changed = c_overrides([recipe_for(p.epoch, scale) for p in scale.pick(POINTS)], scale)
-    if args.dry_run:
-        print_overrides(changed, scale.name)
-        print_arms(trained)
-        print("  + magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
-              f"0 and {scale.pick(RETRAIN_EPOCHS)} retraining epochs (sparsities known after training)")
-        return 0
-    retrain = (0, scale.pick(RETRAIN_EPOCHS))
-    execute(PAPER, TABLE, scale.name, trained, ops, args.results,
-            follow_up=lambda: magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops), overrides=changed)
-    write_figure(scale.name, args.results)
-    return 0
+    def follow_up(trained: list[Arm], args: argparse.Namespace, ops: Operational) -> list[Arm]:
+        retrain = (0, SCALES.get(args.scale).pick(RETRAIN_EPOCHS))
+        return magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops)
+
+    return main_for(TABLE, "Reproduce gRDA Figure 4 (left).", training_arms, argv, recipes, follow_up=follow_up,
+                    follow_up_note="magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
+                                   "0 and RETRAIN_EPOCHS retraining epochs (sparsities known after training)",
+                    after=lambda args, _arms, _ops: write_figure(args.scale, args.results))
 
 
 if __name__ == "__main__":

@@ -22,14 +22,13 @@ import pandas as pd
 
 from prunebench.checkpoint import load_checkpoint
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict
-from prunebench.config import Operational
 from prunebench.figures import write_series
-from prunebench.paths import RunPaths, figure_csv
-from prunebench.reproduce import Arm, execute
+from prunebench.paths import figure_csv
+from prunebench.reproduce import Arm
 from prunebench.results import read_results
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
-from reproductions.grda.common import grda_cell, grda_config, parse, print_arms, trained_metrics
+from reproductions.grda.common import grda_cell, grda_config, main_for, trained_metrics
 from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
@@ -65,27 +64,21 @@ CLAIMS = [Claim("GRDA-C8", "gRDA's layer-wise sparsity follows layer size (Spear
                 spearman_with_size(0.5))]
 
 
-def layer_metrics(ops: Operational) -> Callable[[RunResult], dict[str, float]]:
+def layer_metrics(result: RunResult) -> dict[str, float]:
     """Sparsity (%) and size of every conv / linear weight of the trained model, read from its weights file."""
-
-    def metrics(result: RunResult) -> dict[str, float]:
-        out = trained_metrics(result)
-        if result.diverged:
-            return out
-        weights = load_checkpoint(RunPaths(result.config, ops.runs_root, ops.baselines_root).weights)
-        for name, w in weights.items():  # conv (4-d) and linear (2-d) weights, in network order
-            if not name.endswith("weight") or w.dim() not in (2, 4):
-                continue
+    out = trained_metrics(result)
+    if result.diverged:
+        return out
+    for name, w in load_checkpoint(result.paths.weights).items():  # conv (4-d) and linear (2-d) weights, network order
+        if name.endswith("weight") and w.dim() in (2, 4):
             out[f"sparsity/{name}"] = 100.0 * (1.0 - int(w.count_nonzero()) / w.numel())
             out[f"params/{name}"] = float(w.numel())
-        return out
-
-    return metrics
+    return out
 
 
-def arms(scale: Scale, ops: Operational, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     recipe = recipe_for(EPOCHS, scale)
-    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics(ops))
+    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics)
             for seed in seeds or (0,) for c, mu in SETTINGS]
 
 
@@ -102,14 +95,8 @@ def write_figure(scale: str, results_root: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce gRDA Figure 4 (right).", argv)
-    plan = arms(scale, ops, tuple(args.seeds) if args.seeds else None)
-    if args.dry_run:
-        print_arms(plan)
-        return 0
-    execute(PAPER, TABLE, scale.name, plan, ops, args.results)
-    write_figure(scale.name, args.results)
-    return 0
+    return main_for(TABLE, "Reproduce gRDA Figure 4 (right).", arms, argv, lambda scale: [recipe_for(EPOCHS, scale)],
+                    after=lambda args, _arms, _ops: write_figure(args.scale, args.results))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ Measured at quick scale on an idle 2-core CPU: 86 s with its two endpoint runs (
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -30,10 +31,10 @@ from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
-from reproductions.grda.common import c_overrides, parse, print_arms, trained_metrics
+from reproductions.grda.common import cell_value, family, main_for, trained_metrics
 from reproductions.grda.table_cifar import ROWS_AT, VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
 
@@ -95,45 +96,40 @@ def curve_config(scale: Scale, pair: Pair, grda: RunConfig, sgd: RunConfig) -> R
 
 
 def curve_metrics(result: RunResult) -> dict[str, float]:
+    """The curve's numbers (NaN for a curve with a diverged end: `result_rows` fills them)."""
     keep = ("curve_max_train_loss", "line_max_train_loss", "endpoint_max_train_loss", "curve_max_test_error",
             "line_max_test_error")
     m = result.metrics
     return {**{k: m[k] for k in keep}, "train_loss_grda_end": m["train_loss_start"], "train_loss_sgd_end": m["train_loss_end"]}
 
 
-def curve_arms(scale: Scale, ends: list[tuple[Pair, float, Arm, Arm]], ops: Operational) -> list[Arm]:
-    """One curve per (gRDA, SGD) pair whose two runs finished without diverging."""
-    return [Arm(grda.cell, curve_config(scale, pair, grda.config, sgd.config), curve_metrics)
-            for pair, _, grda, sgd in ends
-            if not (run(grda.config, ops).diverged or run(sgd.config, ops).diverged)]
+def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    """The two trained ends of every curve (table_cifar's runs), then the curve between them (a run whose inputs
+    are the two; one whose end diverged is recorded as diverged)."""
+    out = []
+    for seed in seeds or (0,):
+        ends = endpoint_arms(scale, seed)
+        out += list({a.config.run_id: replace(a, metrics=trained_metrics) for _, _, g, s in ends for a in (g, s)}.values())
+        out += [Arm(grda.cell, curve_config(scale, pair, grda.config, sgd.config), curve_metrics)
+                for pair, _, grda, sgd in ends]
+    return out
 
 
-def write_figure(scale: Scale, ends: list[tuple[Pair, float, Arm, Arm]], ops: Operational, results) -> None:
+def write_figure(args: argparse.Namespace, planned: list[Arm], ops: Operational) -> None:
     rows = []
-    for arm in curve_arms(scale, ends, ops):
-        pair, mu = next((p, m) for p, m, g, _ in ends if g.cell == arm.cell)
-        for point in run(arm.config, ops).series:
+    for arm in (a for a in planned if a.config.kind == "bezier_curve"):
+        for point in run(arm.config, ops).series:  # finished: read back
             for quantity, label in (("train_loss", "training loss"), ("test_error", "test error (%)")):
-                rows.append({"panel": f"{pair.family} mu={mu:g}: {label}",
+                rows.append({"panel": f"{family(arm.cell)} mu={cell_value(arm.cell, 'mu'):g}: {label}",
                              "series": "Bézier curve" if point["path"] == "curve" else "segment", "x": point["t"],
                              "y": point[quantity], "x_label": "t (0: gRDA, 1: SGD)", "y_label": label,
                              "seed": arm.config.seed, "run_id": arm.config.run_id, "note": arm.cell})
-    write_series(figure_csv(scale.name, PAPER, TABLE, results), rows)
+    write_series(figure_csv(args.scale, PAPER, TABLE, args.results), rows)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA connectivity figures.", argv)
-    seed = (args.seeds or [0])[0]
-    ends = endpoint_arms(scale, seed)
-    endpoint_runs = list({a.config.run_id: replace(a, metrics=trained_metrics) for _, _, g, s in ends for a in (g, s)}.values())
-    if args.dry_run:
-        print_arms(endpoint_runs)
-        print_arms([Arm(g.cell, curve_config(scale, p, g.config, s.config), curve_metrics) for p, _, g, s in ends])
-        return 0
-    execute(PAPER, TABLE, scale.name, endpoint_runs, ops, args.results, follow_up=lambda: curve_arms(scale, ends, ops),
-            overrides=c_overrides([row.recipe for row in scale.pick(ROWS_AT)], scale))
-    write_figure(scale, ends, ops, args.results)
-    return 0
+    return main_for(TABLE, "Reproduce the gRDA connectivity figures.", arms, argv,
+                    lambda scale: [row.recipe for row in scale.pick(ROWS_AT)], after=write_figure)
 
 
 if __name__ == "__main__":

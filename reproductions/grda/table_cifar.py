@@ -23,28 +23,29 @@ Measured at quick scale on an idle 2-core CPU: 150 s for the 21 runs (12 trainin
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, replace
 
 from prunebench.claims import Claim, at_least
-from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.config import Operational
+from prunebench.reproduce import Arm
 from prunebench.scales import REDUCED, Scale
 from prunebench.with_method import parse_spec
 from reproductions.grda.common import (
     CIFAR_TRAIN,
+    FLOAT32_ONLY,
     MODE_CONNECTIVITY,
     Proxy,
     Recipe,
-    c_overrides,
     grda_cell,
     grda_config,
     increases_with,
     magnitude_arms,
     magnitude_needs_retraining,
+    main_for,
     matches_sgd,
     method_arms,
     outside_theory_labelled,
-    parse,
-    print_arms,
     sgd_cell,
     sgd_config,
     tradeoff_at_high_mu,
@@ -105,24 +106,23 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    args, scale, ops = parse(f"python -m reproductions.grda.{TABLE}", "Reproduce the gRDA paper's CIFAR results.", argv,
-                             with_method=True)
-    extra = [parse_spec(spec) for spec in args.with_method]
-    plan = arms(scale, tuple(args.seeds) if args.seeds else None)
-    changed = c_overrides([row.recipe for row in scale.pick(ROWS_AT)], scale)
-    if args.dry_run:
-        print_overrides(changed, scale.name)
-        print_arms(plan)
-        print("  + global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no retraining "
-              "(sparsities known after training)")
-        return 0
-    def follow_up() -> list[Arm]:  # magnitude lr unused: no retraining epochs
-        return magnitude_arms(plan, MODE_CONNECTIVITY, (0,), 0.01, ops) + [
-            arm for name, options in extra for arm in method_arms(plan, MODE_CONNECTIVITY, name, options, ops)]
+def recipes(scale: Scale) -> list[Recipe]:
+    return [row.recipe for row in scale.pick(ROWS_AT)]
 
-    execute(PAPER, TABLE, scale.name, plan, ops, args.results, follow_up=follow_up, overrides=changed)
-    return 0
+
+def follow_up(plan: list[Arm], args: argparse.Namespace, ops: Operational) -> list[Arm]:
+    """Each seed's SGD run pruned by global magnitude to each gRDA run's sparsity (no retraining: the lr is unused),
+    and the `--with-method` arms, trained from SGD's start to that sparsity."""
+    return magnitude_arms(plan, MODE_CONNECTIVITY, (0,), 0.01, ops) + [
+        arm for name, options in map(parse_spec, args.with_method)
+        for arm in method_arms(plan, MODE_CONNECTIVITY, name, options, ops)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_for(TABLE, "Reproduce the gRDA paper's CIFAR results.", arms, argv, recipes, follow_up=follow_up,
+                    methods_in_follow_up=True, refuse={"amp": FLOAT32_ONLY},
+                    follow_up_note="global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no "
+                                   "retraining (and any --with-method arm at that sparsity; known after training)")
 
 
 if __name__ == "__main__":

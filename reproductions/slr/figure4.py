@@ -31,9 +31,9 @@ from prunebench.checkpoint import load_checkpoint, write_text_atomic
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats
 from prunebench.config import Operational
 from prunebench.figures import write_series
-from prunebench.paths import RunPaths, figure_csv
+from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm
-from prunebench.runner import RunResult
+from prunebench.runner import RunResult, run
 from prunebench.scales import Scale
 from reproductions.slr import figure1, figure5, table1
 from reproductions.slr.common import PAPER, main_for
@@ -75,14 +75,13 @@ CLAIMS = [
 ]
 
 
-def layer_weights(arm: Arm, ops: Operational) -> dict[str, torch.Tensor]:
+def layer_weights(arm: Arm, result: RunResult, ops: Operational) -> dict[str, torch.Tensor]:
     """The layer in the dense parent, as trained (before the hard prune), and after the hard prune."""
-    paths = RunPaths(arm.config, ops.runs_root, ops.baselines_root)
-    parent = RunPaths(arm.config.parent, ops.runs_root, ops.baselines_root)
+    parent = run(arm.config.parent, ops)  # finished: read back
     return {
-        "dense": load_checkpoint(parent.weights)[LAYER],
-        f"{arm.config.method}_trained": load_checkpoint(paths.weights_before_finalize)[LAYER],
-        f"{arm.config.method}_hardpruned": load_checkpoint(paths.weights)[LAYER],
+        "dense": load_checkpoint(parent.paths.weights)[LAYER],
+        f"{arm.config.method}_trained": load_checkpoint(result.paths.weights_before_finalize)[LAYER],
+        f"{arm.config.method}_hardpruned": load_checkpoint(result.paths.weights)[LAYER],
     }
 
 
@@ -91,7 +90,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     rows, done = [], set()
     for arm, result in runs:
         panel = arm.cell.split("~")[-1]
-        weights = layer_weights(arm, ops)
+        weights = layer_weights(arm, result, ops)
         rms = float(weights["dense"].pow(2).mean().sqrt())
         reached = panel != "same_accuracy" or figure1.threshold_metrics(result)["reached_threshold"]
         for series, w in weights.items():

@@ -18,7 +18,7 @@ Scales:
   from ultralytics' config, a dense baseline trained here for 5 epochs, the three tiny rows at 3 epochs each.
 - smoke: 8 / 4 images of 64 px, the 1.19x and 3.33x rows, 1 epoch (tests).
 Per-layer ratios are unpublished: one uniform ratio on every conv but the first, solved per rate at full size.
-Measured: quick 120 s on an idle 2-core CPU (dense baseline included); smoke 74 s on a shared CPU. At quick scale every
+Measured: quick 87 s on an idle 2-core CPU (dense baselines included, 2026-12-01); smoke 18 s. At quick scale every
 mAP is 0.00 (a 5-epoch YOLOv3-tiny from scratch on 32 images finds nothing), so the quick rows test the pipeline only.
 """
 from __future__ import annotations
