@@ -33,7 +33,8 @@ from prunebench.train import SCHEDULES, evaluate
 
 Weights = dict[str, torch.Tensor]
 EVALUATION_IMAGES = 10_000  # training images the loss along a path is measured on
-COUNTS = ("params_nonbias_dense", "params_nonbias_nonzero", "compression_nonbias", "macs_dense", "macs_nonzero")
+COUNTS = ("params_nonbias_dense", "params_nonbias_nonzero", "compression_nonbias", "params_all_dense", "params_all_nonzero",
+          "compression_all", "macs_dense", "macs_nonzero")  # copied from the start run: both counting rules' rows
 
 
 def bezier_coefficients(t: float) -> tuple[float, float, float]:

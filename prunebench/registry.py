@@ -1,8 +1,9 @@
 """A name -> factory registry, so every choice (data set, model, method) is looked up, never if-chained."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -45,3 +46,10 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def import_entry(entry: str) -> Any:
+    """The object an entry "package.module:name" names, imported now: registries of such entries declare their
+    members in one place, and nothing registers itself by being imported."""
+    module, _, name = entry.partition(":")
+    return getattr(importlib.import_module(module), name)

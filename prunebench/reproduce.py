@@ -42,6 +42,7 @@ class Arm:
     metrics: Callable[[RunResult], dict[str, float]]
     method: str | None = None  # the method its rows name (default the config's): a retraining arm names the pruner
     ratio: float | None = None  # the prune ratio its rows name (default the config's `prune_ratio`)
+    counting_rule: str = "nonbias"  # which parameters its rows' sparsity and compression count (the cell's protocol)
 
 
 def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult, ops: Operational) -> list[dict]:
@@ -57,14 +58,14 @@ def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult,
 def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> list[dict]:
     if result.diverged:
         result = replace(result, metrics=defaultdict(lambda: math.nan, result.metrics))
-    m = result.metrics
+    m, rule = result.metrics, arm.counting_rule
     shared = {
         "paper": paper, "table": table, "cell": arm.cell, "scale": scale, "run_id": arm.config.run_id,
         "method": arm.method or arm.config.method, "model": arm.config.model, "dataset": arm.config.dataset,
         "seed": arm.config.seed, "prune_ratio": arm.config.prune_ratio if arm.ratio is None else arm.ratio,
-        "sparsity": 1.0 - m["params_nonbias_nonzero"] / m["params_nonbias_dense"],
-        "compression": m["compression_nonbias"], "counting_rule": "nonbias",
-        "params_dense": m["params_nonbias_dense"], "params_nonzero": m["params_nonbias_nonzero"],
+        "sparsity": 1.0 - m[f"params_{rule}_nonzero"] / m[f"params_{rule}_dense"],
+        "compression": m[f"compression_{rule}"], "counting_rule": rule,
+        "params_dense": m[f"params_{rule}_dense"], "params_nonzero": m[f"params_{rule}_nonzero"],
         "macs_dense": m["macs_dense"], "macs_nonzero": m["macs_nonzero"],
         "epochs": arm.config.epochs, "precision": arm.config.precision, "wall_seconds": result.wall_seconds,
         **result.provenance,  # where and when the run trained, not when this row is written

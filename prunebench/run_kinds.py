@@ -7,11 +7,10 @@ dependencies costs nothing to the others, and nothing registers itself by being 
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prunebench.registry import Registry
+from prunebench.registry import Registry, import_entry
 
 
 @dataclass(frozen=True)
@@ -31,5 +30,4 @@ RUN_KINDS.register("ultralytics_detection")(
 
 
 def run_function(kind: str) -> Callable:
-    module, _, function = RUN_KINDS.get(kind).entry.partition(":")
-    return getattr(importlib.import_module(module), function)
+    return import_entry(RUN_KINDS.get(kind).entry)

@@ -13,6 +13,8 @@ import json
 import math
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -132,7 +134,25 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
             print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
     results = [run(source, ops) for source in config.inputs]
     parent = results[0] if config.parent is not None else None
-    return replace(run_function(config.kind)(config, ops, paths, parent), paths=paths)
+    with process_state(ops):
+        result = run_function(config.kind)(config, ops, paths, parent)
+    return replace(result, paths=paths)
+
+
+@contextmanager
+def process_state(ops: Operational) -> Iterator[None]:
+    """What a run sets for the whole process — torch's thread count (`ops.threads`) and its random generators
+    (seeded by the run) — restored when it ends, so the caller (a test, a notebook, a session) keeps its own."""
+    device = torch.device(ops.device)
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=cuda):
+        if ops.threads:
+            torch.set_num_threads(ops.threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
 
 
 def load_splits(config: RunConfig, ops: Operational) -> DataSplits:
@@ -154,8 +174,6 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResul
     writes = ops.rank == 0
     parent_paths = None if config.parent is None else RunPaths(config.parent, ops.runs_root, ops.baselines_root)
     began = time.perf_counter()
-    if ops.threads:
-        torch.set_num_threads(ops.threads)
     torch.manual_seed(config.seed)
     splits = load_splits(config, ops)
     info = splits.info
@@ -192,6 +210,7 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResul
     before = trainer.test_evaluation()
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
+        "stop_criterion_met": float(trainer.stopped()),  # the method ended its schedule, or the run's stop rule held
     }
     if "test_top1_hardprune" in history[0]:  # Π_S applied to the starting weights: one-shot magnitude pruning
         metrics["top1_start_hardprune"] = history[0]["test_top1_hardprune"]

@@ -1,7 +1,7 @@
 """What a data set's task supplies to the one Trainer: the training loss and the evaluation.
 
-Classification (cross-entropy, top-1/top-5) is registered in `train.py`; other tasks (TuSimple lane rows in
-`prunebench.lanes`) register here by the name their `DatasetInfo.task` gives. `Evaluation.top1` holds the
+Every task is declared here by the name a `DatasetInfo.task` gives, as "module:class", imported when a run
+trains on it: classification (cross-entropy, top-1/top-5) in `train.py`, TuSimple lane rows in `prunebench.lanes`. `Evaluation.top1` holds the
 task's headline accuracy in % (TuSimple: lane accuracy), so runs, rows and hard-prune checks are the same code
 for every task.
 """
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from prunebench.registry import Registry
+from prunebench.registry import Registry, import_entry
 
 
 @dataclass
@@ -29,4 +29,10 @@ class Task(Protocol):
     def evaluate(self, model: nn.Module, source: Any, device: str, memory_format: torch.memory_format) -> Evaluation: ...
 
 
-TASKS: Registry[Task] = Registry("task")
+TASKS: Registry[str] = Registry("task")
+TASKS.register("classification")("prunebench.train:Classification")
+TASKS.register("tusimple_lanes")("prunebench.lanes.task:TuSimpleLanes")
+
+
+def task(name: str) -> Task:
+    return import_entry(TASKS.get(name))

@@ -30,7 +30,7 @@ from prunebench.methods import EpochContext, Method
 from prunebench.optimizers import OPTIMIZERS
 from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
-from prunebench.tasks import TASKS, Evaluation
+from prunebench.tasks import Evaluation, task
 
 FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and `train_loss_final` measure f
 EVAL_BATCH = 1000
@@ -87,7 +87,6 @@ def evaluate(
     return Evaluation(100.0 * correct1 / count, 100.0 * correct5 / count, loss / count)
 
 
-@TASKS.register("classification")
 class Classification:
     """Cross-entropy training, top-1/top-5 evaluation (every image data set but TuSimple)."""
 
@@ -167,7 +166,7 @@ class Trainer:
         self.plan = plan or {}
         self.device = device
         self.progress = progress
-        self.task = TASKS.get(splits.info.task)  # loss and evaluation
+        self.task = task(splits.info.task)  # loss and evaluation
         params = list(model.parameters())
         own = method.build_optimizer(model, config.optimizer)
         self.optimizer = own if own is not None else OPTIMIZERS.get(config.optimizer.name)(params, config.optimizer)

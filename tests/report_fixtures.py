@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from prunebench.claims import Claim, at_most, beats, verdict_frame
+from prunebench.paths import PUBLISHED
+from prunebench.report.sources import PAPERS_CSV
 from prunebench.results import COLUMNS
 
 PUBLISHED_HEADER = ["paper", "table", "cell", "dataset", "model", "method", "metric", "value", "unit", "source", "note"]
@@ -96,6 +99,7 @@ def figure_rows(panels: dict[str, dict[str, list[tuple[int, float, float]]]], **
 def make_tree(root: Path) -> dict[str, Path]:
     published, results = root / "published", root / "results"
     published.mkdir(parents=True)
+    shutil.copyfile(PUBLISHED / PAPERS_CSV, published / PAPERS_CSV)  # the project's four papers, titled
     published_rows("toy", "t1", [
         ("c/a", "dense", "top1_baseline", 92.0, "%"),
         ("c/a", "slr", "top1_hardprune", 90.0, "%"),

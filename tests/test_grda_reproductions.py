@@ -33,6 +33,7 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
     assert script.main(args) == 0
     frame = pd.read_csv(results / f"grda_{script.TABLE}.csv")
     assert list(frame.columns) == COLUMNS and set(frame["scale"]) == {"smoke"}
+    assert set(frame["counting_rule"]) == {"all"}  # gRDA's protocol counts every parameter
     # every claim judged, but GRDA-C2 (sparsity vs c): the smoke scale runs one c
     not_run = ("GRDA-C2",) if script is figure4_accuracy_sparsity else ()
     verdicts = written_verdicts_match("grda", script.TABLE, results.parent, not_run)

@@ -356,3 +356,16 @@ def test_every_published_unit_has_a_tolerance_rule():
     tables = [pd.read_csv(path) for path in sorted(root.glob("*.csv"))]
     units = {str(u) for t in tables if list(t.columns) == PUBLISHED_COLUMNS for u in t["unit"]}
     assert units and units <= set(TOLERANCES)
+
+
+@pytest.mark.unit
+def test_paper_names_and_titles_come_from_the_published_folder(tmp_path):
+    """The report knows no paper: titles are the published folder's papers.csv, and a paper name may hold '_'."""
+    from prunebench.report.sources import read_papers, split_name
+
+    (tmp_path / "papers.csv").write_text('paper,title\nmy_paper,"A Paper, 2026"\nslr,SLR\n')
+    papers = read_papers(tmp_path)
+    assert papers == {"my_paper": "A Paper, 2026", "slr": "SLR"}
+    assert split_name(tmp_path / "my_paper_table_cifar.csv", papers) == ("my_paper", "table_cifar")
+    assert split_name(tmp_path / "slr_table1.csv", papers) == ("slr", "table1")
+    assert read_papers(tmp_path / "absent") == {}

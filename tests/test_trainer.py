@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data.registry import load_dataset
 from prunebench.memory_format import MIN_NHWC_CHANNELS, memory_format_for
 from prunebench.methods import METHODS
@@ -84,3 +84,18 @@ def test_a_setup_that_changes_the_weights_gets_a_real_epoch_0_pass(tmp_path, mon
     history = trainer.fit()
     assert history[0]["test_top1"] != 12.5
     assert sum(source is splits.test for source in passes) == 2
+
+
+@pytest.mark.smoke
+def test_a_run_leaves_the_callers_threads_and_random_state_as_they_were(tmp_path):
+    """The runner seeds torch and may set its thread count for a run; the caller's state comes back afterwards."""
+    from prunebench.runner import run
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    threads = torch.get_num_threads()
+    run(RunConfig(dataset="synthetic", model="resnet56", width=0.125, epochs=1, train_subset=64, batch_size=32),
+        Operational(tmp_path / "runs", tmp_path / "base", threads=1))
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.rand(3), expected)

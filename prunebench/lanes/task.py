@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from prunebench.lanes.metric import tusimple_accuracy
-from prunebench.tasks import TASKS, Evaluation
+from prunebench.tasks import Evaluation
 
 IMAGE_W, IMAGE_H = 1280, 720  # TuSimple frames
 ROW_ANCHORS = tuple(range(64, 288, 4))  # UFLD's tusimple_row_anchor, in 288-pixel-high input coordinates
@@ -90,7 +90,6 @@ def at_samples(lane: list[int], h_samples: Sequence[float]) -> list[int]:
     return [by_y.get(int(y), -2) for y in h_samples]
 
 
-@TASKS.register("tusimple_lanes")
 class TuSimpleLanes:
     @staticmethod
     def loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ from prunebench.csv_files import DataFileError
 from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS
 from prunebench.report import plots
 from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
-from prunebench.report.sources import discover_figures, discover_tables
+from prunebench.report.sources import discover_figures, discover_tables, read_papers
 from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
 from prunebench.report.views import PaperView, badge, figure_views, paper_views, regressions, summary
 from prunebench.results import git_sha
@@ -155,7 +155,7 @@ def build_report(
     tables = discover_tables(Path(results_root), Path(published_root))
     figures = discover_figures(Path(results_root), Path(published_root))
     drawn = {key: figure_views(data) for key, data in figures.items()}
-    papers = paper_views(tables, figures, drawn)
+    papers = paper_views(tables, figures, drawn, read_papers(Path(published_root)))
     drawings = {p.key: [partial(plots.draw, figures[(v.paper, v.figure)], v.scale, out_dir / v.image)
                         for v in p.figures] for p in papers}
     nightly_view = regressions(Path(nightly))

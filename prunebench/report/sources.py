@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,26 @@ class FigureData:
     sources: dict[str, Path] = field(default_factory=dict)
 
 
-def split_name(path: Path) -> tuple[str, str]:
-    """'<paper>_<name>.csv' -> (paper, name); paper names have no underscore."""
-    paper, _, name = path.stem.partition("_")
+PAPERS_CSV = "papers.csv"  # in the published folder: paper, title (each paper the project reproduces)
+
+
+def read_papers(published_root: Path) -> dict[str, str]:
+    """Paper name -> the title the report gives it, in the declared order."""
+    path = Path(published_root) / PAPERS_CSV
+    if not path.exists():
+        return {}
+    frame = read_csv_checked(path, required={"paper", "title"}, written_by_us=False)
+    return dict(zip(frame["paper"], frame["title"], strict=True))
+
+
+def split_name(path: Path, papers: Iterable[str] = ()) -> tuple[str, str]:
+    """'<paper>_<name>.csv' -> (paper, name): the longest known paper name the file name starts with (a paper
+    name may hold '_'), else what comes before the first '_'."""
+    stem = path.stem
+    known = sorted((p for p in papers if stem.startswith(f"{p}_")), key=len, reverse=True)
+    if known:
+        return known[0], stem[len(known[0]) + 1:]
+    paper, _, name = stem.partition("_")
     return paper, name
 
 
@@ -87,48 +105,50 @@ def read_published(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _table_key(path: Path, frame: pd.DataFrame) -> tuple[str, str]:
+def _table_key(path: Path, frame: pd.DataFrame, papers: Iterable[str]) -> tuple[str, str]:
     """(paper, table) from the CSV's own columns, else from '<paper>_<table>.csv'."""
     if not frame.empty and {"paper", "table"} <= set(frame.columns):
         return str(frame["paper"].iloc[0]), str(frame["table"].iloc[0])
-    return split_name(path)
+    return split_name(path, papers)
 
 
 def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str, str], TableData]:
     found: dict[tuple[str, str], TableData] = {}
+    papers = read_papers(published_root)
     for path in sorted(Path(published_root).glob("*_*.csv")):
         if _is_figure(path):
             continue
         frame = read_published(path)
-        key = _table_key(path, frame)
+        key = _table_key(path, frame, papers)
         found[key] = TableData(*key, published=frame, sources={"published": path})
     for scale_dir in scale_dirs(results_root):
         scale = scale_dir.name
         for path in sorted(scale_dir.glob("*_*.csv")):
             frame = read_results(path)
-            key = _table_key(path, frame)
+            key = _table_key(path, frame, papers)
             data = found.setdefault(key, TableData(*key, published=pd.DataFrame(columns=PUBLISHED_COLUMNS)))
             if not frame.empty:
                 data.results[scale] = frame
                 data.sources[scale] = path
         for path in sorted((scale_dir / "claims").glob("*_*.csv")):
-            if split_name(path) in found:
-                found[split_name(path)].claims[scale] = read_csv_checked(path, required={"claim", "status"})
+            if split_name(path, papers) in found:
+                found[split_name(path, papers)].claims[scale] = read_csv_checked(path, required={"claim", "status"})
         for path in sorted((scale_dir / "meta").glob("*_*.json")):
-            if split_name(path) in found:
-                found[split_name(path)].meta[scale] = read_json_checked(path)
+            if split_name(path, papers) in found:
+                found[split_name(path, papers)].meta[scale] = read_json_checked(path)
     return dict(sorted(found.items()))
 
 
 def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str, str], FigureData]:
     found: dict[tuple[str, str], FigureData] = {}
+    papers = read_papers(published_root)
     for path in sorted(Path(published_root).glob("*_*.csv")):
         if _is_figure(path):
-            data = found.setdefault(split_name(path), FigureData(*split_name(path)))
+            data = found.setdefault(split_name(path, papers), FigureData(*split_name(path, papers)))
             data.published, data.sources["published"] = pd.read_csv(path), path  # a figure: columns checked by _is_figure
     for scale_dir in scale_dirs(results_root):
         for path in sorted((scale_dir / "figures").glob("*_*.csv")):
             frame = read_csv_checked(path, required=FIGURE_REQUIRED, as_text=False)
-            data = found.setdefault(split_name(path), FigureData(*split_name(path)))
+            data = found.setdefault(split_name(path, papers), FigureData(*split_name(path, papers)))
             data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
     return dict(sorted(found.items()))

@@ -25,13 +25,6 @@ from prunebench.report.tables import (
 )
 from prunebench.scales import SCALES
 
-PAPERS = {
-    "slr": "SLR vs ADMM — Gurevin et al., “Enabling Retrain-free Deep Neural Network Pruning Using Surrogate "
-           "Lagrangian Relaxation” (IJCAI 2021)",
-    "greg": "Growing regularization — Wang et al., “Neural Pruning via Growing Regularization” (ICLR 2021)",
-    "proxns": "Proximal network slimming — Bui et al., “A Proximal Algorithm for Network Slimming” (LOD 2023)",
-    "grda": "gRDA / directional pruning — Chao et al., “Directional Pruning of Deep Neural Networks” (NeurIPS 2020)",
-}
 NOT_JUDGED = "not judged"
 CLAIM_NOT_RUN = "not run"
 
@@ -215,9 +208,10 @@ def figure_views(data: FigureData) -> list[FigureView]:
 
 
 def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[str, str], FigureData],
-                drawn: dict[tuple[str, str], list[FigureView]]) -> list[PaperView]:
-    keys = list(dict.fromkeys([*PAPERS, *(k[0] for k in tables), *(k[0] for k in figures)]))
-    papers = {k: PaperView(k, PAPERS.get(k, k)) for k in keys}
+                drawn: dict[tuple[str, str], list[FigureView]], titles: dict[str, str]) -> list[PaperView]:
+    """One view per paper: those of `titles` (the published folder's papers.csv) first, in its order."""
+    keys = list(dict.fromkeys([*titles, *(k[0] for k in tables), *(k[0] for k in figures)]))
+    papers = {k: PaperView(k, titles.get(k, k)) for k in keys}
     for (paper, _), data in tables.items():
         papers[paper].tables.append(table_view(data))
     for (paper, figure) in figures:

@@ -180,6 +180,7 @@ def magnitude_metrics(retrained: bool) -> Callable[[RunResult], dict[str, float]
 
 
 COUNTED_SET = "all_parameters"  # gRDA counts (and its comparisons prune) every parameter
+COUNTING_RULE = "all"  # ... so its rows' sparsity and compression count every parameter (prunebench.sparsity rules)
 
 
 def reached_sparsities(trained: list[Arm], schedule: Schedule, ops: Operational) -> Iterator[tuple[Arm, RunConfig, float]]:
@@ -208,7 +209,7 @@ def magnitude_arms(
         for epochs in retrain_epochs:
             config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
                              optimizer=OptimizerConfig("sgd", lr=retrain_lr), parent=parent)
-            out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0)))
+            out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0), counting_rule=COUNTING_RULE))
     return out
 
 
@@ -219,7 +220,8 @@ def method_arms(trained: list[Arm], schedule: Schedule, name: str, options: dict
     if METHODS.get(name).prunes != "weights":
         raise ValueError(f"method {name!r} does not prune weights: gRDA's protocol has no place for it")
     return [Arm(arm.cell, replace(parent, method=name, method_options=dict(options), prune_rule=COUNTED_SET,
-                                  prune_ratio=sparsity), trained_metrics, method=name)
+                                  prune_ratio=sparsity), trained_metrics, method=name,
+                counting_rule=COUNTING_RULE)
             for arm, parent, sparsity in reached_sparsities(trained, schedule, ops)]
 
 

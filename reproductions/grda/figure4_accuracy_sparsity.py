@@ -37,6 +37,7 @@ from prunebench.reproduce import Arm
 from prunebench.results import read_results
 from prunebench.scales import REDUCED, SCALES, Scale
 from reproductions.grda.common import (
+    COUNTING_RULE,
     IMAGENET_TRAIN,
     Proxy,
     Recipe,
@@ -122,11 +123,13 @@ def training_arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Ar
     for seed in seeds or (0,):
         for name, epoch in scale.pick(SGD_RUNS, what="SGD runs"):
             recipe = recipe_for(epoch, scale)
-            out.append(Arm(sgd_cell(recipe, SCHEDULES[name]), sgd_config(recipe, SCHEDULES[name], scale, seed), trained_metrics))
+            out.append(Arm(sgd_cell(recipe, SCHEDULES[name]), sgd_config(recipe, SCHEDULES[name], scale, seed), trained_metrics,
+                           counting_rule=COUNTING_RULE))
         for p in points:
             recipe = recipe_for(p.epoch, scale)
             config = grda_config(recipe, SCHEDULES[p.schedule], scale, seed, p.c, p.mu)
-            out.append(Arm(grda_cell(recipe, SCHEDULES[p.schedule], p.c, p.mu), config, trained_metrics))
+            out.append(Arm(grda_cell(recipe, SCHEDULES[p.schedule], p.c, p.mu), config, trained_metrics,
+                           counting_rule=COUNTING_RULE))
     return out
 
 

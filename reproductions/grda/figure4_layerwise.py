@@ -28,7 +28,7 @@ from prunebench.reproduce import Arm
 from prunebench.results import read_results
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
-from reproductions.grda.common import grda_cell, grda_config, main_for, trained_metrics
+from reproductions.grda.common import COUNTING_RULE, grda_cell, grda_config, main_for, trained_metrics
 from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
@@ -78,7 +78,8 @@ def layer_metrics(result: RunResult) -> dict[str, float]:
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     recipe = recipe_for(EPOCHS, scale)
-    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics)
+    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics,
+                counting_rule=COUNTING_RULE)
             for seed in seeds or (0,) for c, mu in SETTINGS]
 
 

@@ -34,7 +34,7 @@ from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
-from reproductions.grda.common import cell_value, family, main_for, trained_metrics
+from reproductions.grda.common import COUNTING_RULE, cell_value, family, main_for, trained_metrics
 from reproductions.grda.table_cifar import ROWS_AT, VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
 
@@ -110,8 +110,8 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     for seed in seeds or (0,):
         ends = endpoint_arms(scale, seed)
         out += list({a.config.run_id: replace(a, metrics=trained_metrics) for _, _, g, s in ends for a in (g, s)}.values())
-        out += [Arm(grda.cell, curve_config(scale, pair, grda.config, sgd.config), curve_metrics)
-                for pair, _, grda, sgd in ends]
+        out += [Arm(grda.cell, curve_config(scale, pair, grda.config, sgd.config), curve_metrics,
+                    counting_rule=COUNTING_RULE) for pair, _, grda, sgd in ends]
     return out
 
 

@@ -33,6 +33,7 @@ from prunebench.scales import REDUCED, Scale
 from prunebench.with_method import parse_spec
 from reproductions.grda.common import (
     CIFAR_TRAIN,
+    COUNTING_RULE,
     FLOAT32_ONLY,
     MODE_CONNECTIVITY,
     Proxy,
@@ -99,10 +100,12 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     for row in scale.pick(ROWS_AT, what="gRDA CIFAR rows"):
         recipe = row.recipe
         for seed in seeds or scale.pick(SEEDS, default=scale.seeds):
-            out.append(Arm(sgd_cell(recipe, MODE_CONNECTIVITY), sgd_config(recipe, MODE_CONNECTIVITY, scale, seed), trained_metrics))
+            out.append(Arm(sgd_cell(recipe, MODE_CONNECTIVITY), sgd_config(recipe, MODE_CONNECTIVITY, scale, seed), trained_metrics,
+                           counting_rule=COUNTING_RULE))
             for mu in row.mus:
                 config = grda_config(recipe, MODE_CONNECTIVITY, scale, seed, row.c, mu)
-                out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, trained_metrics))
+                out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, trained_metrics,
+                               counting_rule=COUNTING_RULE))
     return out
 
 
