@@ -25,7 +25,7 @@ from torch import nn
 from torch.func import functional_call
 
 from prunebench.checkpoint import load_checkpoint, write_json_atomic
-from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.config import CheckBudget, Operational, OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
 from prunebench.runner import RunResult, finish_diverged, load_splits, provenance, run
@@ -33,6 +33,7 @@ from prunebench.train import SCHEDULES, evaluate
 
 Weights = dict[str, torch.Tensor]
 EVALUATION_IMAGES = 10_000  # training images the loss along a path is measured on
+CHECK_POINTS = 5  # values of t a check budget evaluates
 COUNTS = ("params_nonbias_dense", "params_nonbias_nonzero", "compression_nonbias", "params_all_dense", "params_all_nonzero",
           "compression_all", "macs_dense", "macs_nonzero")  # copied from the start run: both counting rules' rows
 
@@ -67,18 +68,20 @@ class BezierCurve(nn.Module):
 
 
 def fit_middle(curve: BezierCurve, train: Any, epochs: int, optimizer: OptimizerConfig, batch_size: int, seed: int,
-               device: str = "cpu") -> list[float]:
+               device: str = "cpu", budget: CheckBudget | None = None) -> list[float]:
     """Train θ for `epochs` epochs by SGD (`optimizer`'s lr, momentum and schedule); returns the mean training loss
-    of each epoch."""
+    of each epoch. A check budget stops after its epochs and steps per epoch (the schedule still spans `epochs`)."""
     curve.to(device)
     curve.model.train()
     sgd = torch.optim.SGD(curve.middle.parameters(), lr=optimizer.lr, momentum=optimizer.momentum)
     scheduler = SCHEDULES.get(optimizer.schedule)(sgd, optimizer, epochs)
     generator = torch.Generator().manual_seed(seed)
     losses = []
-    for _ in range(epochs):
+    for _ in range(epochs if budget is None else min(epochs, budget.epochs)):
         total, steps = 0.0, 0
         for x, y in train.batches(batch_size, generator):
+            if budget is not None and steps >= budget.steps_per_epoch:
+                break
             t = float(torch.rand((), generator=generator))
             loss = F.cross_entropy(curve(x.to(device), t), y.to(device))
             sgd.zero_grad()
@@ -154,10 +157,12 @@ def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunR
     start, end = (load_checkpoint(RunPaths(c, ops.runs_root, ops.baselines_root).weights) for c in config.inputs)
     model.load_state_dict(end)
     curve = BezierCurve(model, start, end)
-    losses = fit_middle(curve, splits.train, config.epochs, config.optimizer, config.batch_size, config.seed, ops.device)
-    points = int(config.method_options["points"])
+    losses = fit_middle(curve, splits.train, config.epochs, config.optimizer, config.batch_size, config.seed, ops.device,
+                        ops.budget)
+    points = int(config.method_options["points"]) if ops.budget is None else CHECK_POINTS
     ts = [i / (points - 1) for i in range(points)]
-    evaluation = splits.train.fixed_subset(min(len(splits.train), EVALUATION_IMAGES), seed=0)
+    images = EVALUATION_IMAGES if ops.budget is None else ops.budget.eval_images
+    evaluation = splits.train.fixed_subset(min(len(splits.train), images), seed=0)
     on_curve = evaluate_path(model, curve.weights, ts, evaluation, splits.test, ops.device)
     on_line = evaluate_path(model, curve.line, ts, evaluation, splits.test, ops.device)
     metrics = {**path_metrics(on_curve, on_line), **{k: parent.metrics[k] for k in COUNTS}}

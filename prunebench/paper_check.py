@@ -18,18 +18,19 @@ import multiprocessing
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from prunebench.config import CheckBudget, Operational, RunConfig
 from prunebench.data.image_folders import TINY_AS_IMAGENET
+from prunebench.run_kinds import RUN_KINDS
 from reproductions.plans import ARM_LISTS
 
 NOT_CHECKED = {  # reproductions whose runs paper-check cannot walk yet, and why
     "slr/figure3": "its runs are SLR Table 4's, checked there",
     "slr/table3": "its YOLO runs go through the runner (kind ultralytics_detection) but ultralytics' own loop takes no "
                   "check budget, CPU batch cut or MAC count yet, and COCO128 is not wired in as COCO's stand-in",
-    "grda/figure_connectivity": "its Bézier curves are runs of the runner (kind bezier_curve) but take no check budget yet: one would fit all 300 epochs",
 }
 CHECKS = tuple(name for name in ARM_LISTS if name not in NOT_CHECKED)  # every reproduction that lists its arms
 STAND_INS = {  # the paper's data set -> the offline copy its check trains on
@@ -72,25 +73,39 @@ class TableCheck:
                 f"paper-scale training {self.paper_pflops:,.1f} PFLOP; {self.resumed}{cuts}{missing}")
 
 
+def with_inputs(config: RunConfig, change: Callable[[RunConfig], RunConfig | None]) -> RunConfig | None:
+    """`config` with `change` applied to its inputs (parent, partner), then to itself; None if any gives None."""
+    inputs = {}
+    for name in ("parent", "partner"):
+        source = getattr(config, name)
+        if source is not None:
+            inputs[name] = with_inputs(source, change)
+            if inputs[name] is None:
+                return None
+    return change(replace(config, **inputs))
+
+
 def stand_in(config: RunConfig) -> RunConfig | None:
-    """`config` (and its parents) on the offline data copies; None when one of its data sets has none."""
-    parent = None
-    if config.parent is not None:
-        parent = stand_in(config.parent)
-        if parent is None:
-            return None
-    dataset = STAND_INS.get(config.dataset)
-    return None if dataset is None else replace(config, dataset=dataset, parent=parent)
+    """`config` (and its inputs) on the offline data copies; None when one of its data sets has none."""
+    def local(c: RunConfig) -> RunConfig | None:
+        dataset = STAND_INS.get(c.dataset)
+        return None if dataset is None else replace(c, dataset=dataset)
+
+    return with_inputs(config, local)
 
 
 def without_absent_weights(config: RunConfig, data_root: Path | None) -> tuple[RunConfig, list[str]]:
-    """`config` (and its parents) with pretrained `weights` dropped where their file is not on this machine (the
+    """`config` (and its inputs) with pretrained `weights` dropped where their file is not on this machine (the
     run then starts from a random init), and a note for each drop."""
-    parent, notes = (None, []) if config.parent is None else without_absent_weights(config.parent, data_root)
-    options = dict(config.model_options)
-    if "weights" in options and not pretrained_present(config.dataset, data_root, config.model, frozen(options)):
-        notes.append(f"{config.model} {options.pop('weights')} (random init: weights file absent)")
-    return replace(config, model_options=options, parent=parent), notes
+    notes: list[str] = []
+
+    def drop(c: RunConfig) -> RunConfig:
+        options = dict(c.model_options)
+        if "weights" in options and not pretrained_present(c.dataset, data_root, c.model, frozen(options)):
+            notes.append(f"{c.model} {options.pop('weights')} (random init: weights file absent)")
+        return replace(c, model_options=options)
+
+    return with_inputs(config, drop), notes
 
 
 def frozen(options: dict) -> tuple:
@@ -128,14 +143,15 @@ def data(dataset: str, data_root: Path | None):
 
 
 def cut_for_cpu(config: RunConfig, data_root: Path | None) -> RunConfig:
-    """`config` (and its parents) with each batch cut to the largest power of two whose forward pass stays within
+    """`config` (and its inputs) with each batch cut to the largest power of two whose forward pass stays within
     `CPU_STEP_MACS`, where it exceeds that."""
-    parent = None if config.parent is None else cut_for_cpu(config.parent, data_root)
-    per_image = macs_per_image(config, data_root)
-    batch = config.batch_size
-    if batch * per_image > CPU_STEP_MACS:
-        batch = 2 ** max(0, int(CPU_STEP_MACS // per_image).bit_length() - 1)
-    return replace(config, batch_size=batch, parent=parent)
+    def cut(c: RunConfig) -> RunConfig:
+        per_image = macs_per_image(c, data_root)
+        if c.batch_size * per_image <= CPU_STEP_MACS:
+            return c
+        return replace(c, batch_size=2 ** max(0, int(CPU_STEP_MACS // per_image).bit_length() - 1))
+
+    return with_inputs(config, cut)
 
 
 def macs_per_image(config: RunConfig, data_root: Path | None) -> float:
@@ -165,9 +181,9 @@ def variant(config: RunConfig) -> tuple:
     o = config.optimizer
     switches = sorted((k, v) for k, v in config.method_options.items()
                       if isinstance(v, bool) or (isinstance(v, str) and v.isidentifier()))
-    return (config.method, config.model, config.dataset, config.width, config.batch_size, o.name, o.schedule,
-            config.prune_rule, tuple(sorted(config.model_options)), tuple(switches),
-            None if config.parent is None else variant(config.parent))
+    return (config.kind, config.method, config.model, config.dataset, config.width, config.batch_size, o.name,
+            o.schedule, config.prune_rule, tuple(sorted(config.model_options)), tuple(switches),
+            *(variant(source) for source in config.inputs))
 
 
 def check_table(name: str, ops: Operational, limit: int | None = None, all_runs: bool = False) -> TableCheck:
@@ -232,14 +248,15 @@ def chain(config: RunConfig) -> list[RunConfig]:
 
 
 def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
-    """Train the last of `configs` that has a parent and two or more epochs again, for two budgeted epochs, in a
+    """Train the last of `configs` that checkpoints, has a parent and two or more epochs again, for two budgeted epochs, in a
     child process; SIGKILL it as soon as its first checkpoint exists, then resume it here to its end. The
     parents are finished (cached) by then, so only this run trains."""
     from prunebench.checkpoint import load_checkpoint
     from prunebench.paths import RunPaths
     from prunebench.runner import run
 
-    fit = [c for c in configs if c.epochs >= 2 and c.stop_within_start_top1 is None]  # no early stop after epoch 1
+    fit = [c for c in configs if c.epochs >= 2 and c.stop_within_start_top1 is None  # no early stop after epoch 1
+           and RUN_KINDS.get(c.kind).checkpoints]
     candidates = [c for c in fit if c.parent is not None] or fit
     if not candidates:
         return "no run of two or more epochs without an early stop to kill and resume"

@@ -20,10 +20,11 @@ class RunKind:
     data_and_model_registered: bool = True  # prunebench's DATASETS and MODELS (else the kind checks its own names)
     own_precision: bool = False  # trains in a precision of its own: a config may only say float32
     data_parallel: bool = False  # `--launcher torchrun` shards its batches (others run in the calling process)
+    checkpoints: bool = False  # resumes mid-run from a checkpoint (others start again when interrupted)
 
 
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
-RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True, data_parallel=True))
+RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True, data_parallel=True, checkpoints=True))
 RUN_KINDS.register("bezier_curve")(RunKind("prunebench.connectivity:curve_run", False))
 RUN_KINDS.register("ultralytics_detection")(
     RunKind("prunebench.detection.run:detection_run", True, data_and_model_registered=False, own_precision=True))

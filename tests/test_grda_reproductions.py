@@ -1,6 +1,7 @@
 """Every gRDA reproduction at smoke scale writes its table, its figure series and judges its claims; the four
 share one run folder, so runs they have in common are trained once."""
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -130,3 +131,17 @@ def test_no_magnitude_arm_when_grda_zeroed_every_weight(monkeypatch):
     out = common.magnitude_arms(trained, figure4_accuracy_sparsity.DROP, (0, 1), 0.01, Operational())
     assert len(out) == 2 * (len(grda) - 1)  # no-retrain + retrained arm for every gRDA run but the all-zero one
     assert all(a.config.method_options["sparsity"] == 0.5 for a in out)
+
+
+def test_a_checked_curve_keeps_to_the_check_budget(tmp_path):
+    """paper-check's budget: one epoch of two steps, CHECK_POINTS values of t, the budget's evaluation images."""
+    from prunebench.config import CheckBudget, Operational
+    from prunebench.connectivity import CHECK_POINTS
+    from prunebench.runner import run
+
+    ops = Operational(tmp_path / "runs", tmp_path / "base", budget=CheckBudget(epochs=1, steps_per_epoch=2, eval_images=16))
+    curve = next(a for a in figure_connectivity.arms(SCALES.get("paper")) if a.config.kind == "bezier_curve").config
+    small = replace(curve, width=0.125, dataset="synthetic", parent=replace(curve.parent, width=0.125, dataset="synthetic"),
+                    partner=replace(curve.partner, width=0.125, dataset="synthetic"))
+    result = run(small, ops)
+    assert len(result.history) == 1 and len(result.series) == 2 * CHECK_POINTS
