@@ -145,7 +145,7 @@ def ratio_detail(arm: Arm) -> str:
     """`--dry-run`'s line under a pruning arm: the ratio it prunes and how the published rate gives it."""
     if arm.config.prune_rule is None:
         return ""
-    row = next(r for r in ROWS if arm.cell.split("~")[0] == r.cell)
+    row = next(r for r in ROWS if r.model == arm.config.model)  # one row per network
     published = paper_ratio(row)
     source = f"{row.compression}x at full width" if arm.config.prune_ratio == published else "a sweep ratio for SLR-C2"
     return f"uniform ratio {arm.config.prune_ratio:g} on {row.prune_rule} ({source})"
