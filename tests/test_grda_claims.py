@@ -45,6 +45,8 @@ def mu_sweep(top1: tuple[float, float, float]) -> pd.DataFrame:
     cells = [f"cifar10/vgg16/mc/c0.0005/mu{mu}" for mu in (0.51, 0.6, 0.7)]
     values = {(c, "grda", "sparsity_all", 0.0): [s] for c, s in zip(cells, (54.0, 94.0, 98.0), strict=True)}
     values.update({(c, "grda", "top1_final", 0.0): [a] for c, a in zip(cells, top1, strict=True)})
+    values.update({(c, "grda", "grda_mu", 0.0): [mu] for c, mu in zip(cells, (0.51, 0.6, 0.7), strict=True)})
+    values.update({(c, "grda", "grda_c_declared", 0.0): [0.0005] for c in cells})  # settings are rows, not cell names
     return claim_rows(values, paper="grda", table="table_cifar")
 
 

@@ -14,7 +14,6 @@ used is the `grda_c` metric.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -139,11 +138,6 @@ def family(cell: str) -> str:
     return "/".join(cell.split("/")[:2])
 
 
-def cell_value(cell: str, key: str) -> float | None:
-    found = re.search(rf"/{key}([0-9.e-]+)(/|$)", cell)
-    return float(found.group(1)) if found else None
-
-
 def schedule_of(cell: str) -> str:
     return cell.split("/")[2] if cell.count("/") >= 2 else ""
 
@@ -152,6 +146,12 @@ def schedule_of(cell: str) -> str:
 
 def sparsity_percent(m: dict[str, float], rule: str) -> float:
     return 100.0 * (1.0 - m[f"params_{rule}_nonzero"] / m[f"params_{rule}_dense"])
+
+
+def grda_metrics(c: float) -> Callable[[RunResult], dict[str, float]]:
+    """A gRDA arm's metrics: `trained_metrics` and the c its cell declares (the paper's; `grda_c` is the c used after
+    the scale's rule), so the claims read the settings from rows, not from cell names."""
+    return lambda result: {**trained_metrics(result), "grda_c_declared": c}
 
 
 def trained_metrics(result: RunResult) -> dict[str, float]:
@@ -227,13 +227,19 @@ def method_arms(trained: list[Arm], schedule: Schedule, name: str, options: dict
 
 # ---- claim checks ------------------------------------------------------------------------------------
 
+SETTINGS = {"c": "grda_c_declared", "mu": "grda_mu"}  # claim column -> the metric rows that carry it
+
+
 def _grda_means(results: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per gRDA cell: the mean of `metric`, its family and schedule, and its c and μ (from the cell's rows)."""
     stats = arm_stats(results, metric)
     stats = stats[stats["method"] == "grda"].copy()
     stats["family"] = stats["cell"].map(family)
     stats["schedule"] = stats["cell"].map(schedule_of)
-    stats["c"] = stats["cell"].map(lambda cell: cell_value(cell, "c"))
-    stats["mu"] = stats["cell"].map(lambda cell: cell_value(cell, "mu"))
+    settings = (results[results["metric"].isin(SETTINGS.values())].groupby(["cell", "metric"])["value"].first()
+                .unstack().reindex(columns=list(SETTINGS.values())))
+    for column, metric in SETTINGS.items():
+        stats[column] = stats["cell"].map(settings[metric])
     return stats
 
 
@@ -401,7 +407,7 @@ def outside_theory_labelled(results: pd.DataFrame) -> Verdict:
     rows = results[results["metric"] == "grda_mu_outside_theory"]
     if rows.empty:
         return Verdict(NOT_RUN, "no gRDA rows")
-    mus = rows["cell"].map(lambda cell: cell_value(cell, "mu"))
+    mus = rows["run_id"].map(results[results["metric"] == "grda_mu"].set_index("run_id")["value"])
     expected = (mus <= 0.5) | (mus >= 1.0)
     ok = bool((rows["value"].astype(bool) == expected).all())
     outside = sorted({f"{m:g}" for m, e in zip(mus, expected, strict=True) if e})

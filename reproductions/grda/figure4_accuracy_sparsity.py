@@ -46,6 +46,7 @@ from reproductions.grda.common import (
     drop_beats_fixed,
     grda_cell,
     grda_config,
+    grda_metrics,
     increases_with,
     magnitude_arms,
     main_for,
@@ -128,7 +129,7 @@ def training_arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Ar
         for p in points:
             recipe = recipe_for(p.epoch, scale)
             config = grda_config(recipe, SCHEDULES[p.schedule], scale, seed, p.c, p.mu)
-            out.append(Arm(grda_cell(recipe, SCHEDULES[p.schedule], p.c, p.mu), config, trained_metrics,
+            out.append(Arm(grda_cell(recipe, SCHEDULES[p.schedule], p.c, p.mu), config, grda_metrics(p.c),
                            counting_rule=COUNTING_RULE))
     return out
 

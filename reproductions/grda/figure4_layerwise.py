@@ -28,7 +28,7 @@ from prunebench.reproduce import Arm
 from prunebench.results import read_results
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
-from reproductions.grda.common import COUNTING_RULE, grda_cell, grda_config, main_for, trained_metrics
+from reproductions.grda.common import COUNTING_RULE, grda_cell, grda_config, grda_metrics, main_for
 from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
@@ -64,21 +64,26 @@ CLAIMS = [Claim("GRDA-C8", "gRDA's layer-wise sparsity follows layer size (Spear
                 spearman_with_size(0.5))]
 
 
-def layer_metrics(result: RunResult) -> dict[str, float]:
-    """Sparsity (%) and size of every conv / linear weight of the trained model, read from its weights file."""
-    out = trained_metrics(result)
-    if result.diverged:
+def layer_metrics(c: float) -> Callable[[RunResult], dict[str, float]]:
+    """The gRDA metrics and the sparsity (%) and size of every conv / linear weight of the trained model, read from
+    its weights file."""
+
+    def metrics(result: RunResult) -> dict[str, float]:
+        out = grda_metrics(c)(result)
+        if result.diverged:
+            return out
+        for name, w in load_checkpoint(result.paths.weights).items():  # conv (4-d) and linear (2-d) weights, in order
+            if name.endswith("weight") and w.dim() in (2, 4):
+                out[f"sparsity/{name}"] = 100.0 * (1.0 - int(w.count_nonzero()) / w.numel())
+                out[f"params/{name}"] = float(w.numel())
         return out
-    for name, w in load_checkpoint(result.paths.weights).items():  # conv (4-d) and linear (2-d) weights, network order
-        if name.endswith("weight") and w.dim() in (2, 4):
-            out[f"sparsity/{name}"] = 100.0 * (1.0 - int(w.count_nonzero()) / w.numel())
-            out[f"params/{name}"] = float(w.numel())
-    return out
+
+    return metrics
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     recipe = recipe_for(EPOCHS, scale)
-    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics,
+    return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics(c),
                 counting_rule=COUNTING_RULE)
             for seed in seeds or (0,) for c, mu in SETTINGS]
 

@@ -34,7 +34,7 @@ from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
-from reproductions.grda.common import COUNTING_RULE, cell_value, family, main_for, trained_metrics
+from reproductions.grda.common import COUNTING_RULE, family, main_for, trained_metrics
 from reproductions.grda.table_cifar import ROWS_AT, VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
 
@@ -120,7 +120,7 @@ def write_figure(args: argparse.Namespace, planned: list[Arm], ops: Operational)
     for arm in (a for a in planned if a.config.kind == "bezier_curve"):
         for point in run(arm.config, ops).series:  # finished: read back
             for quantity, label in (("train_loss", "training loss"), ("test_error", "test error (%)")):
-                rows.append({"panel": f"{family(arm.cell)} mu={cell_value(arm.cell, 'mu'):g}: {label}",
+                rows.append({"panel": f"{family(arm.cell)} mu={arm.config.parent.method_options['mu']:g}: {label}",
                              "series": "Bézier curve" if point["path"] == "curve" else "segment", "x": point["t"],
                              "y": point[quantity], "x_label": "t (0: gRDA, 1: SGD)", "y_label": label,
                              "seed": arm.config.seed, "run_id": arm.config.run_id, "note": arm.cell})

@@ -40,6 +40,7 @@ from reproductions.grda.common import (
     Recipe,
     grda_cell,
     grda_config,
+    grda_metrics,
     increases_with,
     magnitude_arms,
     magnitude_needs_retraining,
@@ -104,7 +105,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
                            counting_rule=COUNTING_RULE))
             for mu in row.mus:
                 config = grda_config(recipe, MODE_CONNECTIVITY, scale, seed, row.c, mu)
-                out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, trained_metrics,
+                out.append(Arm(grda_cell(recipe, MODE_CONNECTIVITY, row.c, mu), config, grda_metrics(row.c),
                                counting_rule=COUNTING_RULE))
     return out
 
