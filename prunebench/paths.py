@@ -15,10 +15,14 @@ NIGHTLY = REPORT_BUILD / "nightly"  # the nightly run's comparison and benchmark
 
 
 class RunPaths:
-    """The files of one run. Dense baselines are cached apart, under baselines/cache/."""
+    """The files of one run. Runs of a method that trains baselines (`Method.trains_baselines`: dense) are cached
+    apart, under the baselines folder, so tables and sessions share them."""
 
     def __init__(self, config: RunConfig, runs_root: Path, baselines_root: Path):
-        root = baselines_root if config.method == "dense" else runs_root
+        from prunebench.methods import METHODS  # here, not at import: the report reads paths without torch
+
+        method = METHODS.get(config.method) if config.method in METHODS else None  # a kind may name no Method
+        root = baselines_root if method is not None and method.trains_baselines else runs_root
         self.dir = Path(root) / config.run_id
         self.checkpoint = self.dir / "checkpoint.pt"
         self.weights = self.dir / "model.pt"

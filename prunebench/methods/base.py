@@ -39,6 +39,9 @@ class Method:
     # what it removes, so a table can run it in the protocol of its cells: "weights" (unstructured), "filters",
     # "scaling_factors"; None for a method that prunes nothing (dense training, retraining)
     prunes: ClassVar[str | None] = None
+    # its runs are baselines that tables and sessions share: kept apart, under the baselines folder (`make clean`
+    # leaves them)
+    trains_baselines: ClassVar[bool] = False
 
     @dataclass(frozen=True)
     class Options:

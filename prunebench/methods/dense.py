@@ -5,3 +5,5 @@ from prunebench.methods.base import Method, register
 @register("dense")
 class Dense(Method):
     """All hooks are no-ops."""
+
+    trains_baselines = True

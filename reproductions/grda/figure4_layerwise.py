@@ -11,7 +11,7 @@ Scales: the two settings' runs of figure4_accuracy_sparsity (same run ids: train
 names are the same, so each row sits beside its published layer) or smoke.
 Outputs: results/<scale>/grda_figure4_layerwise.csv (metrics `sparsity/<layer>` in %, `params/<layer>`) and the
 figure series results/<scale>/figures/grda_figure4_layerwise.csv (x = layer index, y = sparsity %).
-Measured at quick scale on an idle 2-core CPU: 23 s after figure4_accuracy_sparsity (its runs cached, one more setting).
+Measured at quick scale on an idle 2-core CPU: 13 s (2026-12-01) after figure4_accuracy_sparsity (its runs cached, one more setting).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ Scales:
   SGD, 3 seeds (12 runs), c by the threshold-matching rule of reproductions/grda/common.py.
 - smoke: the same arms on synthetic data, 1 seed (tests).
 A run whose loss becomes NaN is kept as diverged (`diverged` = 1, NaN metrics) with its seed.
-Measured at quick scale on an idle 2-core CPU: 150 s for the 21 runs (12 trainings, 9 no-retraining magnitude arms).
+Measured at quick scale on an idle 2-core CPU: 120 s for the 21 runs (12 trainings, 9 no-retraining magnitude arms; 2026-12-01).
 """
 from __future__ import annotations
 
