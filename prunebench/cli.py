@@ -92,21 +92,10 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
 
 def method_options(args: argparse.Namespace) -> dict[str, object]:
     """`--option NAME=VALUE` pairs and the method's own flags (`--rho 0.1`) that were given."""
+    from prunebench.options import parse_key_value
+
     flags = {k.removeprefix(METHOD_OPTION): v for k, v in vars(args).items() if k.startswith(METHOD_OPTION)}
-    return {**dict(parse_option_text(o) for o in args.option), **flags}
-
-
-def parse_option_text(text: str) -> tuple[str, object]:
-    """'name=value' -> (name, value as an int, float or true/false where it is one)."""
-    if "=" not in text:
-        raise ValueError(f"method option {text!r} must look like name=value")
-    name, raw = text.split("=", 1)
-    for cast in (int, float):
-        try:
-            return name, cast(raw)
-        except ValueError:
-            pass
-    return name, {"true": True, "false": False}.get(raw.lower(), raw)
+    return {**dict(parse_key_value(o, "method option") for o in args.option), **flags}
 
 
 def _report(args: argparse.Namespace, rest: list[str]) -> int:

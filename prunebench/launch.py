@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from prunebench.config import Operational, RunConfig
+from prunebench.options import parse_key_value
 from prunebench.paths import RunPaths
 from prunebench.registry import Registry
 from prunebench.run_kinds import RUN_KINDS
@@ -142,13 +143,5 @@ def launcher(ops: Operational) -> Launcher:
 
 
 def parse_option(text: str) -> tuple[str, Any]:
-    """'KEY=VALUE' -> (key, value), the value read as an int or a float where it is one."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise ValueError(f"launcher option {text!r} is not KEY=VALUE")
-    for kind in (int, float):
-        try:
-            return key, kind(value)
-        except ValueError:
-            pass
-    return key, value
+    """A `--launcher-option KEY=VALUE`, typed (`prunebench.options`)."""
+    return parse_key_value(text, "launcher option")

@@ -19,10 +19,10 @@ from prunebench.reproduce import Arm
 
 def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
     """'imp:rounds=1,rewind_epoch=0' -> ('imp', {'rounds': 1, 'rewind_epoch': 0}), checked against the method."""
-    from prunebench.cli import parse_option_text
+    from prunebench.options import parse_key_value
 
     name, _, rest = text.partition(":")
-    options = dict(parse_option_text(item) for item in rest.split(",") if item)
+    options = dict(parse_key_value(item, "method option") for item in rest.split(",") if item)
     METHODS.get(name).from_dict(options, {})  # an unknown name or option fails here, before any run
     return name, options
 

@@ -84,3 +84,13 @@ def test_a_failed_job_names_its_run_and_log(tmp_path):
     broken = replace(DENSE, model="no_such_model")
     with pytest.raises(RuntimeError, match=rf"1 of 1 runs failed: {broken.run_id} \(log: .*_log.err\)"):
         SlurmArrays(cluster="local", timeout_min=10).prepare([broken], ops_at(tmp_path))
+
+
+@pytest.mark.unit
+def test_method_and_launcher_options_are_read_by_one_rule():
+    from prunebench.options import parse_key_value
+
+    assert parse_key_value("rounds=2") == ("rounds", 2) and parse_key_value("lr=1e-3") == ("lr", 0.001)
+    assert parse_key_value("fast=true") == ("fast", True) and parse_key_value("rule=a=b") == ("rule", "a=b")
+    with pytest.raises(ValueError, match="method option '=3' is not KEY=VALUE"):
+        parse_key_value("=3", "method option")
