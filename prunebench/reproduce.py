@@ -180,11 +180,13 @@ def declaration(paper: str, table: str) -> ModuleType | None:
 
 
 def judge_all(results_root: Path = RESULTS) -> list[Path]:
-    """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference)."""
+    """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference); paper and table
+    are read from the rows (a paper's name may hold "_")."""
     written = []
     for path in sorted(Path(results_root).glob("*/*_*.csv")):
-        if path.parent.name != REFERENCE.name:
-            paper, _, table = path.stem.partition("_")
+        frame = read_results(path)
+        if path.parent.name != REFERENCE.name and not frame.empty:
+            paper, table = str(frame["paper"].iloc[0]), str(frame["table"].iloc[0])
             written.append(judge_claims(paper, table, path.parent.name, results_root))
     return [p for p in written if p is not None]
 
