@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     return main_for(TABLE, "Reproduce gRDA Figure 4 (left).", training_arms, argv, recipes, follow_up=follow_up,
                     follow_up_note="magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
-                                   "0 and RETRAIN_EPOCHS retraining epochs (sparsities known after training)",
+                                   "without retraining and after 10 epochs of it (1 at reduced scales; sparsities known after training)",
                     after=lambda args, _arms, _ops: write_figure(args.scale, args.results))
 
 
