@@ -112,8 +112,9 @@ def _paper_check(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _claims(args: argparse.Namespace, rest: list[str]) -> int:
     from prunebench.reproduce import judge_all
+    from reproductions.plans import declaration
 
-    for path in judge_all(args.results):
+    for path in judge_all(declaration, args.results):
         print(f"claims judged -> {path}")
     return 0
 

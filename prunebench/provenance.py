@@ -13,11 +13,11 @@ import platform
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from prunebench.cli import COMMAND_ENV
 from prunebench.config import RunConfig
+from prunebench.declaration import Declaration
 from prunebench.paths import PROJECT_ROOT
 from prunebench.results import git_sha
 from prunebench.scales import SCALES, Override, Scale
@@ -103,15 +103,14 @@ def _script() -> str:
     return str(script.relative_to(PROJECT_ROOT)) if script.is_relative_to(PROJECT_ROOT) else script.name
 
 
-def table_meta(paper: str, table: str, scale: str, module: ModuleType | None, device: str, *,
+def table_meta(paper: str, table: str, scale: str, declaration: Declaration | None, device: str, *,
                configs: Sequence[RunConfig], started_at: str, finished_at: str, wall_seconds: float,
                overrides: Sequence[Override] = ()) -> dict[str, Any]:
     """The JSON object of paths.meta_json for one `reproduce.execute` session that ran `configs`."""
-    doc = (module.__doc__ or "").strip().splitlines() if module else []
-    declared = list(getattr(module, "DIFFERENCES", ())) if module else []
+    declared = list(declaration.differences) if declaration else []
     return {
         "paper": paper, "table": table, "scale": scale,
-        "title": doc[0] if doc else f"{paper} {table}",
+        "title": declaration.title if declaration else f"{paper} {table}",
         "command": make_command(paper, table, scale),
         "argv": invoked_command(),
         "scale_description": SCALES.get(scale).description if scale in SCALES else "",

@@ -6,7 +6,6 @@ so a killed table loses nothing that finished.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import sys
@@ -15,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 from tqdm import tqdm
 
 from prunebench.checkpoint import write_text_atomic
-from prunebench.claims import verdict_frame
+from prunebench.claims import Claim, verdict_frame
 from prunebench.config import Operational, RunConfig
+from prunebench.declaration import Declaration
 from prunebench.disk import check_writable
 from prunebench.launch import launcher
 from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
@@ -77,6 +76,7 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
 def execute(
     paper: str, table: str, scale: str, arms: Iterable[Arm], ops: Operational, results_root: Path = RESULTS,
     follow_up: Callable[[], Iterable[Arm]] | None = None, overrides: Sequence[Override] = (),
+    declaration: Declaration | None = None,
 ) -> pd.DataFrame:
     """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
     the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
@@ -112,11 +112,11 @@ def execute(
                 frame = read_results(out)  # what the file holds now
     print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
     if done:
-        module = declaration(paper, table)
-        meta = table_meta(paper, table, scale, module, ops.device, configs=[a.config for a in done],
+        meta = table_meta(paper, table, scale, declaration, ops.device, configs=[a.config for a in done],
                           started_at=started_at, finished_at=utc_now(), wall_seconds=wall, overrides=overrides)
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
-        judge_claims(paper, table, scale, results_root, module)
+        if declaration is not None:
+            judge_claims(paper, table, scale, declaration.claims, results_root)
     return frame
 
 
@@ -165,37 +165,22 @@ def unique(arms: Iterable[Arm]) -> list[Arm]:
     return list(seen.values())
 
 
-def declaration(paper: str, table: str) -> ModuleType | None:
-    """The reproduction script `reproductions.<paper>.<table>` (its CLAIMS, DIFFERENCES, docstring), if any."""
-    name = f"reproductions.{paper}.{table}"
-    main = sys.modules.get("__main__")
-    if main is not None and getattr(main.__spec__, "name", None) == name:
-        return main
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as err:
-        if err.name in {"reproductions", f"reproductions.{paper}", name}:
-            return None
-        raise
-
-
-def judge_all(results_root: Path = RESULTS) -> list[Path]:
-    """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference); paper and table
-    are read from the rows (a paper's name may hold "_")."""
+def judge_all(declared: Callable[[str, str], Declaration | None], results_root: Path = RESULTS) -> list[Path]:
+    """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference) with the claims
+    `declared(paper, table)` gives; paper and table are read from the rows (a paper's name may hold "_")."""
     written = []
     for path in sorted(Path(results_root).glob("*/*_*.csv")):
         frame = read_results(path)
         if path.parent.name != REFERENCE.name and not frame.empty:
             paper, table = str(frame["paper"].iloc[0]), str(frame["table"].iloc[0])
-            written.append(judge_claims(paper, table, path.parent.name, results_root))
+            declaration = declared(paper, table)
+            if declaration is not None:
+                written.append(judge_claims(paper, table, path.parent.name, declaration.claims, results_root))
     return [p for p in written if p is not None]
 
 
-def judge_claims(paper: str, table: str, scale: str, results_root: Path = RESULTS,
-                 module: ModuleType | None = None) -> Path | None:
-    """Judge the table's declared CLAIMS on its whole results CSV and write the verdicts for the report."""
-    module = module or declaration(paper, table)
-    claims = list(getattr(module, "CLAIMS", ()))
+def judge_claims(paper: str, table: str, scale: str, claims: Sequence[Claim], results_root: Path = RESULTS) -> Path | None:
+    """Judge the table's declared claims on its whole results CSV and write the verdicts for the report."""
     rows = results_csv(scale, paper, table, results_root)
     with locked(rows):  # judged on the rows as they are, written before any later writer's judgement
         results = read_results(rows)

@@ -12,6 +12,7 @@ from prunebench.launch import LAUNCHERS, parse_option
 from prunebench.reproduce import Arm, execute, print_overrides
 from prunebench.runner import validate
 from prunebench.scales import SCALES, Override, Scale
+from reproductions.plans import declaration
 
 Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
 
@@ -97,7 +98,7 @@ def run_plan(
             print(f"  + {follow_up_note}")
         return 0
     ops = session(args)
-    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed,
+    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed, declaration=declaration(paper, table),
             follow_up=(lambda: follow_up(arms, args, ops)) if follow_up else None)
     if after is not None:
         after(args, arms, ops)

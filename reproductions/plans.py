@@ -5,7 +5,9 @@ results; SLR Figure 3 draws Table 4's runs and declares none."""
 from __future__ import annotations
 
 import importlib
+import sys
 
+from prunebench.declaration import Declaration
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
 
@@ -24,3 +26,22 @@ ARM_LISTS = {  # "<paper>/<table>" -> the function of reproductions.<paper>.<tab
 def declared_arms(name: str, scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     module = importlib.import_module(f"reproductions.{name.replace('/', '.')}")
     return getattr(module, ARM_LISTS[name])(scale, seeds)
+
+
+def declaration(paper: str, table: str) -> Declaration | None:
+    """What `reproductions.<paper>.<table>` declares beside its runs — its docstring's first line, CLAIMS,
+    DIFFERENCES — for the core (metadata, verdicts, `prunebench judge`); None if there is no such script."""
+    name = f"reproductions.{paper}.{table}"
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main.__spec__, "name", None) == name:
+        module = main
+    else:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name in {f"reproductions.{paper}", name}:
+                return None
+            raise
+    doc = (module.__doc__ or "").strip().splitlines()
+    return Declaration(doc[0] if doc else f"{paper} {table}", tuple(getattr(module, "CLAIMS", ())),
+                       tuple(getattr(module, "DIFFERENCES", ())))

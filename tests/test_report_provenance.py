@@ -10,7 +10,9 @@ import pytest
 
 from prunebench import provenance, reproduce
 from prunebench.config import RunConfig
+from prunebench.declaration import Declaration
 from prunebench.paths import claims_csv, results_csv
+from reproductions.plans import declaration
 from tests.report_fixtures import TOY_CLAIMS, quick_results
 
 pytestmark = pytest.mark.unit
@@ -30,19 +32,21 @@ def test_claims_are_judged_on_the_whole_results_csv_and_written_for_the_report(t
     results = results_csv("quick", "toy", "t1", tmp_path)
     results.parent.mkdir(parents=True)
     quick_results().to_csv(results, index=False)
-    path = reproduce.judge_claims("toy", "t1", "quick", tmp_path)
+    path = reproduce.judge_claims("toy", "t1", "quick", TOY_CLAIMS, tmp_path)
     assert path == claims_csv("quick", "toy", "t1", tmp_path)
     verdicts = pd.read_csv(path).set_index("claim")
     assert verdicts.loc["C-BEAT", "status"] == "holds"  # quick: slr 90.10 vs admm 75.00
     assert "slr 90.10 vs admm 75.00" in verdicts.loc["C-BEAT", "evidence"]
     assert verdicts.loc["C-LIMIT", "status"] == "holds" and set(verdicts["scale"]) == {"quick"}
-    assert reproduce.judge_all(tmp_path) == [path]
+    assert reproduce.judge_all(declaration, tmp_path) == [path]  # the claims the script declares
 
 
 def test_no_module_or_no_results_writes_no_verdicts(tmp_path, toy_module):
-    assert reproduce.declaration("nopaper", "t1") is None
-    assert reproduce.judge_claims("nopaper", "t1", "quick", tmp_path) is None
-    assert reproduce.judge_claims("toy", "t1", "quick", tmp_path) is None  # no results CSV yet
+    assert declaration("nopaper", "t1") is None
+    assert declaration("toy", "t1") == Declaration("Toy paper, Table 1: a test table.", tuple(TOY_CLAIMS),
+                                                   ("dense baselines trained by our recipe",))
+    assert reproduce.judge_claims("nopaper", "t1", "quick", (), tmp_path) is None
+    assert reproduce.judge_claims("toy", "t1", "quick", TOY_CLAIMS, tmp_path) is None  # no results CSV yet
 
 
 def test_table_meta_names_the_command_the_differences_the_runs_used_and_the_session(toy_module):
@@ -50,7 +54,7 @@ def test_table_meta_names_the_command_the_differences_the_runs_used_and_the_sess
     and three seeds where the quick scale says 12k and one."""
     dense = RunConfig(dataset="fashion_mnist", model="resnet56", width=0.25, epochs=4, batch_size=128, train_subset=3000)
     configs = [dense, replace(dense, seed=2, epochs=8), replace(dense, seed=1, width=1.0, train_subset=None)]
-    meta = provenance.table_meta("toy", "t1", "quick", toy_module, "cpu", configs=configs, started_at="a",
+    meta = provenance.table_meta("toy", "t1", "quick", declaration("toy", "t1"), "cpu", configs=configs, started_at="a",
                                  finished_at="b", wall_seconds=12.3456)
     assert meta["title"] == "Toy paper, Table 1: a test table."
     assert meta["command"] == "make reproduce-toy-t1 SCALE=quick"
