@@ -28,7 +28,7 @@ from prunebench.checkpoint import load_checkpoint, write_json_atomic
 from prunebench.config import CheckBudget, Operational, OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
-from prunebench.runner import RunResult, finish_diverged, load_splits, provenance, run
+from prunebench.runner import RunResult, finish, finish_diverged, load_splits, provenance
 from prunebench.train import SCHEDULES, evaluate
 
 Weights = dict[str, torch.Tensor]
@@ -141,20 +141,19 @@ def path_metrics(curve: list[dict[str, float]], line: list[dict[str, float]]) ->
     }
 
 
-def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult) -> RunResult:
+def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[RunResult, ...]) -> RunResult:
     """The `bezier_curve` run kind: fit the middle point between the parent's and the partner's final weights,
     evaluate curve and segment at `points` values of t. Its rows count parameters as its start (the parent) does.
     A curve with a diverged end is recorded as diverged. An interrupted fit starts again (minutes at most)."""
-    if any(run(source, ops).diverged for source in config.inputs):  # finished: read back
-        return finish_diverged(config, paths, [], "an end of the curve diverged: no minimum to connect", 0.0, ops,
-                               ops.rank == 0)
+    if any(end.diverged for end in inputs):
+        return finish_diverged(config, paths, [], "an end of the curve diverged: no minimum to connect", 0.0, ops)
     began = time.perf_counter()
     torch.manual_seed(config.seed)
     splits = load_splits(config, ops)
     info = splits.info
     model = build_model(config.model, in_channels=info.in_channels, num_classes=info.num_classes, width=config.width,
                         **config.model_options)
-    start, end = (load_checkpoint(RunPaths(c, ops.runs_root, ops.baselines_root).weights) for c in config.inputs)
+    start, end = (load_checkpoint(result.paths.weights) for result in inputs)  # parent (t = 0), partner (t = 1)
     model.load_state_dict(end)
     curve = BezierCurve(model, start, end)
     losses = fit_middle(curve, splits.train, config.epochs, config.optimizer, config.batch_size, config.seed, ops.device,
@@ -165,13 +164,11 @@ def curve_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunR
     evaluation = splits.train.fixed_subset(min(len(splits.train), images), seed=0)
     on_curve = evaluate_path(model, curve.weights, ts, evaluation, splits.test, ops.device)
     on_line = evaluate_path(model, curve.line, ts, evaluation, splits.test, ops.device)
-    metrics = {**path_metrics(on_curve, on_line), **{k: parent.metrics[k] for k in COUNTS}}
+    metrics = {**path_metrics(on_curve, on_line), **{k: inputs[0].metrics[k] for k in COUNTS}}
     history = [{"epoch": epoch, "train_loss": loss} for epoch, loss in enumerate(losses, 1)]
     series = [{"path": "curve", **p} for p in on_curve] + [{"path": "line", **p} for p in on_line]
-    wall, origin = time.perf_counter() - began, provenance(ops)
     if ops.rank == 0:
         paths.dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(config.to_json(), paths.config)
-        write_json_atomic({"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {},
-                           "wall_seconds": wall, "provenance": origin, "series": series}, paths.result)
-    return RunResult(config, metrics, history, {}, wall, False, origin, series)
+    return finish(RunResult(config, metrics, history, {}, time.perf_counter() - began, False, provenance(ops), series),
+                  paths, ops)

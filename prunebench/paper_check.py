@@ -215,8 +215,9 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
         declared.append((paper, local))
     selected, seen = [], set()
     for paper, local in declared:  # the first run of each variant, or every run
-        if all_runs or variant(local) not in seen:
-            seen.add(variant(local))
+        key = variant(local)
+        if all_runs or key not in seen:
+            seen.add(key)
             selected.append((paper, local))
     chosen = []
     for paper_config, local in selected[:limit]:

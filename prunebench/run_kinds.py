@@ -15,7 +15,8 @@ from prunebench.registry import Registry, import_entry
 
 @dataclass(frozen=True)
 class RunKind:
-    entry: str  # "module:function"; the function takes (config, ops, paths, parent result) and returns a RunResult
+    entry: str  # "module:function" of (config, ops, paths, the results of config.inputs) -> RunResult, which ends
+    # with `runner.finish`
     method_is_registered: bool  # its `method` names a prunebench.methods.METHODS entry (checked before the run)
     data_and_model_registered: bool = True  # prunebench's DATASETS and MODELS (else the kind checks its own names)
     own_precision: bool = False  # trains in a precision of its own: a config may only say float32

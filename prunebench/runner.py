@@ -132,10 +132,9 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     if paths.dir.exists() and writes:
         for tmp in remove_stale_temp_files(paths.dir):  # a kill mid-write leaves a whole checkpoint's worth
             print(f"removed {tmp}, left by an interrupted write", file=sys.stderr)
-    results = [run(source, ops) for source in config.inputs]
-    parent = results[0] if config.parent is not None else None
+    inputs = tuple(run(source, ops) for source in config.inputs)
     with process_state(ops):
-        result = run_function(config.kind)(config, ops, paths, parent)
+        result = run_function(config.kind)(config, ops, paths, inputs)
     return replace(result, paths=paths)
 
 
@@ -168,11 +167,12 @@ def load_splits(config: RunConfig, ops: Operational) -> DataSplits:
     return splits
 
 
-def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult | None) -> RunResult:
-    """The `train` run kind: the method's training from the parent's weights, its finalize, evaluation and
-    accounting; resumes from the run's checkpoint."""
+def train(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[RunResult, ...]) -> RunResult:
+    """The `train` run kind: the method's training from the parent's weights (its only input), its finalize,
+    evaluation and accounting; resumes from the run's checkpoint."""
     writes = ops.rank == 0
-    parent_paths = None if config.parent is None else RunPaths(config.parent, ops.runs_root, ops.baselines_root)
+    parent = inputs[0] if inputs else None
+    parent_paths = None if parent is None else parent.paths
     began = time.perf_counter()
     torch.manual_seed(config.seed)
     splits = load_splits(config, ops)
@@ -206,7 +206,7 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResul
                          allow_tf32=cudnn.allow_tf32):
             history = trainer.fit()
     except DivergedError as err:
-        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began, ops, writes)
+        return finish_diverged(config, paths, trainer.history, str(err), time.perf_counter() - began, ops)
     before = trainer.test_evaluation()
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
@@ -235,13 +235,19 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResul
         save_atomic(model.state_dict(), paths.weights)
         if method.log:
             write_text_atomic(rows_to_csv(method.log), paths.method_log)
-        write_json_atomic(
-            {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": sparsity,
-             "wall_seconds": wall, "provenance": origin},
-            paths.result,
-        )
-        paths.checkpoint.unlink(missing_ok=True)  # the result and weights now hold everything
-    return RunResult(config, metrics, history, sparsity, wall, False, origin)
+    return finish(RunResult(config, metrics, history, sparsity, wall, False, origin), paths, ops)
+
+
+def finish(result: RunResult, paths: RunPaths, ops: Operational, **extra: Any) -> RunResult:
+    """Write a run's result.json, last and atomically (a run either has one or is unfinished), and drop its
+    checkpoint: the result and weights now hold everything. Every run kind ends here; rank 0 alone writes."""
+    if ops.rank == 0:
+        series = {"series": result.series} if result.series else {}
+        write_json_atomic({"run_id": result.config.run_id, "metrics": result.metrics, "history": result.history,
+                           "layer_sparsity": result.layer_sparsity, "wall_seconds": result.wall_seconds,
+                           "provenance": result.provenance, **series, **extra}, paths.result)
+        paths.checkpoint.unlink(missing_ok=True)
+    return result
 
 
 def provenance(ops: Operational) -> dict[str, str]:
@@ -290,19 +296,10 @@ def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation |
 
 def finish_diverged(
     config: RunConfig, paths: RunPaths, history: list[dict[str, Any]], error: str, wall: float, ops: Operational,
-    writes: bool = True,
 ) -> RunResult:
     """A run whose loss became NaN/inf is finished as diverged (recorded with its seed, not retried, not dropped)."""
     metrics = {"diverged": 1.0, "diverged_epoch": float(history[-1]["epoch"] + 1 if history else 1)}
-    origin = provenance(ops)
-    if writes:
-        write_json_atomic(
-            {"run_id": config.run_id, "metrics": metrics, "history": history, "layer_sparsity": {},
-             "wall_seconds": wall, "error": error, "provenance": origin},
-            paths.result,
-        )
-        paths.checkpoint.unlink(missing_ok=True)
-    return RunResult(config, metrics, history, {}, wall, False, origin)
+    return finish(RunResult(config, metrics, history, {}, wall, False, provenance(ops)), paths, ops, error=error)
 
 
 def accounting(model: torch.nn.Module, reference: torch.nn.Module, example: torch.Tensor) -> dict[str, float]:

@@ -22,7 +22,7 @@ from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data.registry import default_data_root
 from prunebench.detection.data import DETECTION_DATA
 from prunebench.paths import RunPaths
-from prunebench.runner import RunResult, provenance, rows_to_csv
+from prunebench.runner import RunResult, finish, provenance, rows_to_csv
 from prunebench.sparsity import count_parameters, hard_prune
 
 # what ultralytics does unless told otherwise (its default.yaml: optimizer auto, lr0 0.01, momentum 0.937, wd 5e-4)
@@ -30,10 +30,11 @@ ULTRALYTICS_DEFAULTS = OptimizerConfig("ultralytics_auto", lr=0.01, momentum=0.9
 PRETRAINED_FOLDER = ("coco", "weights")
 
 
-def start_weights(config: RunConfig, ops: Operational, data_root: Path) -> str:
-    """The parent's final weights, else the pretrained file the config names, else the model config (scratch)."""
-    if config.parent is not None:
-        return str(RunPaths(config.parent, ops.runs_root, ops.baselines_root).weights)
+def start_weights(config: RunConfig, inputs: tuple[RunResult, ...], data_root: Path) -> str:
+    """The parent's final weights (its only input), else the pretrained file the config names, else the model
+    config (scratch)."""
+    if inputs:
+        return str(inputs[0].paths.weights)
     weights = config.model_options.get("weights")
     if weights is None:
         return f"{config.model}.yaml"
@@ -58,7 +59,7 @@ def evaluate(weights: str, data: str, config: RunConfig, ops: Operational, coco_
                                              "compression_nonbias": total / max(nonzero, 1)}
 
 
-def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: RunResult | None) -> RunResult:
+def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[RunResult, ...]) -> RunResult:
     os.environ.setdefault("YOLO_OFFLINE", "1")  # never the network: weights are the user's files
     from ultralytics import YOLO
 
@@ -70,7 +71,7 @@ def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: 
     if "imgsz" not in config.model_options:
         raise ValueError(f"{config.run_id}: a detection run needs model option imgsz (pixels)")
     began = time.perf_counter()
-    yolo = YOLO(start_weights(config, ops, data_root))
+    yolo = YOLO(start_weights(config, inputs, data_root))
     hooks = None
     if config.prune_rule is not None:
         hooks = LagrangianCallbacks(config.method, config.prune_rule, config.prune_ratio, dict(config.method_options),
@@ -90,12 +91,10 @@ def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, parent: 
     metrics = {"map50_final": after, "map50_before_finalize": before, **counts,
                "macs_dense": float("nan"), "macs_nonzero": float("nan"),  # not counted for ultralytics models
                **{k: float(v) for k, v in summary.items() if k.startswith("slr_")}}
-    wall, origin = time.perf_counter() - began, provenance(ops)
     if ops.rank == 0:
         shutil.copyfile(last, paths.weights)  # an ultralytics checkpoint: a child run starts from it
         write_json_atomic(config.to_json(), paths.config)
         if summary["log"]:
             write_text_atomic(rows_to_csv(summary["log"]), paths.method_log)
-        write_json_atomic({"run_id": config.run_id, "metrics": metrics, "history": summary["history"],
-                           "layer_sparsity": {}, "wall_seconds": wall, "provenance": origin}, paths.result)
-    return RunResult(config, metrics, summary["history"], {}, wall, False, origin)
+    return finish(RunResult(config, metrics, summary["history"], {}, time.perf_counter() - began, False,
+                            provenance(ops)), paths, ops)

@@ -101,10 +101,11 @@ def scale_c(c: float, mu: float, recipe: Recipe, scale: Scale) -> float:
 
 def c_overrides(recipes: list[Recipe], scale: Scale) -> list[Override]:
     """The printed form of `scale_c`, one line per recipe whose step count the scale changes."""
-    return [Override("grda", f"c of {recipe.name}", "c", f"c·{steps_ratio(recipe, scale):.4g}^μ",
+    ratios = {recipe.name: steps_ratio(recipe, scale) for recipe in recipes}
+    return [Override("grda", f"c of {name}", "c", f"c·{ratio:.4g}^μ",
                      "with N_paper / N_scaled training steps as the base, the final threshold c·√γ·(Nγ)^μ equals the "
                      "paper's; cells keep the paper's c, the c used is the grda_c metric")
-            for recipe in {r.name: r for r in recipes}.values() if steps_ratio(recipe, scale) != 1.0]
+            for name, ratio in ratios.items() if ratio != 1.0]
 
 
 def sgd_config(recipe: Recipe, schedule: Schedule, scale: Scale, seed: int) -> RunConfig:
