@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from prunebench.cells import published_cell
+
 HOLDS, FAILS, NOT_RUN = "holds", "fails", "not run"
 
 
@@ -173,13 +175,8 @@ def at_least(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame],
     return check
 
 
-def base_cell(cell: str) -> str:
-    """Sweep rows are stored as '<published cell>~p<ratio>'; claims judge them with their cell."""
-    return cell.split("~", 1)[0]
-
-
 def evaluate_claims(claims: list[Claim], results: pd.DataFrame) -> list[tuple[Claim, Verdict]]:
-    results = results.assign(cell=results["cell"].map(base_cell)) if not results.empty else results
+    results = results.assign(cell=results["cell"].map(published_cell))  # a variant is judged with its cell if not results.empty else results
     return [(claim, claim.evaluate(results)) for claim in claims]
 
 

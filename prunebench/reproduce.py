@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from prunebench.cells import join_cell
 from prunebench.checkpoint import write_text_atomic
 from prunebench.claims import Claim, verdict_frame
 from prunebench.config import Operational, RunConfig
@@ -42,6 +43,11 @@ class Arm:
     method: str | None = None  # the method its rows name (default the config's): a retraining arm names the pruner
     ratio: float | None = None  # the prune ratio its rows name (default the config's `prune_ratio`)
     counting_rule: str = "nonbias"  # which parameters its rows' sparsity and compression count (the cell's protocol)
+    variant: str = ""  # a sweep point, ablation setting or panel of the published cell (its rows' cell gets it)
+
+    @property
+    def row_cell(self) -> str:
+        return join_cell(self.cell, self.variant)
 
 
 def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult, ops: Operational) -> list[dict]:
@@ -59,7 +65,7 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
         result = replace(result, metrics=defaultdict(lambda: math.nan, result.metrics))
     m, rule = result.metrics, arm.counting_rule
     shared = {
-        "paper": paper, "table": table, "cell": arm.cell, "scale": scale, "run_id": arm.config.run_id,
+        "paper": paper, "table": table, "cell": arm.row_cell, "scale": scale, "run_id": arm.config.run_id,
         "method": arm.method or arm.config.method, "model": arm.config.model, "dataset": arm.config.dataset,
         "seed": arm.config.seed, "prune_ratio": arm.config.prune_ratio if arm.ratio is None else arm.ratio,
         "sparsity": 1.0 - m[f"params_{rule}_nonzero"] / m[f"params_{rule}_dense"],
@@ -142,7 +148,7 @@ def drop_superseded(path: Path, arms: list[Arm]) -> int:
     session did not run, are kept. Returns how many rows went."""
     current: dict[tuple[str, str], set[str]] = defaultdict(set)
     for arm in arms:
-        current[(arm.cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
+        current[(arm.row_cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
     if not current or not path.exists():
         return 0
     with locked(path):
@@ -161,7 +167,7 @@ def unique(arms: Iterable[Arm]) -> list[Arm]:
     """Each (cell, run, reported method and ratio) once: `--seeds 0 0` asks for one run, not two."""
     seen: dict[tuple, Arm] = {}
     for arm in arms:
-        seen.setdefault((arm.cell, arm.config.run_id, arm.method, arm.ratio), arm)
+        seen.setdefault((arm.row_cell, arm.config.run_id, arm.method, arm.ratio), arm)
     return list(seen.values())
 
 
@@ -199,7 +205,7 @@ def append_method_log(path: Path, arm: Arm, run_log: Path) -> None:
         return
     rows = pd.read_csv(run_log)
     rows.insert(0, "run_id", arm.config.run_id)
-    rows.insert(1, "cell", arm.cell)
+    rows.insert(1, "cell", arm.row_cell)
     rows.insert(2, "method", arm.config.method)
     rows.insert(3, "prune_ratio", arm.config.prune_ratio)
     rows.insert(4, "seed", arm.config.seed)

@@ -69,6 +69,10 @@ class RunResult:
     def diverged(self) -> bool:
         return bool(self.metrics.get("diverged"))
 
+    def per_epoch(self, key: str) -> list[tuple[int, float]]:
+        """(epoch, value) for every epoch of the history that recorded `key` (epoch 0: before training)."""
+        return [(int(h["epoch"]), float(h[key])) for h in self.history if key in h]
+
 
 class ResultFileError(ValueError):
     """A run folder's result.json is not a complete prunebench result."""

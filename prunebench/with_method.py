@@ -40,7 +40,7 @@ def with_method(arms: list[Arm], name: str, options: dict[str, Any]) -> list[Arm
         if arm.config.kind != "train":  # another trainer (ultralytics) runs it: a Method's hooks are not called there
             elsewhere.add(arm.config.kind)
             continue
-        if chosen.setdefault((arm.cell, arm.config.seed), pruner) == pruner:
+        if chosen.setdefault((arm.row_cell, arm.config.seed), pruner) == pruner:
             extra.append(replace(arm, config=swapped(arm.config, pruner, name, options), method=name))
     if not extra and elsewhere:
         raise ValueError(f"this table's {kind} runs are {', '.join(sorted(elsewhere))} runs, not prunebench's "

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from prunebench.cells import split_cell
+
 HEADLINE_METRICS = (
     "top1_baseline", "top5_baseline", "top1_hardprune", "top5_hardprune", "top1_oneshot_magnitude",
     "compression", "epochs",
@@ -143,7 +145,7 @@ def published_number(value: object) -> float | None:
 
 
 def _cell_order(cell: str, base_rank: dict[str, int]) -> tuple:
-    base, _, suffix = cell.partition("~")
+    base, suffix = split_cell(cell)
     rank = base_rank.setdefault(base, len(base_rank))
     if not suffix:
         return (rank, 0, 0.0, "")

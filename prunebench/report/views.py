@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from prunebench.cells import published_cell
 from prunebench.provenance import make_command, scale_differences
 from prunebench.report.sources import FigureData, TableData, scale_order
 from prunebench.report.tables import (
@@ -96,7 +97,7 @@ def _data_differences(data: TableData, frame: pd.DataFrame) -> list[str]:
     """Data sets used vs the published ones, for the published cells that ran."""
     if data.published.empty or "dataset" not in data.published.columns:
         return []
-    cells = {c.split("~", 1)[0] for c in frame["cell"].astype(str)}
+    cells = {published_cell(c) for c in frame["cell"].astype(str)}
     paper = set(map(str, data.published[data.published["cell"].isin(cells)]["dataset"].dropna()))
     ours = set(map(str, frame["dataset"].dropna()))
     if not paper or ours <= paper:

@@ -162,7 +162,7 @@ def trained_metrics(result: RunResult) -> dict[str, float]:
         "top1_final": m["top1_final"],
         "sparsity_all": sparsity_percent(m, "all"),  # every parameter (gRDA's counting rule)
         "sparsity_nonbias": sparsity_percent(m, "nonbias"),
-        "train_loss_last_epoch": result.history[-1].get("train_loss", math.nan) if result.history else math.nan,
+        "train_loss_last_epoch": (result.per_epoch("train_loss") or [(0, math.nan)])[-1][1],
         "train_loss_final": m.get("train_loss_final", math.nan),  # the fixed training subset, weights as trained
     }
     keep = ("grda_c", "grda_mu", "grda_mu_outside_theory", "grda_final_threshold", "grda_revived_total",

@@ -51,8 +51,3 @@ def main_for(
         figure(args.scale, [(arm, run(arm.config, ops)) for arm in arms], args.results, ops)
 
     return run_plan(PAPER, table, prog, description, plan, argv, after=after if figure else None, describe=describe)
-
-
-def history_series(result: RunResult, key: str) -> list[tuple[int, float]]:
-    """(epoch, value) for every epoch of a run's history that recorded `key`."""
-    return [(int(h["epoch"]), float(h[key])) for h in result.history if key in h]

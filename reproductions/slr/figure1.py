@@ -32,7 +32,7 @@ from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from reproductions.slr import table1
-from reproductions.slr.common import PAPER, history_series, main_for, pruned_config
+from reproductions.slr.common import PAPER, main_for, pruned_config
 
 FIGURE = "figure1"
 GAP = 3.0  # threshold = dense top-1 − GAP points (claims.md SLR-C5)
@@ -61,13 +61,13 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 def threshold_metrics(result: RunResult) -> dict[str, float]:
-    threshold = result.history[0]["test_top1"] - GAP
+    threshold = result.metrics["top1_start"] - GAP
     reached = result.metrics["stop_criterion_met"]  # the config's stop rule is this threshold
     return {
         "top1_hardprune": result.metrics["top1_final"],
         "threshold_top1": threshold,
         "reached_threshold": reached,
-        "epochs_trained": result.history[-1]["epoch"],
+        "epochs_trained": result.metrics["epochs_trained"],
         "compression": result.metrics["compression_nonbias"],
     }
 
@@ -106,11 +106,11 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
         if arm.config.method == "dense":
             continue
         common = {"panel": arm.cell, "x_label": "epoch", "y_label": "hard-prune top-1 (%)", "seed": arm.config.seed}
-        for epoch, top1 in history_series(result, "test_top1_hardprune"):
+        for epoch, top1 in result.per_epoch("test_top1_hardprune"):
             rows.append({**common, "series": arm.config.method, "x": epoch, "y": top1, "run_id": arm.config.run_id})
         if (arm.cell, arm.config.seed) not in thresholds:  # one line per panel and seed
             thresholds.add((arm.cell, arm.config.seed))
-            threshold = result.history[0]["test_top1"] - GAP
+            threshold = result.metrics["top1_start"] - GAP
             for x in (0, arm.config.epochs):
                 rows.append({**common, "series": "threshold", "x": x, "y": threshold, "note": f"dense top-1 − {GAP:g}"})
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)

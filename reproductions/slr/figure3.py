@@ -27,12 +27,13 @@ CLAIMS = [claim for claim in table4.CLAIMS if claim.id == "SLR-C2"]
 
 
 def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Path, ops: Operational) -> None:
+    rate_of = {table4.variant(rate): rate for setting in table4.SETTINGS.values() for rate in setting.rates}
     rows = []
     for arm, result in runs:
         if arm.config.method == "dense":
             continue
         panel = "after retraining" if arm.config.method == "magnitude" else "hard-prune"
-        rate = float(arm.cell.rsplit("~", 1)[1].rstrip("x"))
+        rate = rate_of[arm.variant]
         rows.append({
             "panel": panel, "series": arm.method or arm.config.method, "x": rate, "y": result.metrics["top1_final"],
             "x_label": "compression rate (published, x)", "y_label": "TuSimple lane accuracy (%)",

@@ -48,11 +48,11 @@ PANELS = {"same_compression": "(a) same compression and epochs", "same_accuracy"
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     out = []
     for seed in seeds or scale.seeds:
-        slr = figure5.slr_arm(scale, seed, f"{figure5.ROW.cell}~same_compression", table1.pruned_metrics)
+        slr = figure5.slr_arm(scale, seed, "same_compression", table1.pruned_metrics)
         admm = replace(slr.config, method="admm", method_options={"rho": slr.config.method_options["rho"]})
-        out += [slr, Arm(slr.cell, admm, table1.pruned_metrics)]
+        out += [slr, replace(slr, config=admm)]
         out += [
-            Arm(f"{arm.cell}~same_accuracy", arm.config, figure1.threshold_metrics)
+            Arm(arm.cell, arm.config, figure1.threshold_metrics, variant="same_accuracy")
             for arm in figure1.arms(scale, (seed,)) if arm.config.method != "dense"
         ]
     return out
@@ -89,7 +89,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     folder = figure_csv(scale, PAPER, FIGURE, results_root).with_suffix("")
     rows, done = [], set()
     for arm, result in runs:
-        panel = arm.cell.split("~")[-1]
+        panel = arm.variant
         weights = layer_weights(arm, result, ops)
         rms = float(weights["dense"].pow(2).mean().sqrt())
         reached = panel != "same_accuracy" or figure1.threshold_metrics(result)["reached_threshold"]

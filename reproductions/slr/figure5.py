@@ -27,7 +27,7 @@ from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, Scale
 from reproductions.slr import table1
-from reproductions.slr.common import PAPER, history_series, main_for, pruned_config
+from reproductions.slr.common import PAPER, main_for, pruned_config
 
 FIGURE = "figure5"
 DEFAULT = {"s0": 1e-2, "M": 300.0, "r": 0.1}
@@ -42,14 +42,14 @@ def read_every(scale: Scale) -> int:
     return scale.pick(READ_EVERY, what="reading interval")
 
 
-def slr_arm(scale: Scale, seed: int, cell: str, metrics=None, **options: object) -> Arm:
+def slr_arm(scale: Scale, seed: int, variant: str, metrics=None, **options: object) -> Arm:
     """ResNet-18 SLR at the published ratio with `options` over the paper's (also Figure 6's arms)."""
     config = pruned_config(
         table1.baseline(ROW, scale, seed), method="slr", prune_rule=ROW.prune_rule, ratio=table1.paper_ratio(ROW),
         epochs=scale.epochs(PAPER_EPOCHS), optimizer=ROW.optimizer, eval_every=read_every(scale),
         method_options=options,
     )
-    return Arm(cell, config, metrics or ablation_metrics)
+    return Arm(ROW.cell, config, metrics or ablation_metrics, variant=variant)
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
@@ -59,12 +59,12 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
         for name, values in SWEEP.items():
             for value in values:
                 options = {} if value == DEFAULT[name] else {name: value}  # the default arm: Table 1's options
-                out.append(slr_arm(scale, seed, f"{ROW.cell}~{name}", **options))
+                out.append(slr_arm(scale, seed, name, **options))
     return out
 
 
 def ablation_metrics(result: RunResult) -> dict[str, float]:
-    reads = [h["test_top1_hardprune"] for h in result.history[1:] if "test_top1_hardprune" in h]
+    reads = [top1 for epoch, top1 in result.per_epoch("test_top1_hardprune") if epoch > 0]
     options = {**DEFAULT, **{k: v for k, v in result.config.method_options.items() if k in DEFAULT}}
     return {
         "top1_hardprune": result.metrics["top1_final"],
@@ -110,9 +110,9 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     for arm, result in runs:
         if arm.config.method == "dense":
             continue
-        name = arm.cell.split("~", 1)[1]
+        name = arm.variant
         value = arm.config.method_options.get(name, DEFAULT[name])
-        for epoch, top1 in history_series(result, "test_top1_hardprune"):
+        for epoch, top1 in result.per_epoch("test_top1_hardprune"):
             rows.append({
                 "panel": name, "series": f"{name}={value:g}", "x": epoch, "y": top1, "x_label": "epoch",
                 "y_label": "hard-prune top-1 (%)", "seed": arm.config.seed, "run_id": arm.config.run_id,

@@ -41,7 +41,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     for seed in seeds or scale.seeds:
         out.append(Arm(figure5.ROW.cell, table1.baseline(figure5.ROW, scale, seed), table1.baseline_metrics))
         for name, options in EVALUATIONS.items():
-            out.append(figure5.slr_arm(scale, seed, f"{figure5.ROW.cell}~{name}", table1.pruned_metrics, **options))
+            out.append(figure5.slr_arm(scale, seed, name, table1.pruned_metrics, **options))
     return out
 
 
@@ -65,7 +65,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
         if arm.config.method != "slr":
             continue
         updates = log[log["run_id"] == arm.config.run_id]
-        series = arm.cell.split("~", 1)[1]
+        series = arm.variant
         for panel, (column, label) in PANELS.items():
             values = updates[column] if isinstance(column, str) else updates[column[0]] - updates[column[1]]
             rows += [

@@ -111,13 +111,12 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
             dense = baseline(row, scale, seed)
             out.append(Arm(row.cell, dense, baseline_metrics))
             for p in ratios:
-                cell = row.cell if p == ratio else f"{row.cell}~p{p:g}"
                 for method in ("admm", "slr"):
                     config = pruned_config(
                         dense, method=method, prune_rule=row.prune_rule, ratio=p, epochs=scale.epochs(row.epochs),
                         optimizer=row.optimizer, eval_every=scale.eval_every,
                     )
-                    out.append(Arm(cell, config, pruned_metrics))
+                    out.append(Arm(row.cell, config, pruned_metrics, variant="" if p == ratio else f"p{p:g}"))
     return out
 
 

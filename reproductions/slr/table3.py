@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from prunebench.cells import join_cell
 from prunebench.config import Operational, RunConfig
 from prunebench.detection.run import ULTRALYTICS_DEFAULTS
 from prunebench.figures import write_series
@@ -34,7 +35,7 @@ from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.slr.common import PAPER, RHO, comparison_claims, history_series, main_for
+from reproductions.slr.common import PAPER, RHO, comparison_claims, main_for
 
 TABLE = "table3"
 PRUNE_RULE = "convs_except_stem"
@@ -44,18 +45,23 @@ KIND = "ultralytics_detection"
 
 @dataclass(frozen=True)
 class Row:
-    cell: str
+    cell: str  # the published model; each compression rate is a variant of it, so the claims judge one sweep
+    variant: str
     model: str  # ultralytics model config, without ".yaml"
     weights: str  # pretrained file under <data root>/coco/weights/ (paper scale)
     compression: float
     epochs: int
 
+    @property
+    def row_cell(self) -> str:
+        return join_cell(self.cell, self.variant)
+
 
 ROWS = [
-    Row("coco/yolov3-tiny~1.19x", "yolov3-tiny", "yolov3-tinyu.pt", 1.19, 15),
-    Row("coco/yolov3-tiny~2x", "yolov3-tiny", "yolov3-tinyu.pt", 2.0, 20),
-    Row("coco/yolov3-tiny~3.33x", "yolov3-tiny", "yolov3-tinyu.pt", 3.33, 25),
-    Row("coco/yolov3-spp~2x", "yolov3-spp", "yolov3-sppu.pt", 2.0, 15),
+    Row("coco/yolov3-tiny", "1.19x", "yolov3-tiny", "yolov3-tinyu.pt", 1.19, 15),
+    Row("coco/yolov3-tiny", "2x", "yolov3-tiny", "yolov3-tinyu.pt", 2.0, 20),
+    Row("coco/yolov3-tiny", "3.33x", "yolov3-tiny", "yolov3-tinyu.pt", 3.33, 25),
+    Row("coco/yolov3-spp", "2x", "yolov3-spp", "yolov3-sppu.pt", 2.0, 15),
 ]
 
 
@@ -73,9 +79,9 @@ class DetectionScale:
 
 
 DETECTION_SCALES = {
-    "paper": DetectionScale("coco", tuple(r.cell for r in ROWS), 640, 16, None, 0, 5),
-    "quick": DetectionScale("detection_generated_quick", tuple(r.cell for r in ROWS[:3]), 96, 8, 3, 5, 1),
-    "smoke": DetectionScale("detection_generated_smoke", (ROWS[0].cell, ROWS[2].cell), 64, 4, 1, 1, 1),
+    "paper": DetectionScale("coco", tuple(r.row_cell for r in ROWS), 640, 16, None, 0, 5),
+    "quick": DetectionScale("detection_generated_quick", tuple(r.row_cell for r in ROWS[:3]), 96, 8, 3, 5, 1),
+    "smoke": DetectionScale("detection_generated_smoke", (ROWS[0].row_cell, ROWS[2].row_cell), 64, 4, 1, 1, 1),
 }
 
 CLAIMS = comparison_claims("map50_hardprune", "mAP@0.5")
@@ -100,7 +106,7 @@ def baseline(row: Row, at: DetectionScale, scale: Scale, seed: int) -> RunConfig
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     at = scale.pick(DETECTION_SCALES, what="detection setting")
     out = []
-    for row in (r for r in ROWS if r.cell in at.cells):
+    for row in (r for r in ROWS if r.row_cell in at.cells):
         p = ratio(row)
         for seed in seeds or scale.seeds:
             dense = baseline(row, at, scale, seed)
@@ -112,7 +118,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
                     epochs=row.epochs if at.max_epochs is None else min(row.epochs, at.max_epochs),
                     batch_size=at.batch, optimizer=ULTRALYTICS_DEFAULTS, seed=seed, eval_every=at.eval_every,
                     parent=dense, tag=scale.name)
-                out.append(Arm(row.cell, config, hardprune_metrics))
+                out.append(Arm(row.cell, config, hardprune_metrics, variant=row.variant))
     return out
 
 
@@ -124,9 +130,9 @@ def hardprune_metrics(result: RunResult) -> dict[str, float]:
 
 def figure2(scale: str, finished: list[tuple[Arm, RunResult]], results: Path, _ops: Operational) -> None:
     """Figure 2: hard-prune mAP@0.5 over the epochs of every pruning run."""
-    series = [{"panel": arm.cell, "series": arm.config.method, "x": epoch, "y": value, "x_label": "epoch",
+    series = [{"panel": arm.row_cell, "series": arm.config.method, "x": epoch, "y": value, "x_label": "epoch",
                "y_label": "hard-prune mAP@0.5 (%)", "seed": arm.config.seed, "run_id": arm.config.run_id}
-              for arm, result in finished for epoch, value in history_series(result, "map50_hardprune")]
+              for arm, result in finished for epoch, value in result.per_epoch("map50_hardprune")]
     write_series(figure_csv(scale, PAPER, "figure2", results), series)
 
 
