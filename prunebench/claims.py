@@ -1,27 +1,45 @@
 """A paper's qualitative conclusions as checks over a results table.
 
-A reproduction declares its claims (ids from shared/reference/claims.md); the report evaluates them on
-the results CSV alone. A check answers holds / fails / not run, always with the numbers it judged on.
-Rows are grouped by (cell, method, prune_ratio) over seeds; a difference counts only when it exceeds
-the seeds' standard deviation (ddof=1), which needs >= 2 seeds — with one seed the direction alone is
-judged and the verdict says so.
+A reproduction declares its claims (ids from shared/reference/claims.md); the report evaluates them on the results
+CSV alone. A comparison pairs the two arms' rows by seed within each (cell, prune_ratio) and judges the mean
+difference by its 95 % interval (`prunebench.evidence`: holds / fails / inconclusive / no signal, or not run). A
+check written by a script (its own `Verdict`) that names no n is held to the same floor by `evaluate_claims`: fewer
+than MIN_SEEDS seeds make its direction inconclusive, and a table whose every accuracy is at chance has no signal.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from prunebench.cells import published_cell
+from prunebench.evidence import (
+    CHANCE_MARGIN,
+    CHANCE_METRIC,
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    MIN_SEEDS,
+    NO_SIGNAL,
+    NOT_RUN,
+    RULE,
+    Interval,
+    combine,
+    no_signal,
+)
 
-HOLDS, FAILS, NOT_RUN = "holds", "fails", "not run"
+__all__ = ["FAILS", "HOLDS", "INCONCLUSIVE", "NO_SIGNAL", "NOT_RUN"]  # the statuses, re-exported for the scripts
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: str
     evidence: str
+    n: int | None = None  # seeds (or runs) the verdict rests on; None: the check did not say
+    interval: str = ""  # the interval(s) judged; "" where the check has none
+    rule: str = ""  # how the status follows from the evidence
 
 
 @dataclass(frozen=True)
@@ -43,149 +61,240 @@ def arm_stats(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     return stats.rename(columns={"count": "n"})
 
 
-def _paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> pd.DataFrame:
-    stats = arm_stats(results, metric)
-    a = stats[stats["method"] == better].drop(columns="method")
-    b = stats[stats["method"] == worse].drop(columns="method")
-    both = a.merge(b, on=["cell", "prune_ratio"], suffixes=("_a", "_b"))
-    both["gap"] = both["mean_a"] - both["mean_b"]
-    both["noise"] = both[["std_a", "std_b"]].max(axis=1).fillna(0.0)
-    return both.sort_values(["cell", "prune_ratio"])
+def chance_level(results: pd.DataFrame, cell: str) -> float | None:
+    """The chance level (%) of a cell's headline accuracy, from its runs' CHANCE_METRIC rows (None: unknown)."""
+    rows = results[(results["metric"] == CHANCE_METRIC) & (results["cell"] == cell)]["value"].dropna()
+    return float(rows.mean()) if not rows.empty else None
 
 
-def _seeds_note(pairs: pd.DataFrame) -> str:
-    n = int(pairs[["n_a", "n_b"]].min().min())
-    return f"n={n} seed(s) per arm" + ("; one seed: direction only, no std" if n < 2 else "; margin must exceed max seed std")
+def _chance_for(metric: str, results: pd.DataFrame, cell: str) -> float | None:
+    return chance_level(results, cell) if metric.startswith("top1") else None
 
 
-def _pair_detail(pairs: pd.DataFrame, better: str, worse: str) -> str:
-    return "; ".join(
-        f"{r.cell} p={r.prune_ratio:g}: {better} {r.mean_a:.2f} vs {worse} {r.mean_b:.2f} (Δ {r.gap:+.2f}, std {r.noise:.2f})"
-        for r in pairs.itertuples()
-    ) + f"; {_seeds_note(pairs)}"
+@dataclass(frozen=True)
+class Pair:
+    """One (cell, prune_ratio) of a comparison: each arm's value per shared seed."""
+
+    cell: str
+    prune_ratio: float
+    a: pd.Series  # indexed by seed
+    b: pd.Series
+    chance: float | None
+
+    @property
+    def interval(self) -> Interval:
+        return Interval.of(list(self.a - self.b))
+
+    @property
+    def silent(self) -> bool:
+        return no_signal([*self.a, *self.b], self.chance)
+
+    def judge(self, claimed: str, bound: float = 0.0) -> str:
+        return NO_SIGNAL if self.silent else self.interval.judge(claimed, bound)
+
+    def describe(self, better: str, worse: str) -> str:
+        return (f"{self.cell} p={self.prune_ratio:g}: {better} {self.a.mean():.2f} vs {worse} {self.b.mean():.2f}, "
+                f"Δ {self.interval}" + (" — no signal" if self.silent else ""))
+
+
+def paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> list[Pair]:
+    """The seed-paired values of two arms in every (cell, prune_ratio) where both ran (seeds only one ran are left
+    out: a difference needs both)."""
+    rows = results[results["metric"] == metric]
+    out = []
+    for (cell, ratio), group in rows.groupby(["cell", "prune_ratio"], sort=True):
+        a = group[group["method"] == better].groupby("seed")["value"].mean()
+        b = group[group["method"] == worse].groupby("seed")["value"].mean()
+        seeds = a.index.intersection(b.index)
+        if len(seeds):
+            out.append(Pair(cell, float(ratio), a[seeds], b[seeds], _chance_for(metric, results, cell)))
+    return out
+
+
+def _verdict(status: str, pairs: list[Pair], parts: list[str], rule: str = RULE) -> Verdict:
+    n = min((len(p.a) for p in pairs), default=0)
+    return Verdict(status, "; ".join(parts), n, "; ".join(str(p.interval) for p in pairs), rule)
 
 
 def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
-    """`better` > `worse` on `metric` in every (cell, ratio), by more than the seed std."""
+    """`better` > `worse` on `metric` in every (cell, ratio): each paired difference's interval above 0."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        pairs = _paired(results, metric, better, worse)
-        if pairs.empty:
+        pairs = paired(results, metric, better, worse)
+        if not pairs:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
-        ok = (pairs["gap"] > pairs["noise"]).all()
-        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
+        status = combine([p.judge("above") for p in pairs])
+        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs])
 
     return check
 
 
 def no_worse_and_wins_at_top(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
-    """`better` >= `worse` at every ratio of a cell, and ahead by more than the seed std at its largest
-    ratio (claims.md GREG-C1)."""
+    """`better` is not below `worse` at any ratio of a cell (no interval below 0) and ahead at its largest ratio
+    (interval above 0) (claims.md GREG-C1)."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        pairs = _paired(results, metric, better, worse)
-        if pairs.empty:
+        pairs = paired(results, metric, better, worse)
+        if not pairs:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
-        ok = True
-        for _, g in pairs.groupby("cell"):
-            top = g.sort_values("prune_ratio").iloc[-1]
-            ok &= bool((g["gap"] >= 0).all() and top["gap"] > top["noise"])
-        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
+        statuses = []
+        for cell in dict.fromkeys(p.cell for p in pairs):
+            sweep = [p for p in pairs if p.cell == cell]
+            below = any(not p.silent and p.interval.side(0.0) == "below" for p in sweep)
+            statuses.append(FAILS if below else sweep[-1].judge("above"))
+        return _verdict(combine(statuses), pairs, [p.describe(better, worse) for p in pairs])
 
     return check
 
 
 def within_noise_or_better(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
-    """`better` >= `worse` − seed std in every (cell, ratio): no clear loss (claims.md GREG-C8)."""
+    """`better` ≥ `worse` − the seed std of `worse` in every (cell, ratio) (claims.md GREG-C8): the paired
+    difference's interval lies above −std."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        pairs = _paired(results, metric, better, worse)
-        if pairs.empty:
+        pairs = paired(results, metric, better, worse)
+        if not pairs:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
-        ok = (pairs["gap"] >= -pairs["noise"]).all()
-        return Verdict(HOLDS if ok else FAILS, _pair_detail(pairs, better, worse))
+        margins = [p.b.std() if len(p.b) > 1 else math.nan for p in pairs]
+        statuses = [INCONCLUSIVE if math.isnan(m) and not p.silent else p.judge("above", -m)
+                    for p, m in zip(pairs, margins, strict=True)]
+        parts = [f"{p.describe(better, worse)}, bound −{m:.2f}" for p, m in zip(pairs, margins, strict=True)]
+        return _verdict(combine(statuses), pairs, parts, RULE + f"; here the bound is −(seed std of {worse})")
 
     return check
 
 
 def gap_grows(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
-    """Within each cell, the gap better − worse rises with the prune ratio: Spearman ρ > 0 and the gap at
-    the highest ratio exceeds the gap at the lowest (claims.md SLR-C2)."""
+    """Within each cell, the gap better − worse is larger at the highest ratio than at the lowest: per seed,
+    (gap at the top) − (gap at the bottom), interval above 0 (claims.md SLR-C2). Spearman ρ of the mean gaps is
+    shown, not judged."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        pairs = _paired(results, metric, better, worse)
-        swept = [(cell, g) for cell, g in pairs.groupby("cell") if g["prune_ratio"].nunique() >= 2]
-        if not swept:
+        pairs = paired(results, metric, better, worse)
+        statuses, parts, intervals, n = [], [], [], []
+        for cell in dict.fromkeys(p.cell for p in pairs):
+            sweep = [p for p in pairs if p.cell == cell]
+            if len(sweep) < 2:
+                continue
+            low, top = sweep[0], sweep[-1]
+            seeds = low.a.index.intersection(top.a.index)
+            growth = Interval.of(list((top.a - top.b)[seeds] - (low.a - low.b)[seeds]))
+            means = pd.Series([p.interval.mean for p in sweep], index=[p.prune_ratio for p in sweep])
+            rho = pd.Series(means.index).rank().corr(pd.Series(means.values).rank())
+            silent = all(p.silent for p in sweep)
+            statuses.append(NO_SIGNAL if silent else growth.judge("above"))
+            gaps = ", ".join(f"p={r:g}: {v:+.2f}" for r, v in means.items())
+            parts.append(f"{cell}: mean gaps {gaps}; growth top − bottom {growth}; Spearman ρ={rho:.2f}"
+                         + (" — no signal" if silent else ""))
+            intervals.append(str(growth))
+            n.append(growth.n)
+        if not statuses:
             return Verdict(NOT_RUN, "needs at least two prune ratios in one cell")
-        verdicts, details = [], []
-        for cell, g in swept:
-            rho = g["prune_ratio"].rank().corr(g["gap"].rank())
-            ends = g["gap"].iloc[-1] > g["gap"].iloc[0]
-            verdicts.append(bool(rho > 0 and ends))
-            gaps = ", ".join(f"p={r:g}: {v:+.2f}" for r, v in zip(g["prune_ratio"], g["gap"], strict=True))
-            details.append(f"{cell}: gaps {gaps}; Spearman ρ={rho:.2f}")
-        return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
+        return Verdict(combine(statuses), "; ".join(parts), min(n), "; ".join(intervals), RULE)
 
     return check
 
 
 def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
-    """`method`'s mean `metric` never rises as the prune ratio grows, within each cell, and ends lower than it
-    starts: a flat line (e.g. every rate at 0 mAP) is no evidence that it falls."""
+    """`method`'s `metric` ends lower than it starts along each cell's sweep: per seed, (value at the lowest ratio)
+    − (value at the highest), interval above 0; a flat line (e.g. every rate at 0 mAP) is no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        stats = arm_stats(results, metric)
-        stats = stats[stats["method"] == method]
-        swept = [(cell, g.sort_values("prune_ratio")) for cell, g in stats.groupby("cell") if len(g) >= 2]
-        if not swept:
+        rows = results[(results["metric"] == metric) & (results["method"] == method)]
+        statuses, parts, intervals, n = [], [], [], []
+        for cell, group in rows.groupby("cell", sort=True):
+            by_ratio = group.pivot_table(index="seed", columns="prune_ratio", values="value", aggfunc="mean")
+            if by_ratio.shape[1] < 2:
+                continue
+            drop = Interval.of(list((by_ratio.iloc[:, 0] - by_ratio.iloc[:, -1]).dropna()))
+            silent = no_signal(list(group["value"]), _chance_for(metric, results, cell))
+            statuses.append(NO_SIGNAL if silent else drop.judge("above"))
+            means = ", ".join(f"p={r:g}: {m:.2f}" for r, m in by_ratio.mean().items())
+            parts.append(f"{cell}: {means}; drop first − last {drop}" + (" — no signal" if silent else ""))
+            intervals.append(str(drop))
+            n.append(drop.n)
+        if not statuses:
             return Verdict(NOT_RUN, "needs at least two prune ratios in one cell")
-        ok = all((g["mean"].diff().dropna() <= 0).all() and g["mean"].iloc[-1] < g["mean"].iloc[0] for _, g in swept)
-        detail = "; ".join(
-            f"{cell}: " + ", ".join(f"p={r:g}: {m:.2f}" for r, m in zip(g["prune_ratio"], g["mean"], strict=True))
-            for cell, g in swept
-        )
-        return Verdict(HOLDS if ok else FAILS, detail)
+        return Verdict(combine(statuses), "; ".join(parts), min(n), "; ".join(intervals), RULE)
+
+    return check
+
+
+def _every_run(metric: str, method: str, holds: Callable[[float], bool], what: str) -> Callable[[pd.DataFrame], Verdict]:
+    """A property of every run: one run without it is a counterexample (fails); it holds once MIN_SEEDS runs have
+    it, and is inconclusive with fewer."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        values = results[(results["metric"] == metric) & (results["method"] == method)]["value"].dropna()  # NaN: diverged
+        if values.empty:
+            return Verdict(NOT_RUN, f"no {metric} rows")
+        failing = [v for v in values if not holds(v)]
+        status = FAILS if failing else HOLDS if len(values) >= MIN_SEEDS else INCONCLUSIVE
+        evidence = (f"{metric} over {len(values)} run(s): min {values.min():g}, max {values.max():g}; {what}"
+                    + (f"; {len(failing)} run(s) outside" if failing else ""))
+        rule = f"every run must satisfy it: one counterexample fails, ≥ {MIN_SEEDS} runs without one hold"
+        return Verdict(status, evidence, len(values), "", rule)
 
     return check
 
 
 def at_most(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
     """Every run's `metric` (e.g. the longest run of violated conditions) is <= `limit`."""
-
-    def check(results: pd.DataFrame) -> Verdict:
-        rows = results[(results["metric"] == metric) & (results["method"] == method)]
-        if rows.empty:
-            return Verdict(NOT_RUN, f"no {metric} rows")
-        worst = rows["value"].max()
-        return Verdict(HOLDS if worst <= limit else FAILS, f"max {metric} = {worst:g} over {len(rows)} run(s); limit {limit:g}")
-
-    return check
+    return _every_run(metric, method, lambda v: v <= limit, f"limit ≤ {limit:g}")
 
 
 def at_least(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
     """Every run's `metric` (e.g. a fraction of layers that behave as claimed) is >= `limit`."""
+    return _every_run(metric, method, lambda v: v >= limit, f"limit ≥ {limit:g}")
 
-    def check(results: pd.DataFrame) -> Verdict:
-        rows = results[(results["metric"] == metric) & (results["method"] == method)]
-        if rows.empty:
-            return Verdict(NOT_RUN, f"no {metric} rows")
-        worst = rows["value"].min()
-        return Verdict(HOLDS if worst >= limit else FAILS, f"min {metric} = {worst:g} over {len(rows)} run(s); limit {limit:g}")
 
-    return check
+def seeds_per_arm(results: pd.DataFrame) -> int:
+    """The fewest seeds any (cell, method, prune_ratio) of the table ran."""
+    rows = results[results["metric"] != CHANCE_METRIC]
+    if rows.empty:
+        return 0
+    return int(rows.groupby(["cell", "method", "prune_ratio"])["seed"].nunique().min())
+
+
+def all_at_chance(results: pd.DataFrame) -> bool:
+    """Every run's headline accuracy within CHANCE_MARGIN of its chance level: the table measured nothing."""
+    chance = results[results["metric"] == CHANCE_METRIC].groupby("run_id")["value"].first()
+    top1 = results[results["metric"].str.startswith("top1") & (results["metric"] != CHANCE_METRIC)]
+    top1 = top1[top1["run_id"].isin(chance.index)]
+    return not top1.empty and bool((top1["value"] <= top1["run_id"].map(chance) + CHANCE_MARGIN).all())
+
+
+def held_to_the_rule(verdict: Verdict, results: pd.DataFrame) -> Verdict:
+    """A script's own check that names no n: judged on the same floor as the core's comparisons."""
+    if verdict.n is not None or verdict.status not in (HOLDS, FAILS, INCONCLUSIVE):
+        return verdict
+    n = seeds_per_arm(results)
+    if all_at_chance(results):
+        return replace(verdict, status=NO_SIGNAL, n=n, rule=RULE,
+                       evidence=f"{verdict.evidence}; every run's accuracy is at chance: no signal "
+                                f"(the check alone said {verdict.status})")
+    if n < MIN_SEEDS and verdict.status != INCONCLUSIVE:
+        return replace(verdict, status=INCONCLUSIVE, n=n, rule=RULE,
+                       evidence=f"{verdict.evidence}; n={n} seed(s) < {MIN_SEEDS}: the direction {verdict.status}, "
+                                f"no verdict")
+    return replace(verdict, n=n, rule=verdict.rule or "the claim's own check on the seed means; no interval: it is not "
+                                                      "a paired comparison of two arms")
 
 
 def evaluate_claims(claims: list[Claim], results: pd.DataFrame) -> list[tuple[Claim, Verdict]]:
-    results = results.assign(cell=results["cell"].map(published_cell))  # a variant is judged with its cell if not results.empty else results
-    return [(claim, claim.evaluate(results)) for claim in claims]
+    if not results.empty:
+        results = results.assign(cell=results["cell"].map(published_cell))  # a variant is judged with its cell
+    return [(claim, held_to_the_rule(claim.evaluate(results), results)) for claim in claims]
 
 
-VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "status", "evidence", "evaluated_at", "git_sha"]
+VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "status", "n", "interval", "evidence", "rule",
+                   "evaluated_at", "git_sha"]
 
 
 def verdict_frame(claims: list[Claim], results: pd.DataFrame, **identity: str) -> pd.DataFrame:
     """The verdicts as rows of `results/<scale>/claims/<paper>_<table>.csv`, which the report reads;
     `identity` gives paper, table, scale, evaluated_at and git_sha."""
-    rows = [{**identity, "claim": c.id, "statement": c.statement, "status": v.status, "evidence": v.evidence}
+    rows = [{**identity, "claim": c.id, "statement": c.statement, "status": v.status,
+             "n": "" if v.n is None else v.n, "interval": v.interval, "evidence": v.evidence, "rule": v.rule}
             for c, v in evaluate_claims(claims, results)]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

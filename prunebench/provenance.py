@@ -19,7 +19,7 @@ from prunebench.cli import COMMAND_ENV
 from prunebench.config import RunConfig
 from prunebench.declaration import Declaration
 from prunebench.paths import PROJECT_ROOT
-from prunebench.results import git_sha
+from prunebench.results import cpu_model, git_sha
 from prunebench.scales import SCALES, Override, Scale
 
 PACKAGES = ("torch", "torchvision", "numpy", "pandas", "prunebench")
@@ -79,13 +79,14 @@ def versions() -> dict[str, str]:
 
 
 def hardware(device: str) -> dict[str, Any]:
+    import torch
+
     info: dict[str, Any] = {
-        "device": device, "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+        "device": device, "machine": platform.machine(), "processor": cpu_model(),
+        "instruction_set": torch.backends.cpu.get_cpu_capability(), "threads": torch.get_num_threads(),
         "cpus": os.cpu_count(), "system": platform.platform(),
     }
     if device.startswith("cuda"):
-        import torch
-
         info["accelerator"] = torch.cuda.get_device_name(torch.device(device))
     return info
 

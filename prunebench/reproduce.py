@@ -24,6 +24,7 @@ from prunebench.claims import Claim, verdict_frame
 from prunebench.config import Operational, RunConfig
 from prunebench.declaration import Declaration
 from prunebench.disk import check_writable
+from prunebench.evidence import CHANCE_METRIC
 from prunebench.launch import launcher
 from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
 from prunebench.provenance import table_meta
@@ -75,7 +76,9 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
         "epochs": arm.config.epochs, "precision": arm.config.precision, "wall_seconds": result.wall_seconds,
         **result.provenance,  # where and when the run trained, not when this row is written
     }
-    values = {**arm.metrics(result), **({"diverged": 1.0} if result.diverged else {})}
+    chance = m.get(CHANCE_METRIC, math.nan)  # absent from runs of other kinds and from results cached before it
+    values = {**arm.metrics(result), **({CHANCE_METRIC: chance} if not math.isnan(chance) else {}),
+              **({"diverged": 1.0} if result.diverged else {})}
     return [{**shared, "metric": name, "value": value} for name, value in values.items()]
 
 

@@ -38,12 +38,27 @@ def git_sha() -> str:
         return "unknown"
 
 
+@functools.cache
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device: str) -> dict[str, Any]:
-    """Provenance columns shared by every row of a session (torch imported here: readers need not)."""
+    """Provenance columns shared by every row of a session (torch imported here: readers need not). The device
+    names the CPU model, the instruction set torch's kernels use and the thread count: float results differ in the
+    last bits between them, and a few epochs make that points of accuracy, so the nightly compares numbers made on
+    different machines as distributions."""
     import torch
 
+    isa = torch.backends.cpu.get_cpu_capability()
     return {
-        "device": f"{device} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+        "device": f"{device} ({cpu_model()}; {isa}; {torch.get_num_threads()} threads)",
         "torch_version": torch.__version__,
         "prunebench_version": prunebench.__version__,
         "git_sha": git_sha(),

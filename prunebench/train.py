@@ -93,6 +93,10 @@ class Classification:
     loss = staticmethod(F.cross_entropy)
     evaluate = staticmethod(evaluate)
 
+    @staticmethod
+    def chance(num_classes: int) -> float:
+        return 100.0 / num_classes
+
 
 @torch.no_grad()
 def evaluate_hard_pruned(

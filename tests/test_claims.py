@@ -1,28 +1,99 @@
-"""Generic claim checks on hand-made result rows."""
+"""Generic claim checks on hand-made result rows (seed-paired, 95 % interval; see tests/test_evidence.py)."""
 import pytest
 
-from prunebench.claims import FAILS, HOLDS, NOT_RUN, falls
+from prunebench.claims import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    NO_SIGNAL,
+    NOT_RUN,
+    Claim,
+    Verdict,
+    at_most,
+    beats,
+    evaluate_claims,
+    falls,
+    gap_grows,
+    within_noise_or_better,
+)
 from tests.report_fixtures import claim_rows
 
 pytestmark = pytest.mark.unit
 
 CELL = "coco/yolov3-tiny"
+M = "top1_hardprune"
 
 
-def admm(*means: float):
-    """One seed per ratio 0.2, 0.5, 0.7 with the given hard-prune values."""
-    return claim_rows({(CELL, "admm", "top1_hardprune", r): [m] for r, m in zip((0.2, 0.5, 0.7), means, strict=True)})
+def sweep(method: str, *per_ratio: list[float]):
+    """Seeds' values per ratio 0.2, 0.5, 0.7."""
+    return {(CELL, method, M, r): v for r, v in zip((0.2, 0.5, 0.7), per_ratio, strict=True)}
 
 
-def test_falls_holds_for_a_non_increasing_sweep_that_ends_lower():
-    verdict = falls("top1_hardprune", "admm")(admm(90.0, 90.0, 60.0))
-    assert verdict.status == HOLDS and "p=0.7: 60.00" in verdict.evidence
+def test_falls_holds_when_every_seed_drops():
+    verdict = falls(M, "admm")(claim_rows(sweep("admm", [90.0, 91.0, 92.0], [89.0, 90.0, 90.0], [60.0, 62.0, 61.0])))
+    # drops 30, 29, 31: mean 30, sd 1, half 2.48
+    assert verdict.status == HOLDS and verdict.n == 3 and "+30.00 [+27.52, +32.48] (n=3)" in verdict.interval
 
 
-def test_falls_fails_on_a_rise_and_on_a_flat_line():
-    assert falls("top1_hardprune", "admm")(admm(90.0, 91.0, 60.0)).status == FAILS
-    assert falls("top1_hardprune", "admm")(admm(0.0, 0.0, 0.0)).status == FAILS  # every rate at 0: no evidence
+def test_falls_is_no_signal_on_a_flat_line_and_fails_on_a_rise():
+    flat = claim_rows(sweep("admm", [0.0] * 3, [0.0] * 3, [0.0] * 3))
+    assert falls(M, "admm")(flat).status == NO_SIGNAL  # every rate at 0 mAP: nothing measured
+    rise = claim_rows(sweep("admm", [60.0, 61.0, 62.0], [70.0] * 3, [90.0, 91.0, 93.0]))
+    assert falls(M, "admm")(rise).status == FAILS
 
 
 def test_falls_needs_two_ratios():
-    assert falls("top1_hardprune", "admm")(admm(90.0, 80.0, 70.0).head(1)).status == NOT_RUN
+    one = claim_rows({(CELL, "admm", M, 0.2): [90.0]})
+    assert falls(M, "admm")(one).status == NOT_RUN
+
+
+def test_beats_pairs_by_seed():
+    # seed-paired differences 2, 2.5, 1.5 hold although the arms' spreads overlap
+    rows = claim_rows({("c", "slr", M, 0.5): [70.0, 80.0, 75.0], ("c", "admm", M, 0.5): [68.0, 77.5, 73.5]})
+    verdict = beats(M, "slr", "admm")(rows)
+    assert verdict.status == HOLDS and verdict.n == 3 and "[+0.76, +3.24]" in verdict.interval
+    one_seed = claim_rows({("c", "slr", M, 0.5): [80.0], ("c", "admm", M, 0.5): [60.0]})
+    assert beats(M, "slr", "admm")(one_seed).status == INCONCLUSIVE
+
+
+def test_beats_at_chance_is_no_signal():
+    rows = claim_rows({("c", "slr", M, 0.5): [11.0, 10.0, 10.5], ("c", "admm", M, 0.5): [10.0, 10.0, 10.0],
+                       ("c", "slr", "top1_chance", 0.5): [10.0] * 3, ("c", "admm", "top1_chance", 0.5): [10.0] * 3})
+    assert beats(M, "slr", "admm")(rows).status == NO_SIGNAL
+
+
+def test_gap_grows_by_seed():
+    rows = claim_rows({**sweep("slr", [80.0, 80.0, 80.0], [79.0] * 3, [75.0, 76.0, 77.0]),
+                       **sweep("admm", [80.0, 80.0, 80.0], [78.0] * 3, [65.0, 66.0, 66.0])})
+    verdict = gap_grows(M, "slr", "admm")(rows)  # growth per seed 10, 10, 11
+    assert verdict.status == HOLDS and verdict.n == 3
+
+
+def test_within_noise_bound_is_the_worse_arms_std():
+    rows = claim_rows({("c", "greg2", M, 0.5): [90.0, 91.0, 92.0], ("c", "greg1", M, 0.5): [90.5, 91.5, 92.0]})
+    verdict = within_noise_or_better(M, "greg2", "greg1")(rows)  # Δ -0.5,-0.5,0: [-1.05, +0.38], bound -0.76
+    assert verdict.status == INCONCLUSIVE
+    rows = claim_rows({("c", "greg2", M, 0.5): [90.0, 93.0, 96.0], ("c", "greg1", M, 0.5): [90.0, 93.0, 96.0]})
+    assert within_noise_or_better(M, "greg2", "greg1")(rows).status == HOLDS  # Δ 0 exactly, bound -3
+
+
+def test_every_run_property_needs_three_runs_to_hold():
+    rows = claim_rows({("c", "slr", "longest", 0.5): [2.0, 3.0]})
+    assert at_most("longest", "slr", 5)(rows).status == INCONCLUSIVE
+    rows = claim_rows({("c", "slr", "longest", 0.5): [2.0, 3.0, 1.0]})
+    assert at_most("longest", "slr", 5)(rows).status == HOLDS
+    rows = claim_rows({("c", "slr", "longest", 0.5): [9.0]})
+    assert at_most("longest", "slr", 5)(rows).status == FAILS  # one counterexample
+
+
+def test_a_scripts_own_check_is_held_to_the_rule():
+    own = Claim("X", "x", lambda results: Verdict(FAILS, "mean below"))
+    one_seed = claim_rows({("c", "slr", M, 0.5): [80.0]})
+    (_, verdict), = evaluate_claims([own], one_seed)
+    assert verdict.status == INCONCLUSIVE and verdict.n == 1 and "direction fails" in verdict.evidence
+    at_chance = claim_rows({("c", "slr", M, 0.5): [10.0, 11.0, 10.5], ("c", "slr", "top1_chance", 0.5): [10.0] * 3})
+    (_, verdict), = evaluate_claims([own], at_chance)
+    assert verdict.status == NO_SIGNAL
+    learnt = claim_rows({("c", "slr", M, 0.5): [70.0, 71.0, 72.0], ("c", "slr", "top1_chance", 0.5): [10.0] * 3})
+    (_, verdict), = evaluate_claims([own], learnt)
+    assert verdict.status == FAILS and verdict.n == 3 and "no interval" in verdict.rule

@@ -104,7 +104,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     assert (frame["sparsity"] > 0).all()
     curves = pd.read_csv(tmp_path / "results" / "smoke" / "figures" / "slr_figure2.csv")
     assert set(curves["series"]) == {"admm", "slr"}
-    assert all(v.status in ("holds", "fails") for _, v in evaluate_claims(table3.CLAIMS, frame))
+    assert all(v.status != "not run" for _, v in evaluate_claims(table3.CLAIMS, frame))
     meta = json.loads((tmp_path / "results" / "smoke" / "meta" / "slr_table3.json").read_text())
     assert meta["runs"] == 4 and meta["title"].startswith("SLR paper, Table 3")
     for run_id in hard["run_id"]:

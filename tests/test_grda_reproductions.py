@@ -49,7 +49,8 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
         sparsity = frame[(frame["metric"] == "sparsity_all") & (frame["method"] == "grda")]
         by_mu = sparsity.assign(mu=sparsity["cell"].str.rsplit("mu", n=1).str[1].astype(float)).groupby("mu")["value"].mean()
         rises = bool((by_mu.diff().dropna() > 0).all())
-        assert rises and verdicts["GRDA-C1"] == "holds"
+        gain = next(c for c in script.CLAIMS if c.id == "GRDA-C1").check(frame)  # the check alone, before the n floor
+        assert rises and gain.status == "holds" and verdicts["GRDA-C1"] in ("inconclusive", "no signal")  # one seed
         meta = json.loads((results / "meta" / f"grda_{script.TABLE}.json").read_text())
         assert meta["runs"] == frame["run_id"].nunique()  # one session: the trained and the magnitude arms
     if script is figure4_accuracy_sparsity:
@@ -58,7 +59,7 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
         assert frame["metric"].str.startswith("sparsity/").sum() == 2 * 54  # ResNet-50's conv and FC weights
     if script is figure_connectivity:
         assert {"curve_max_train_loss", "line_max_train_loss"} <= set(frame["metric"])
-        assert verdicts["GRDA-C10"] in ("holds", "fails")
+        assert verdicts["GRDA-C10"] != "not run"
         curve = frame[frame["metric"] == "curve_max_train_loss"]
         assert curve["run_id"].str.startswith("bezier-").all() and set(curve["method"]) == {"bezier"}
         meta = json.loads((results / "meta" / f"grda_{script.TABLE}.json").read_text())

@@ -135,9 +135,11 @@ def test_quick_rows_are_proxies_even_within_tolerance(tree):
 
 def test_claims_are_read_from_the_verdict_csvs_per_scale(tree):
     claims = {(r["id"], r["scale"]): r for r in tables(table_part(build_md(tree), "toy · t1"))[-1]}
-    assert claims[("C-BEAT", "paper")]["verdict"] == "fails"  # c/b: 68.00 vs 68.00
-    assert "c/b p=0.5: slr 68.00 vs admm 68.00" in claims[("C-BEAT", "paper")]["evidence"]
-    assert claims[("C-BEAT", "quick")]["verdict"] == "holds"  # 90.10 vs 75.00
+    paper = claims[("C-BEAT", "paper")]
+    assert paper["verdict"] == "inconclusive"  # c/b: paired Δ -1.9, 0, +1.9 straddles 0; c/a: one paired seed
+    assert "c/b p=0.5: slr 68.00 vs admm 68.00" in paper["evidence"]
+    assert paper["n"] == "1" and "+0.00 [-4.72, +4.72] (n=3)" in paper["95 % interval"]
+    assert claims[("C-BEAT", "quick")]["verdict"] == "inconclusive"  # 90.10 vs 75.00, one seed: a direction
     assert claims[("C-BEAT", "smoke")]["verdict"] == "not run"
     assert claims[("C-LIMIT", "paper")]["verdict"] == "holds"
     assert claims[("C-BEAT", "quick")]["statement"] == "SLR beats ADMM after the hard prune."

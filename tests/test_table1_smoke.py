@@ -33,21 +33,21 @@ def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
     assert {"cond3", "cond8", "s", "alpha", "residual_w_minus_z"} <= set(slr_log.columns)
     assert len(slr_log) == 3 * 2  # three ratios, one update per epoch, two epochs
 
-    # the claims' verdicts, recomputed here from the rows and the update log (one seed: no noise margin)
-    verdicts = {claim.id: verdict.status for claim, verdict in evaluate_claims(table1.CLAIMS, frame)}
+    # the claims' verdicts, recomputed here from the rows and the update log: one seed gives a direction, no verdict
+    verdicts = {claim.id: verdict for claim, verdict in evaluate_claims(table1.CLAIMS, frame)}
     by_ratio = hard.sort_values("prune_ratio")
     slr = by_ratio[by_ratio["method"] == "slr"]["value"].to_numpy()
     admm = by_ratio[by_ratio["method"] == "admm"]["value"].to_numpy()
-    assert verdicts["SLR-C1"] == ("holds" if (slr > admm).all() else "fails")
-    admm_falls = all(b <= a for a, b in zip(admm, admm[1:], strict=False)) and admm[-1] < admm[0]
-    assert verdicts["ADMM-C1"] == ("holds" if admm_falls else "fails")
+    assert verdicts["SLR-C1"].n == 1 and verdicts["SLR-C1"].status in ("inconclusive", "no signal")
+    assert all(f"Δ {a - b:+.2f} (n=1, no interval)" in verdicts["SLR-C1"].evidence for a, b in zip(slr, admm, strict=True))
+    assert verdicts["ADMM-C1"].status in ("inconclusive", "no signal")
     longest = 0
     for _, updates in slr_log.groupby("run_id"):
         run = 0
         for held in updates.sort_values("update")["cond3_held"]:
             run = 0 if held else run + 1
             longest = max(longest, run)
-    assert verdicts["SLR-C6"] == ("holds" if longest <= 5 else "fails")
+    assert verdicts["SLR-C6"].status == ("holds" if longest <= 5 else "fails")  # a property of each of 3 runs
 
     # asking again trains nothing (any training would raise) and rewrites the same rows
     def no_training(self):

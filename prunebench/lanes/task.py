@@ -10,6 +10,7 @@ the row-anchor classes for the loss and the raw ground-truth lanes for the offic
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,6 +92,10 @@ def at_samples(lane: list[int], h_samples: Sequence[float]) -> list[int]:
 
 
 class TuSimpleLanes:
+    @staticmethod
+    def chance(num_classes: int) -> float:
+        return math.nan  # lane accuracy has no chance level: a model predicting "no lane" scores the share of absent points
+
     @staticmethod
     def loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         classes = target[:, :LANES].long().transpose(1, 2)  # N, ANCHORS, LANES

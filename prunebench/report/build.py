@@ -93,8 +93,9 @@ def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | 
                 rows = [long_row(r) for r in s.rows]
                 out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
             out += [TOLERANCE_RULE, "", "#### Claims", ""]
-            claim_rows = [[c.id, c.statement, s, v, e] for c in t.claims for s, v, e in c.verdicts]
-            out += [*markdown_table(["id", "statement", "scale", "verdict", "evidence"], ["l"] * 5, claim_rows), ""] \
+            claim_rows = [[c.id, c.statement, v.scale, v.status, v.n, v.interval, v.evidence] for c in t.claims for v in c.verdicts]
+            out += [*markdown_table(["id", "statement", "scale", "verdict", "n", "95 % interval", "evidence"], ["l"] * 7,
+                                    claim_rows), ""] \
                 if claim_rows else []
             out += [t.claims_note, ""]
         for f in paper.figures:

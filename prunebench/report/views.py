@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from prunebench.cells import published_cell
+from prunebench.evidence import RULE
 from prunebench.provenance import make_command, scale_differences
 from prunebench.report.sources import FigureData, TableData, scale_order
 from prunebench.report.tables import (
@@ -51,10 +52,20 @@ class ScaleView:
 
 
 @dataclass
+class VerdictView:
+    scale: str
+    status: str
+    evidence: str
+    n: str = ""  # seeds or runs judged ("" where the verdict file predates it)
+    interval: str = ""  # 95 % interval of the judged difference(s)
+    rule: str = ""
+
+
+@dataclass
 class ClaimView:
     id: str
     statement: str
-    verdicts: list[tuple[str, str, str]]  # (scale, status, evidence)
+    verdicts: list[VerdictView]
 
 
 @dataclass
@@ -174,14 +185,15 @@ def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
                 latest = data.results[scale]["finished_at"].max() if scale in data.results else None
                 if latest is not None and str(row["evaluated_at"]) < str(latest):
                     evidence += " [judged before the latest results: run `prunebench claims`]"
-                verdicts.append((scale, str(row["status"]), evidence))
+                found_in = {k: "" if pd.isna(row.get(k)) else str(row.get(k)) for k in ("n", "interval", "rule")}
+                verdicts.append(VerdictView(scale, str(row["status"]), evidence, **found_in))
             elif scale in data.results:
-                verdicts.append((scale, NOT_JUDGED, "results present, no verdict recorded: run `prunebench claims`"))
+                verdicts.append(VerdictView(scale, NOT_JUDGED, "results present, no verdict recorded: run `prunebench claims`"))
             else:
-                verdicts.append((scale, CLAIM_NOT_RUN, "no results at this scale"))
+                verdicts.append(VerdictView(scale, CLAIM_NOT_RUN, "no results at this scale"))
         views.append(ClaimView(claim, statement, verdicts))
     note = ("Claims are judged on each scale's results CSV alone (sweep cells count with their published cell); a "
-            "verdict at a reduced scale is about the proxy runs, not the paper's setting.")
+            "verdict at a reduced scale is about the proxy runs, not the paper's setting. The rule: " + RULE + ".")
     return views, note
 
 
@@ -233,8 +245,8 @@ def summary(papers: list[PaperView]) -> list[list[str]]:
                     counts[label] = counts.get(label, 0) + n
             verdicts: dict[str, int] = {}
             for c in t.claims:
-                for _, status, _ in c.verdicts:
-                    verdicts[status] = verdicts.get(status, 0) + 1
+                for v in c.verdicts:
+                    verdicts[v.status] = verdicts.get(v.status, 0) + 1
             out.append([paper.key, t.table, ", ".join(ran) or "not run",
                         " · ".join(f"{k} {v}" for k, v in counts.items()) or DASH,
                         " · ".join(f"{k} {v}" for k, v in verdicts.items()) or DASH])
