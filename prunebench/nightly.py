@@ -19,19 +19,22 @@ import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
 
 import pandas as pd
 
+from prunebench.evidence import t_quantile
 from prunebench.paths import NIGHTLY, PROJECT_ROOT, REFERENCE, RESULTS
 
 QUICK = "quick"
 BENCH_CSV = "benchmarks.csv"  # benchmark, quantity, value (the ratios of the pytest-benchmark JSON)
 KEY = ["cell", "method", "seed", "prune_ratio", "metric"]
+GROUP = ["cell", "method", "prune_ratio", "metric"]  # a KEY over its seeds
 COLUMNS = ["kind", "name", "key", "reference", "new", "delta", "tolerance", "rule", "status"]
 OK, IMPROVED, CHANGED, NEW, MISSING, REGRESSION = "ok", "improved", "changed", "new", "missing", "regression"
 FAILING = (REGRESSION, MISSING)
@@ -49,18 +52,22 @@ class Rule:
     absolute: float = 0.0
     relative: float = 0.0
     gate: bool = True
+    from_seeds: bool = False  # compare the mean over seeds, the tolerance the 95 % interval of the difference
 
     def tolerance(self, reference: float) -> float:
         return max(self.absolute, self.relative * abs(reference))
 
     def describe(self) -> str:
+        if self.from_seeds:
+            return f"{self.pattern}: {self.direction}, mean over seeds ± Welch 95 % interval from their spread"
         parts = [f"{self.absolute:g} abs" if self.absolute else "", f"{self.relative:.0%} rel" if self.relative else ""]
         bound = " / ".join(p for p in parts if p) or "exact"
         return f"{self.pattern}: {self.direction}, {bound}" + ("" if self.gate else ", reported only")
 
 
-METRIC_RULES = [  # first match wins; quick runs are deterministic on one machine, these absorb platform noise
-    Rule("top[15]_*", "higher", absolute=2.0),  # accuracies, percentage points
+METRIC_RULES = [  # first match wins
+    # accuracies move by points between CPUs (a few epochs amplify last-bit differences): judged as distributions
+    Rule("top[15]_*", "higher", from_seeds=True),
     Rule("compression", "both", relative=0.01),
     Rule("sparsity", "both", absolute=0.005),
     Rule("epochs", "both"),
@@ -101,6 +108,64 @@ def _values(frame: pd.DataFrame) -> dict[tuple, float]:
     return {tuple(map(str, k)): float(v) for k, v in frame.groupby(KEY, dropna=False)["value"].mean().items()}
 
 
+def _by_seeds(frame: pd.DataFrame) -> dict[tuple, list[float]]:
+    """(cell, method, prune_ratio, metric) -> the value of each seed (NaN kept: a diverged seed)."""
+    frame = frame.assign(value=pd.to_numeric(frame["value"], errors="coerce"))
+    return {tuple(map(str, k)): list(g) for k, g in frame.groupby(GROUP, dropna=False)["value"]}
+
+
+def difference_tolerance(reference: list[float], new: list[float]) -> float:
+    """Half-width of the 95 % interval of mean(new) − mean(reference) from the seeds' spread (Welch; one side's
+    spread stands for both when only one side has two seeds); NaN when neither has two."""
+    spread = [(statistics.variance(v), len(v)) for v in (reference, new) if len(v) >= 2]
+    if not spread:
+        return math.nan
+    if len(spread) == 1:
+        variance, n = spread[0]
+        return t_quantile(n - 1) * math.sqrt(variance * (1 / len(reference) + 1 / len(new)))
+    terms = [variance / n for variance, n in spread]
+    df = sum(terms) ** 2 / sum(t * t / (n - 1) for t, (_, n) in zip(terms, spread, strict=True)) if sum(terms) else 1
+    return t_quantile(max(1, int(df))) * math.sqrt(sum(terms))
+
+
+def compare_distributions(name: str, reference: dict[tuple, list[float]], new: dict[tuple, list[float]],
+                          rule: Rule) -> list[dict]:
+    """Each group's mean over seeds against the reference's, within the interval their spread gives: a number made
+    on another CPU is another draw, not a bit-for-bit copy. With one seed on each side there is no spread: a
+    change is reported, not gated."""
+    rows = []
+    for key, ref_all in reference.items():
+        label = f"{key[0]} / {key[1]} / {key[2]} / {key[3]} (mean over seeds)"
+        ref = [v for v in ref_all if not math.isnan(v)]
+        if key not in new:
+            rows.append(_row("result", name, label, _mean(ref), math.nan, rule, MISSING))
+            continue
+        got = [v for v in new[key] if not math.isnan(v)]
+        if not got or len(got) < len(new[key]) and len(ref) == len(ref_all):
+            rows.append(_row("result", name, label, _mean(ref), _mean(got), rule, REGRESSION))  # a seed went NaN
+            continue
+        if not ref:
+            rows.append(_row("result", name, label, math.nan, _mean(got), rule, NEW))
+            continue
+        tol = difference_tolerance(ref, got)
+        if math.isnan(tol):
+            delta = _mean(got) - _mean(ref)
+            status = OK if abs(delta) <= EPS else CHANGED  # one seed each: no spread, nothing to gate on
+            rows.append(_row("result", name, label + f", n={len(got)} vs {len(ref)}: not gated", _mean(ref),
+                             _mean(got), rule, status, delta))
+            continue
+        status, delta, tol = judge(_mean(ref), _mean(got), replace(rule, absolute=tol, from_seeds=False))
+        rows.append(_row("result", name, label + f", n={len(got)} vs {len(ref)}", _mean(ref), _mean(got), rule,
+                         status, delta, tol))
+    rows += [_row("result", name, " / ".join(k), math.nan, _mean(v), None, NEW) for k, v in new.items()
+             if k not in reference]
+    return rows
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else math.nan
+
+
 def compare_values(kind: str, name: str, reference: dict[tuple, float], new: dict[tuple, float],
                    rules: list[Rule], quantity: int = -1) -> list[dict]:
     """Compare keyed numbers; the rule is chosen by the key's `quantity` part (the metric name)."""
@@ -124,11 +189,26 @@ def compare_tables(results: Path, reference: Path) -> list[dict]:
     ref_paths = {p.name: p for p in sorted(Path(reference).glob("*_*.csv")) if p.name != BENCH_CSV}
     new_paths = {p.name: p for p in sorted(Path(results).glob("*_*.csv"))}
     for name, path in ref_paths.items():
-        new = _values(pd.read_csv(new_paths[name])) if name in new_paths else {}
-        rows += compare_values("result", Path(name).stem, _values(pd.read_csv(path)), new, METRIC_RULES)
+        reference = pd.read_csv(path)
+        new = pd.read_csv(new_paths[name]) if name in new_paths else reference.iloc[0:0]
+        for rule, (ref_rows, new_rows) in _split_by_rule(reference, new).items():
+            if rule.from_seeds:
+                rows += compare_distributions(Path(name).stem, _by_seeds(ref_rows), _by_seeds(new_rows), rule)
+            else:
+                rows += compare_values("result", Path(name).stem, _values(ref_rows), _values(new_rows), [rule])
     rows += [_row("result", Path(n).stem, "(whole table)", math.nan, math.nan, None, NEW)
              for n in new_paths if n not in ref_paths]
     return rows
+
+
+def _split_by_rule(reference: pd.DataFrame, new: pd.DataFrame) -> dict[Rule, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Both tables' rows grouped by the first rule their metric matches (rows no rule matches are left out)."""
+    def rule_of(frame: pd.DataFrame) -> pd.Series:
+        return frame["metric"].astype(str).map(lambda m: rule_for(m, METRIC_RULES))
+
+    ref_rules, new_rules = rule_of(reference), rule_of(new)
+    return {rule: (reference[ref_rules == rule], new[new_rules == rule])
+            for rule in dict.fromkeys([*ref_rules, *new_rules]) if rule is not None}
 
 
 def benchmark_ratios(bench_json: Path) -> pd.DataFrame:

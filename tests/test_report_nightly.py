@@ -25,16 +25,23 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
     return {"reference": ref, "results": new, "out": out}
 
 
-def shift(path: Path, by: float) -> None:
-    """Add `by` to one number (c/a, slr, seed 0, top1_hardprune) of a results CSV."""
+def shift(path: Path, by: float, seeds: tuple[int, ...] = (0,), method: str = "slr") -> None:
+    """Add `by` to the top1_hardprune of c/a's `method` at `seeds` in a results CSV."""
     frame = pd.read_csv(path)
-    frame.loc[(frame[list(KEY)] == pd.Series(KEY)).all(axis=1), "value"] += by
+    frame.loc[(frame["cell"] == "c/a") & (frame["method"] == method) & frame["seed"].isin(seeds)
+              & (frame["metric"] == "top1_hardprune"), "value"] += by
     frame.to_csv(path, index=False)
 
 
 def statuses(dirs) -> dict[str, str]:
     frame = pd.read_csv(dirs["out"] / "regressions.csv")
     return dict(zip(frame["key"], frame["status"], strict=True))
+
+
+def status_of(dirs, key_start: str) -> str:
+    found = [s for k, s in statuses(dirs).items() if k.startswith(key_start)]
+    assert len(found) == 1, (key_start, statuses(dirs))
+    return found[0]
 
 
 def run(dirs) -> int:
@@ -46,11 +53,45 @@ def test_an_unchanged_run_passes(dirs):
     assert set(statuses(dirs).values()) == {"ok"}  # NaN seed in both counts as unchanged
 
 
-@pytest.mark.parametrize("drop,expected,code", [(3.0, "regression", 1), (1.5, "ok", 0), (-3.0, "improved", 0)])
-def test_accuracy_may_drop_two_points(dirs, drop, expected, code):
-    shift(dirs["results"] / "toy_t1.csv", -drop)
+# c/a slr: seeds 90.6, 90.8, 91.0 (sd 0.2). Every seed 1 point lower: Welch half-width 2.776 · 0.163 = 0.45 < 1.
+# One seed 3 points lower: the spread becomes sd 1.91, half-width 4.76 > the mean's drop of 1.0.
+@pytest.mark.parametrize("drop,seeds,expected,code", [(1.0, (0, 1, 2), "regression", 1), (0.3, (0, 1, 2), "ok", 0),
+                                                      (3.0, (0,), "ok", 0), (-1.0, (0, 1, 2), "improved", 0)])
+def test_accuracy_tolerance_comes_from_the_seeds_spread(dirs, drop, seeds, expected, code):
+    shift(dirs["results"] / "toy_t1.csv", -drop, seeds)
     assert run(dirs) == code
-    assert statuses(dirs)["c/a / slr / 0 / 0.9 / top1_hardprune"] == expected
+    assert status_of(dirs, "c/a / slr / 0.9 / top1_hardprune") == expected
+
+
+def test_tolerance_by_hand():
+    # sd 0.2 and 0.2, n 3 and 3: se = sqrt(0.04/3 + 0.04/3) = 0.1633, Welch df = 4, t = 2.776 -> 0.4533
+    assert nightly.difference_tolerance([90.6, 90.8, 91.0], [89.6, 89.8, 90.0]) == pytest.approx(0.4533, abs=1e-4)
+    # one side with spread: se = 0.2 · sqrt(1/3 + 1) = 0.23094, df 2, t 4.303 -> 0.9937
+    assert nightly.difference_tolerance([90.6, 90.8, 91.0], [90.0]) == pytest.approx(0.9937, abs=1e-4)
+    assert math.isnan(nightly.difference_tolerance([90.0], [88.0]))
+
+
+def test_one_seed_each_is_reported_not_gated(dirs):
+    shift(dirs["results"] / "toy_t1.csv", -10.0, method="admm")  # c/a admm has seed 0 only
+    assert run(dirs) == 0
+    assert status_of(dirs, "c/a / admm / 0.9 / top1_hardprune") == "changed"
+
+
+def test_the_same_table_from_two_machines_is_no_regression(tmp_path):
+    """SLR Table 1 at quick scale as committed from two CPUs (one seed each, commits 0cc0389 and 7d7310b): all 26 of
+    its top-1 / top-5 numbers differ, by up to 8.18 points (slr p=0.8 before the hard prune 76.48 -> 68.30), and the old
+    fixed 2-point rule called 7 of them regressions. Compared as distributions they are changes without a spread to
+    judge them by, not regressions."""
+    data = Path(__file__).parent / "data" / "nightly"
+    ref, new, out = tmp_path / "reference", tmp_path / "quick", tmp_path / "nightly"
+    ref.mkdir()
+    new.mkdir()
+    (ref / "slr_table1.csv").write_bytes((data / "slr_table1_machine_a.csv").read_bytes())
+    (new / "slr_table1.csv").write_bytes((data / "slr_table1_machine_b.csv").read_bytes())
+    assert nightly.nightly(new, ref, out, None, benchmarks=False) == 0
+    frame = pd.read_csv(out / "regressions.csv")
+    top1 = frame[frame["key"].str.contains("top[15]_", regex=True)]
+    assert (top1["status"] == "changed").sum() == 26 and "regression" not in set(frame["status"])
 
 
 def test_compression_moving_either_way_regresses_and_diagnostics_are_reported_only(dirs):
@@ -74,7 +115,7 @@ def test_a_missing_row_a_nan_and_a_missing_table_regress(dirs):
     frame.to_csv(dirs["results"] / "toy_t1.csv", index=False)
     assert run(dirs) == 1
     s = statuses(dirs)
-    assert s["c/b / admm / 1 / 0.5 / top1_hardprune"] == "missing"
+    assert status_of(dirs, "c/b / admm / 0.5 / top1_hardprune") == "missing"
     assert s["c/a / admm / 0 / 0.9 / epochs"] == "regression"
     (dirs["results"] / "toy_t1.csv").unlink()
     assert run(dirs) == 1 and set(statuses(dirs).values()) == {"missing"}
