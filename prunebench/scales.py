@@ -1,7 +1,10 @@
 """The scales, declared once: how a paper-scale cell is shrunk for a laptop or a test.
 
 - paper: the published settings (GPUs; CIFAR-10/ImageNet on disk).
-- quick: minutes on a 2-core CPU, on the embedded Fashion-MNIST, narrower models, shorter budgets.
+- quick: minutes per table on a 2-core CPU, on offline copies of the papers' own data (`make data`): CIFAR-10 as
+  JPEG for CIFAR-10 configs and, under a 100-way head, for CIFAR-100 configs (no CIFAR-100 copy exists offline);
+  a 100-images-per-class Tiny-ImageNet-200 subset at 64×64 for ImageNet configs; narrower models, shorter budgets,
+  3 seeds.
 - smoke: seconds, synthetic data, tiny models; what the tests run.
 A scale never changes the method or its hyperparameters, only data, width, budgets, images, seeds, batch and the
 dense-baseline recipe. What a table does differently at a scale is data beside the table — a mapping from scale
@@ -26,7 +29,7 @@ _REQUIRED: Any = object()
 @dataclass(frozen=True)
 class Scale:
     name: str
-    dataset: str | None  # None: the paper's data set
+    dataset: str | tuple[tuple[str, str], ...] | None  # one set for all, (paper's set, ours) pairs, None: the paper's
     width: float
     max_epochs: int | None  # None: the paper's epochs
     train_subset: int | None
@@ -45,7 +48,20 @@ class Scale:
         return paper_epochs if self.max_epochs is None else min(paper_epochs, self.max_epochs)
 
     def dataset_for(self, paper_dataset: str) -> str:
-        return self.dataset or paper_dataset
+        if self.dataset is None or isinstance(self.dataset, str):
+            return self.dataset or paper_dataset
+        found = dict(self.dataset).get(paper_dataset)
+        if found is None:
+            raise LookupError(f"scale {self.name!r} declares no data set in place of {paper_dataset!r} (it declares "
+                              f"{', '.join(f'{a} -> {b}' for a, b in self.dataset)})")
+        return found
+
+    @property
+    def substitutes(self) -> list[str]:
+        """The data sets this scale trains on in place of the papers'."""
+        if self.dataset is None:
+            return []
+        return [self.dataset] if isinstance(self.dataset, str) else list(dict.fromkeys(b for _, b in self.dataset))
 
     def images(self, paper_images: int | None = None) -> int | None:
         """Training images per epoch (None: the whole split)."""
@@ -104,9 +120,16 @@ SCALES: Registry[Scale] = Registry("scale")
 SCALES.register("paper")(
     Scale("paper", None, 1.0, None, None, (0, 1, 2), None, 1, "published settings, full data, full width")
 )
+QUICK_DATA = (  # the paper's data set -> its offline copy (../shared/data, unpacked by `make data`)
+    ("cifar10", "cifar10_jpeg"),
+    ("cifar100", "cifar10_jpeg_100class"),  # CIFAR-10 images under a 100-way head: the network is the paper's
+    ("cifar100_cifar10stats", "cifar10_jpeg_100class"),
+    ("imagenet", "tiny_imagenet200_subset100"),  # 64x64, 200 classes, 100 training images per class
+)
 SCALES.register("quick")(
-    Scale("quick", "fashion_mnist", 0.25, 4, 12000, (0,), 128, 0,
-          "Fashion-MNIST 28x28x1, 1/4 width, <= 4 epochs on 12k training images, 1 seed",
+    Scale("quick", QUICK_DATA, 0.25, 4, 12000, (0, 1, 2), 128, 0,
+          "the papers' data as offline copies (CIFAR-10 JPEG for CIFAR-10, and under a 100-way head for CIFAR-100; "
+          "Tiny-ImageNet-200 subset at 64x64 for ImageNet), 1/4 width, <= 4 epochs on 12k training images, 3 seeds",
           REDUCED_BASELINE, (REDUCED,))
 )
 SCALES.register("smoke")(

@@ -87,7 +87,7 @@ def missing(name: str, folder: Path, layout: str) -> DatasetNotFoundError:
         f"{name} not found: {folder} does not exist or lacks its images.\nExpected layout: {layout}.\n"
         "Get it: `make data` (or `python -m prunebench.data.archives`) unpacks the offline copies from "
         "../shared/data into the data root; the data root is the `root` argument, else $PRUNEBENCH_DATA, else "
-        "~/.cache/prunebench/data."
+        "~/.cache/prunebench/data. Without ../shared/data, datasets/README.md names each copy's public source."
     )
 
 

@@ -20,11 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from prunebench.claims import FAILS, HOLDS, NOT_RUN, Verdict, arm_stats
+from prunebench.claims import FAILS, HOLDS, NO_SIGNAL, NOT_RUN, Verdict, arm_stats, chance_level
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.data.cifar import CIFAR10_INFO, CIFAR100_INFO
-from prunebench.data.fashion_mnist import INFO as FASHION_MNIST_INFO
-from prunebench.data.synthetic import NUM_CLASSES as SYNTHETIC_CLASSES
+from prunebench.evidence import CHANCE_MARGIN, combine
 from prunebench.methods import METHODS
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
@@ -293,7 +291,7 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
 
 def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
     """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise; a group
-    all at chance level (within 1 point) shows no trade-off and fails, as in GRDA-C7."""
+    all at chance level shows no trade-off: no signal (when every group is)."""
 
     def check(results: pd.DataFrame) -> Verdict:
         top1 = _grda_means(results, "top1_final").set_index("cell")
@@ -301,15 +299,14 @@ def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
         groups = [(k, g.sort_values("mean").tail(count)) for k, g in sparsity.groupby(["family", "schedule", "c"]) if len(g) >= 2]
         if not groups:
             return Verdict(NOT_RUN, "needs at least two gRDA settings in one (family, schedule, c)")
-        chance = chance_by_cell(results)
         verdicts, details = [], []
         for k, g in groups:
             acc = [top1.loc[c, "mean"] for c in g["cell"]]
-            at_chance = all(a <= chance[c] + CHANCE_MARGIN for c, a in zip(g["cell"], acc, strict=True))
-            verdicts.append(not at_chance and all(b <= a for a, b in zip(acc, acc[1:], strict=False)))
+            at_chance = all(at_chance_level(results, c, a) for c, a in zip(g["cell"], acc, strict=True))
+            verdicts.append(NO_SIGNAL if at_chance else HOLDS if all(b <= a for a, b in zip(acc, acc[1:], strict=False)) else FAILS)
             details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True))
                            + (" (all at chance level: no evidence)" if at_chance else ""))
-        return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
+        return Verdict(combine(verdicts), "; ".join(details))
 
     return check
 
@@ -335,23 +332,10 @@ def drop_beats_fixed(drop: str, fixed: str) -> Callable[[pd.DataFrame], Verdict]
     return check
 
 
-# classes per data set, from the data modules (ImageNet's come from its folder at load time: ImageNet-1k)
-CLASSES = {
-    **{info.name: info.num_classes for info in (CIFAR10_INFO, CIFAR100_INFO, FASHION_MNIST_INFO)},
-    "synthetic": SYNTHETIC_CLASSES, "imagenet": 1000,
-}
-
-
-def chance_top1(dataset: str) -> float:
-    return 100.0 / CLASSES[str(dataset)]
-
-
-CHANCE_MARGIN = 1.0  # top-1 points above chance level below which a run shows nothing (GRDA-C5, C7)
-
-
-def chance_by_cell(results: pd.DataFrame) -> dict[str, float]:
-    """Each cell's chance-level top-1, from the data set of its rows."""
-    return {cell: chance_top1(data) for cell, data in zip(results["cell"], results["dataset"], strict=True)}
+def at_chance_level(results: pd.DataFrame, cell: str, top1: float) -> bool:
+    """`top1` within the core's margin of the cell's chance level (its runs' rows; unknown: not at chance)."""
+    chance = chance_level(results, cell)
+    return chance is not None and top1 <= chance + CHANCE_MARGIN
 
 
 def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.DataFrame], Verdict]:
@@ -363,12 +347,11 @@ def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.Da
         mag = mag[mag["cell"].isin(grda.index)]
         if mag.empty:
             return Verdict(NOT_RUN, f"no {metric} rows beside gRDA rows")
-        chance = chance_by_cell(results)
         pairs = list(zip(mag["cell"], mag["mean"], strict=True))
-        judged = [(c, m) for c, m in pairs if max(grda[c], m) > chance[c] + CHANCE_MARGIN]  # both at chance: no evidence
+        judged = [(c, m) for c, m in pairs if not at_chance_level(results, c, max(grda[c], m))]  # both at chance: no evidence
         detail = "; ".join(f"{c}: gRDA {grda[c]:.2f} vs magnitude {m:.2f}" for c, m in pairs)
         if not judged:
-            return Verdict(FAILS, f"{detail} ({metric}): both at chance level in every cell, nothing to compare")
+            return Verdict(NO_SIGNAL, f"{detail} ({metric}): both at chance level in every cell, nothing to compare")
         ok = all(grda[c] >= m for c, m in judged)
         return Verdict(HOLDS if ok else FAILS, f"{detail} ({metric}); judged where either is above chance: {len(judged)} cell(s)")
 
