@@ -266,9 +266,11 @@ def all_at_chance(results: pd.DataFrame) -> bool:
 
 def held_to_the_rule(verdict: Verdict, results: pd.DataFrame) -> Verdict:
     """A script's own check that names no n: judged on the same floor as the core's comparisons."""
-    if verdict.n is not None or verdict.status not in (HOLDS, FAILS, INCONCLUSIVE):
+    if verdict.n is not None or verdict.status == NOT_RUN:
         return verdict
     n = seeds_per_arm(results)
+    if verdict.status == NO_SIGNAL:
+        return replace(verdict, n=n, rule=verdict.rule or RULE)
     if all_at_chance(results):
         return replace(verdict, status=NO_SIGNAL, n=n, rule=RULE,
                        evidence=f"{verdict.evidence}; every run's accuracy is at chance: no signal "

@@ -113,12 +113,13 @@ def execute(
             append_method_log(logs, arm, RunPaths(arm.config, ops.runs_root, ops.baselines_root).method_log)
             done.append(arm)
     wall = time.perf_counter() - began
-    for path in (out, logs):
-        dropped = drop_superseded(path, done)
-        if dropped:
-            print(f"{path}: dropped {dropped} rows of runs these cells no longer make (older settings)")
-            if path == out:
-                frame = read_results(out)  # what the file holds now
+    dropped = drop_superseded(out, done)
+    if dropped:
+        print(f"{out}: dropped {dropped} rows of runs these cells no longer make (older settings or data)")
+        frame = read_results(out)  # what the file holds now
+    orphans = drop_orphans(logs, out)
+    if orphans:
+        print(f"{logs}: dropped {orphans} update-log rows of runs whose result rows are gone")
     print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
     if done:
         meta = table_meta(paper, table, scale, declaration, ops.device, configs=[a.config for a in done],
@@ -147,23 +148,39 @@ def run_family(run_id: str) -> str:
 
 def drop_superseded(path: Path, arms: list[Arm]) -> int:
     """Remove the rows of a (cell, method) that this session ran with other settings: after a change of recipe
-    the old runs' rows would otherwise count as extra seeds. Other seeds of the same settings, and cells this
-    session did not run, are kept. Returns how many rows went."""
+    the old runs' rows would otherwise count as extra seeds. Rows on a data set none of this session's runs used
+    go too: the scale's data changed, and a cell it no longer declares must not be judged beside the new ones.
+    Other seeds of the same settings, and cells on this session's data it did not run, are kept. Returns how many
+    rows went."""
     current: dict[tuple[str, str], set[str]] = defaultdict(set)
     for arm in arms:
         current[(arm.row_cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
     if not current or not path.exists():
         return 0
+    datasets = {arm.config.dataset for arm in arms}
     with locked(path):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         families = frame["run_id"].map(run_family)
         stale = [
-            (cell, method) in current and family not in current[(cell, method)]
-            for cell, method, family in zip(frame["cell"], frame["method"], families, strict=True)
+            (cell, method) in current and family not in current[(cell, method)] or dataset not in datasets
+            for cell, method, family, dataset in zip(frame["cell"], frame["method"], families, frame["dataset"],
+                                                      strict=True)
         ]
         if any(stale):
             write_text_atomic(frame[[not s for s in stale]].to_csv(index=False), path)
     return sum(stale)
+
+
+def drop_orphans(log: Path, results: Path) -> int:
+    """Remove the update-log rows of runs that have no result rows (any longer). Returns how many went."""
+    if not log.exists() or not results.exists():
+        return 0
+    with locked(log):
+        frame = pd.read_csv(log, dtype=str, keep_default_na=False)
+        orphan = ~frame["run_id"].isin(set(read_results(results)["run_id"]))
+        if orphan.any():
+            write_text_atomic(frame[~orphan].to_csv(index=False), log)
+    return int(orphan.sum())
 
 
 def unique(arms: Iterable[Arm]) -> list[Arm]:

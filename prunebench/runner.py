@@ -216,7 +216,7 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[Ru
     metrics: dict[str, float] = {
         "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
         "stop_criterion_met": float(trainer.stopped()),  # the method ended its schedule, or the run's stop rule held
-        CHANCE_METRIC: trainer.task.chance(info.num_classes),  # what an untrained model scores: claims see no signal
+        CHANCE_METRIC: trainer.task.chance(info.chance_classes),  # what an untrained model scores: claims see no signal
     }
     if "test_top1_hardprune" in history[0]:  # Π_S applied to the starting weights: one-shot magnitude pruning
         metrics["top1_start_hardprune"] = history[0]["test_top1_hardprune"]

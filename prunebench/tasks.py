@@ -28,7 +28,7 @@ class Task(Protocol):
 
     def evaluate(self, model: nn.Module, source: Any, device: str, memory_format: torch.memory_format) -> Evaluation: ...
 
-    def chance(self, num_classes: int) -> float:
+    def chance(self, classes: int) -> float:
         """`Evaluation.top1` (%) of a model that has learnt nothing (NaN where the task has no such level), so a
         claim can tell a comparison of untrained arms from a measurement."""
         ...

@@ -94,8 +94,8 @@ class Classification:
     evaluate = staticmethod(evaluate)
 
     @staticmethod
-    def chance(num_classes: int) -> float:
-        return 100.0 / num_classes
+    def chance(classes: int) -> float:
+        return 100.0 / classes
 
 
 @torch.no_grad()

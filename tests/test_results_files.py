@@ -83,6 +83,32 @@ def test_rows_of_a_cells_older_settings_are_dropped_and_other_seeds_kept(tmp_pat
     assert set(frame["run_id"]) == {changed.run_id, replace(changed, seed=1).run_id}
 
 
+def test_rows_on_data_the_session_no_longer_uses_are_dropped_with_their_logs(tmp_path):
+    from dataclasses import replace
+
+    from prunebench.config import RunConfig
+    from prunebench.reproduce import Arm, drop_orphans, drop_superseded
+
+    old = RunConfig(dataset="fashion_mnist", model="resnet18_cifar", width=0.25, epochs=4)
+    path, log = tmp_path / "p_t.csv", tmp_path / "p_t_updates.csv"
+
+    def write_old():
+        base = rows(0, 0)[0]
+        write_rows(path, [{**base, "cell": cell, "method": "dense", "run_id": replace(old, seed=k).run_id, "dataset": "fashion_mnist",
+                           "seed": k} for k, cell in enumerate(("a", "b"))])
+        pd.DataFrame({"run_id": [replace(old, seed=k).run_id for k in (0, 1)], "update": [1, 1]}).to_csv(log, index=False)
+
+    write_old()
+    same_data = [Arm("a", replace(old, epochs=3), lambda r: {})]
+    assert drop_superseded(path, same_data) == 1  # a's older recipe; b, on this session's data, is kept
+    assert list(pd.read_csv(path)["cell"]) == ["b"]
+    assert drop_orphans(log, path) == 1 and len(pd.read_csv(log)) == 1
+    write_old()
+    new_data = [Arm("a", replace(old, dataset="cifar10_jpeg"), lambda r: {})]
+    assert drop_superseded(path, new_data) == 2  # b is on data no run of the session uses: the scale moved
+    assert drop_orphans(log, path) == 2
+
+
 # ---- readers trust nothing they read ------------------------------------------------------------------------
 
 def results_file(tmp_path, n=2) -> Path:

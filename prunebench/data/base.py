@@ -28,6 +28,11 @@ class DatasetInfo:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     task: str = "classification"  # a name in prunebench.tasks.TASKS: the loss and evaluation it is trained with
+    label_classes: int | None = None  # classes the labels use, where fewer than the head's (a stand-in's data)
+
+    @property
+    def chance_classes(self) -> int:
+        return self.label_classes or self.num_classes
 
 
 Shard = tuple[int, int]  # (rank, world size): a data-parallel process's part of every batch

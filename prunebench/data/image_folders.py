@@ -37,7 +37,7 @@ CIFAR10_JPEG_INFO = DatasetInfo(
 )
 # `make paper-check`'s CIFAR-100 stand-in: the CIFAR-10 copy under a 100-way head (its labels use 10 of the 100
 # classes): a CIFAR-100 config's network, size and cost, with no meaning in its accuracy
-CIFAR10_JPEG_100CLASS_INFO = replace(CIFAR10_JPEG_INFO, name="cifar10_jpeg_100class", num_classes=100)
+CIFAR10_JPEG_100CLASS_INFO = replace(CIFAR10_JPEG_INFO, name="cifar10_jpeg_100class", num_classes=100, label_classes=10)
 TINY_IMAGENET_INFO = DatasetInfo(
     name="tiny_imagenet200_subset100", in_channels=3, num_classes=200, image_size=64,
     mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),  # ImageNet's

@@ -93,7 +93,7 @@ def at_samples(lane: list[int], h_samples: Sequence[float]) -> list[int]:
 
 class TuSimpleLanes:
     @staticmethod
-    def chance(num_classes: int) -> float:
+    def chance(classes: int) -> float:
         return math.nan  # lane accuracy has no chance level: a model predicting "no lane" scores the share of absent points
 
     @staticmethod

@@ -14,14 +14,15 @@ Scales:
   initialisation as SGD; plain SGD at fixed lr for 89 epochs and with the epoch-140 drop for 150 epochs; the
   latter pruned by global magnitude (all parameters) to each drop-schedule gRDA point's sparsity, evaluated
   as is and after 10 epochs of masked retraining at lr 0.01. 1 seed. Needs GPUs and ImageNet.
-- quick: ResNet-50 at 1/8 width on Fashion-MNIST, 4 epochs on 6,000 images (the drop before the last epoch),
+- quick: ResNet-50 at 1/8 width on the Tiny-ImageNet-200 subset (64×64), 4 epochs on 6,000 images (the drop before the last epoch),
   c 0.005 with μ 0.51 / 0.55 / 0.6 / 0.7 (drop), μ 0.55 (fixed lr), c 0.003 at μ 0.6 (drop), SGD (drop), and the
   magnitude arms (1 epoch of retraining). c by the threshold-matching rule of reproductions/grda/common.py.
 - smoke: three of the quick points (drop μ 0.55 / 0.7, fixed μ 0.55) on synthetic data (tests).
 The Gale et al. magnitude-pruning points of the figure are literature values (published CSV, context only).
 Outputs: results/<scale>/grda_figure4_accuracy_sparsity.csv and the figure series
 results/<scale>/figures/grda_figure4_accuracy_sparsity.csv (x = sparsity %, y = top-1 %).
-Measured at quick scale on an idle 2-core CPU: 141 s for the 15 runs (8 trainings, 7 magnitude arms; 2026-12-01).
+Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with one seed (before the quick scale moved to the
+real-data copies; not re-measured yet): 141 s for the 15 runs (8 trainings, 7 magnitude arms; 2026-12-01).
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ SGD_RUNS = {"paper": [("fixed", 89), ("drop140", 150)], REDUCED: [("drop140", 15
 TRAIN_TO_REPORTED_EPOCH = {"paper": True, REDUCED: False}
 DIFFERENCES = [
     "quick/smoke: c multiplied by (N_paper/N_scaled)^mu so the final threshold equals the paper's; cells keep the paper's c",
-    "quick: ResNet-50 at 1/8 width, 4 epochs on 6,000 Fashion-MNIST images; lr drop before the last epoch",
+    "quick: ResNet-50 at 1/8 width, 4 epochs on 6,000 images of the Tiny-ImageNet-200 subset; lr drop before the last epoch",
     "magnitude baseline: our plain-SGD run pruned by global magnitude (all parameters); the paper plots Gale et al.'s"
     " literature points instead (kept in the published CSV as context)",
 ]

@@ -7,11 +7,11 @@ Spearman(per-layer sparsity, layer parameter count) > 0.5 in every setting.
 
 Command: make reproduce-grda-figure4_layerwise SCALE=quick|paper|smoke  (= python -m reproductions.grda.figure4_layerwise)
 Scales: the two settings' runs of figure4_accuracy_sparsity (same run ids: trained once, shared), paper
-(ImageNet, full width) or quick (Fashion-MNIST, ResNet-50 at 1/8 width, 4 epochs on 6,000 images; the layer
+(ImageNet, full width) or quick (the Tiny-ImageNet-200 subset, ResNet-50 at 1/8 width, 4 epochs on 6,000 images; the layer
 names are the same, so each row sits beside its published layer) or smoke.
 Outputs: results/<scale>/grda_figure4_layerwise.csv (metrics `sparsity/<layer>` in %, `params/<layer>`) and the
 figure series results/<scale>/figures/grda_figure4_layerwise.csv (x = layer index, y = sparsity %).
-Measured at quick scale on an idle 2-core CPU: 13 s (2026-12-01) after figure4_accuracy_sparsity (its runs cached, one more setting).
+Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST (not re-measured on the real-data copies yet): 13 s (2026-12-01) after figure4_accuracy_sparsity (its runs cached, one more setting).
 """
 from __future__ import annotations
 

@@ -11,14 +11,15 @@ Scales:
   with μ 0.501 / 0.55 / 0.6 / 0.65, seed 0 of table_cifar (same runs); the curve's middle point trained
   with SGD lr 0.1 (momentum 0.9 for VGG16, 0 for WRN, as the authors' scripts), batch 128, Garipov et al.'s
   schedule, 300 / 200 epochs; 61 points of t.
-- quick: table_cifar's quick VGG16 proxy (VGG-16 with BN at 1/8 width, Fashion-MNIST), seed 0, μ 0.6; curve
+- quick: table_cifar's quick VGG16 proxy (VGG-16 with BN at 1/8 width, the CIFAR-10 JPEG copy), seed 0, μ 0.6; curve
   trained 2 epochs; 11 points of t; BN statistics recomputed at every t.
 - smoke: the same on synthetic data (tests).
 Each curve is a run of the core runner (kind `bezier_curve`: parent the gRDA run, partner the SGD run), so it is
 cached, resumed from its inputs, launched and recorded like any run.
 Outputs: results/<scale>/grda_figure_connectivity.csv (endpoint runs' rows and, per curve, the largest losses)
 and the series results/<scale>/figures/grda_figure_connectivity.csv (x = t, from the gRDA end at 0 to SGD at 1).
-Measured at quick scale on an idle 2-core CPU: 86 s with its two endpoint runs (2026-12-01).
+Measured at quick scale on an idle 2-core CPU: 89 s for the curve after table_cifar (its two ends cached; 2026-12-01,
+on the CIFAR-10 copy).
 """
 from __future__ import annotations
 

@@ -14,12 +14,13 @@ Scales:
   (200 epochs, c 1e-3, μ 0.4 / 0.501 / 0.55 / 0.6 / 0.65) and WRN-28-10 / CIFAR-100 (μ 0.501 / 0.55 / 0.6 /
   0.65), each beside plain SGD; lr 0.1 with Garipov et al.'s schedule (1.0 to 50% of epochs, linear to 0.01 at
   90%), batch 128, no momentum, no weight decay, 10 seeds; gRDA and SGD of a seed start from the same weights.
-- quick: the VGG16 row only, on Fashion-MNIST: VGG-16 *with* BN at 1/8 width (the BN-free VGG16 does not
+- quick: the VGG16 row only, on the CIFAR-10 JPEG copy: VGG-16 *with* BN at 1/8 width (the BN-free VGG16 does not
   leave its initial plateau within a few hundred SGD steps), 3 epochs on 4,000 images, μ 0.51 / 0.6 / 0.7 and
   SGD, 3 seeds (12 runs), c by the threshold-matching rule of reproductions/grda/common.py.
 - smoke: the same arms on synthetic data, 1 seed (tests).
 A run whose loss becomes NaN is kept as diverged (`diverged` = 1, NaN metrics) with its seed.
-Measured at quick scale on an idle 2-core CPU: 120 s for the 21 runs (12 trainings, 9 no-retraining magnitude arms; 2026-12-01).
+Measured at quick scale on an idle 2-core CPU: 175 s for the 21 runs (12 trainings, 9 no-retraining magnitude arms;
+2026-12-01, on the CIFAR-10 copy).
 """
 from __future__ import annotations
 

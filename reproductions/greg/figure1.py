@@ -8,11 +8,11 @@ Claim (GREG-C6): the normalised std rises with λ in (nearly) every pruned layer
 Command: make reproduce-greg-figure1 SCALE=quick|paper|smoke
 Scales: paper: GReg-2 on ResNet56/CIFAR-10 (2.55× ratios) and ResNet50/ImageNet (2.31×), snapshots every
 5k iterations (ResNet50 layer2.3.conv1 in the paper's row 2); quick: ResNet56 at 1/4 width on 3k
-Fashion-MNIST images, the picking proxy (τ' 1 in 20 updates of K_u 5), snapshots every 25 iterations,
+images of the CIFAR-10 JPEG copy, the picking proxy (τ' 1 in 20 updates of K_u 5), snapshots every 25 iterations,
 1 seed; smoke: synthetic data.
 Output: results/<scale>/figures/greg_figure1.csv (panel, series, x, y, labels) for the report. Row 2 keeps
 snapshots taken after picking (at paper scale most published ones are), their series marked with the phase.
-Measured at quick scale on an idle 2-core CPU: 82 s after Table 1 (its dense base cached).
+Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the CIFAR-10 copy; not re-measured yet): 82 s after Table 1 (its dense base cached).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]", 5000), "resnet50": ("2.31x
 SNAPSHOT_EVERY = {"paper": None, "quick": 25, "smoke": 1}  # iterations (None: the row's own)
 
 DIFFERENCES = [
-    "quick/smoke: Fashion-MNIST, ResNet56 at 1/4 width, picking phase as a budget proxy (same mild lr·Σλ ≈ 0.05)",
+    "quick: the CIFAR-10 JPEG copy; ResNet56 at 1/4 width, picking phase as a budget proxy (same mild lr·Σλ ≈ 0.05)",
 ]
 
 CLAIMS = [Claim("GREG-C6", "The normalised std of filter norms rises with λ in ≥ 90% of the pruned layers.",

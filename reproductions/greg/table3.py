@@ -10,10 +10,10 @@ Scales:
   `[1.0,2.0,2.3,3.0,3.5]`) and ResNet50 (1.49×, 2.31×, 2.56×, 3.06×), GReg-1 and GReg-2 (the starred rows,
   which use a different base model, are not re-run), prune batch 64, K_u 5, K_s 40k, fine-tune 90 epochs.
   Needs ImageNet (ImageFolder layout) and the torchvision weights in the hub cache.
-- quick: the ResNet50 2.31× row on 3k Fashion-MNIST images at 1/4 width (torchvision's ImageNet stem on
+- quick: the ResNet50 2.31× row on 3k images of the Tiny-ImageNet-200 subset (64×64, 200 classes) at 1/4 width (torchvision's ImageNet stem on
   28×28 inputs), GReg-1 vs GReg-2, 3 seeds, the budget proxy of reproductions/greg/common.py.
 - smoke: synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU: 269 s, the ResNet50 dense base (18 s) included.
+Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the real-data copies; not re-measured yet): 269 s, the ResNet50 dense base (18 s) included.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ ROWS = [  # (network, speedup, ratios, skip layers, variants published)
 ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r[1] == "2.31x"]}  # `Scale.pick`
 
 DIFFERENCES = [
-    "quick/smoke: a proxy — Fashion-MNIST (28×28, 10 classes) instead of ImageNet, ResNet50 at 1/4 width "
+    "quick/smoke: a proxy — the Tiny-ImageNet-200 subset (64×64, 200 classes) instead of ImageNet, ResNet50 at 1/4 width "
     "trained from scratch for 4 epochs instead of torchvision's pretrained weights",
     "quick/smoke: regularisation and picking phases are budget proxies (reproductions/greg/common.py)",
     "GReg-2 kept filters recover with λ = −wd = −1e-4 (paper; equal to the official code's value on ImageNet)",

@@ -12,10 +12,11 @@ Scales:
 - paper: CIFAR-10, full networks, 160 epochs (lr 0.1 ÷10 at 80 and 120, batch 64, wd 1e-4, momentum 0.9),
   NS λ 1e-4 (VGG) / 1e-5, percents VGG 70%, DenseNet-40 40/60/70%, ResNet-164 40/60%; proximal NS λ, β
   from the official script.sh (VGG 0.0045/100, DenseNet 0.004/100, ResNet-164 0.002/0.25); 3 seeds.
-- quick: Fashion-MNIST (4,000 images), 1/4 width, DenseNet depth 13 and ResNet depth 20 (same block types),
-  4 training epochs and 2 fine-tuning epochs, the paper's λ and β, one percent per network, 1 seed; plus
-  sweep cells for VGG-19 with λ × N_paper/N_quick (≈ 978), shown and not judged (common.py).
-  Measured on an idle 2-core CPU: 503 s for the 17 runs (581 s when every network trained channels-last).
+- quick: the CIFAR-10 JPEG copy (4,000 training images), 1/4 width, VGG-19 and DenseNet-40 (depth 13, same block
+  types; ResNet-164 runs at paper and smoke scale only: three seeds of three networks do not fit 15 min),
+  4 training epochs and 2 fine-tuning epochs, the paper's λ and β, one percent per network, 3 seeds. The λ sweep
+  (λ × N_paper/N_scaled, not judged) runs at smoke scale; its quick measurement is in docs/methods/proxns.md.
+  Measured: see the README's row.
 - smoke: synthetic data, tiny depths (tests).
 """
 from __future__ import annotations
@@ -38,9 +39,9 @@ DIFFERENCES = [
     "parameters there); FLOPs are conv and linear multiply-accumulates",
     "a layer never loses all its channels: the largest |γ| is kept and layers_guarded counts it",
     "accuracy is the last epoch's; the best epoch (what the official code keeps) is recorded beside it",
-    "quick/smoke: Fashion-MNIST stands in for CIFAR-10 (quick: 4,000 training images, not the scale's 12,000); "
-    "1/4 width; quick DenseNet depth 13 and ResNet depth 20 (same blocks); 4 training + 2 fine-tuning epochs; "
-    "the paper's λ and β; sweep cells <cell>@lam<k>x (VGG-19) multiply λ by N_paper/N_scaled and are not judged",
+    "quick: 4,000 training images (not the scale's 12,000); 1/4 width; VGG-19 and DenseNet-40 only, DenseNet depth "
+    "13 (same blocks); 4 training + 2 fine-tuning epochs; the paper's λ and β",
+    "smoke: sweep cells <cell>@lam<k>x (VGG-19) multiply λ by N_paper/N_scaled and are not judged",
 ]
 
 

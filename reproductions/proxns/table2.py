@@ -10,8 +10,9 @@ Claims: as Table 1.
 
 Command: make reproduce-proxns-table2 SCALE=quick|paper|smoke  (= python -m reproductions.proxns.table2)
 Scales: as Table 1, with the CIFAR-100 percents (VGG 50%, DenseNet-40 and ResNet-164 40/60%); at quick
-scale the data are Fashion-MNIST as in Table 1, so the trainings are Table 1's runs (same run ids, run
-once) and only the prunings at this table's percents are new.
+scale the data are the CIFAR-10 JPEG copy under a 100-way head (`cifar10_jpeg_100class`: no CIFAR-100 copy exists
+offline, so the images and their 10 classes are CIFAR-10's while the network is the paper's 100-way one), and the
+trainings are this table's own (Table 1's head has 10 classes).
 """
 from __future__ import annotations
 

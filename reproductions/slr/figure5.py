@@ -7,9 +7,9 @@ s0 in {1e-1, 1e-2, 1e-3}, M in {100, 300, 1000}, r in {0.05, 0.1, 0.5}, one at a
 default (s0 1e-2, M 300, r 0.1): 7 runs, the default shared by the three panels.
 
 Command: make reproduce-slr-figure5 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure5 --scale quick)
-Scales: paper: CIFAR-10, 50 epochs (Sec. 4.4), read every 10 epochs, 3 seeds. quick: Fashion-MNIST,
+Scales: paper: CIFAR-10, 50 epochs (Sec. 4.4), read every 10 epochs, 3 seeds. quick: the CIFAR-10 JPEG copy,
 1/4 width, the quick scale's 4 epochs, read every epoch, 1 seed, Table 1's cached baseline. smoke: synthetic.
-Measured at quick scale on an idle 2-core CPU: 362 s after Figure 4 (the default-setting SLR run and the baseline
+Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the CIFAR-10 copy; not re-measured yet): 362 s after Figure 4 (the default-setting SLR run and the baseline
 cached; 6 SLR runs of 4 epochs, 54-65 s each); about 7.5 min alone.
 Outputs: results/<scale>/slr_figure5.csv, results/<scale>/figures/slr_figure5.csv (panel = swept parameter).
 """

@@ -10,9 +10,10 @@ Scales:
   MobileNetV2), published epochs, Adam lr 0.01 batch 128 (CIFAR) / SGD lr 1e-4 batch 256 (ImageNet),
   rho 0.1, M 300, r 0.1, s0 1e-2, 3 seeds, from dense baselines (CIFAR: trained by the recipe below;
   ImageNet: torchvision's pretrained weights). Needs GPUs and the data sets on disk.
-- quick: the ResNet-18 row on Fashion-MNIST at 1/4 width, ratios 0.5 / 0.8 / 0.9 on the 16 residual
-  convs (0.9 is the published row's ratio), 4 epochs on 12k images, 1 seed, baseline trained and cached
-  under baselines/cache. Measured: see README ("Reproductions") for the wall time on the 2-core CI CPU.
+- quick: the ResNet-18 row on the offline CIFAR-10 JPEG copy at 1/4 width, ratios 0.5 / 0.8 / 0.9 on the 16
+  residual convs (0.9 is the published row's ratio), 4 epochs on 12k images, 3 seeds (each seed's arms share its
+  dense baseline, trained and cached under baselines/cache). Measured 2026-12-01 on an idle 2-core CPU: 834 s for
+  the 21 runs (one 33 s baseline was cached; about 38 s a run).
 - smoke: the same arms on synthetic 16x16 data in seconds (tests).
 
 How a compression rate becomes per-layer ratios: one uniform ratio on the row's prune set, solved so

@@ -12,10 +12,10 @@ the hard-prune accuracy (no retraining: the paper's setting). A row's "% params 
 ratio on every conv and linear weight (Table 1's residual-branch set cannot reach ResNet-50's 88.6%), solved so
 that the non-bias compression is 1 / (1 − p) at full width.
 Scales: paper: the six SLR rows (VGG-16 90% / 60%, ResNet-18 50%, ResNet-50 88.6%, ResNet-56 60% / 84.4%),
-3 seeds. quick: the ResNet-18 row on Fashion-MNIST (1/4 width, 4 epochs, the milestones scaled to 2 and 3),
-1 seed, Table 1's cached baseline. smoke: the same on synthetic data.
-Measured at quick scale on an idle 2-core CPU: 58 s for the one SLR run (4 epochs on 12k images; baseline cached;
-about 1.5 min alone). The earlier 1484 s was on a CPU shared with other sessions. Smoke: ~6 s.
+3 seeds. quick: the ResNet-18 row on the CIFAR-10 JPEG copy (1/4 width, 4 epochs, the milestones scaled to 2 and 3),
+3 seeds, Table 1's cached baselines. smoke: the same on synthetic data.
+Measured at quick scale on an idle 2-core CPU (2026-12-01): 115 s for the three SLR runs (4 epochs on 12k images;
+baselines cached from Table 1). Smoke: ~6 s.
 """
 from __future__ import annotations
 
