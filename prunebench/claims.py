@@ -61,6 +61,17 @@ def arm_stats(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     return stats.rename(columns={"count": "n"})
 
 
+def seed_values(results: pd.DataFrame, metric: str, method: str | None = None, cell: str | None = None) -> pd.Series:
+    """`metric`'s value per seed (indexed by seed) for one method and cell, where given: what a paired comparison
+    subtracts."""
+    rows = results[results["metric"] == metric]
+    if method is not None:
+        rows = rows[rows["method"] == method]
+    if cell is not None:
+        rows = rows[rows["cell"] == cell]
+    return rows.groupby("seed")["value"].mean()
+
+
 def chance_level(results: pd.DataFrame, cell: str) -> float | None:
     """The chance level (%) of a cell's headline accuracy, from its runs' CHANCE_METRIC rows (None: unknown)."""
     rows = results[(results["metric"] == CHANCE_METRIC) & (results["cell"] == cell)]["value"].dropna()

@@ -97,3 +97,15 @@ def test_a_scripts_own_check_is_held_to_the_rule():
     learnt = claim_rows({("c", "slr", M, 0.5): [70.0, 71.0, 72.0], ("c", "slr", "top1_chance", 0.5): [10.0] * 3})
     (_, verdict), = evaluate_claims([own], learnt)
     assert verdict.status == FAILS and verdict.n == 3 and "no interval" in verdict.rule
+
+
+def test_slr_lossless_check_pairs_each_seed_with_its_baseline():
+    from reproductions.slr.table2 import nearly_lossless
+
+    def rows(pruned: list[float]):
+        return claim_rows({("c", "dense", "top1_baseline", 0.0): [80.0, 81.0, 82.0],
+                           ("c", "slr", "top1_hardprune", 0.5): pruned, ("c", "slr", "params_pruned", 0.5): [50.0] * 3})
+
+    held = nearly_lossless(rows([79.5, 80.6, 81.4]))  # Δ -0.5, -0.4, -0.6: [-0.75, -0.25] above -1
+    assert held.status == HOLDS and held.n == 3 and "-0.50 [-0.75, -0.25]" in held.interval
+    assert nearly_lossless(rows([77.0, 77.9, 79.1])).status == FAILS  # Δ -3, -3.1, -2.9
