@@ -59,3 +59,21 @@ def test_tradeoff_holds_when_accuracy_falls_with_sparsity_and_fails_on_a_rise():
 def test_tradeoff_at_chance_level_everywhere_is_no_evidence():
     verdict = tradeoff_at_high_mu()(mu_sweep((10.0, 10.0, 10.5)))  # CIFAR-10 chance: 10 %
     assert verdict.status == NO_SIGNAL and "no evidence" in verdict.evidence
+
+
+def test_matching_sgd_pairs_each_grda_seed_with_its_sgd_run():
+    from reproductions.grda.common import matches_sgd
+
+    cell = "cifar10/vgg16/mc/c0.0005/mu0.51"
+
+    def rows(grda_top1: list[float], sparsity: float):
+        return claim_rows({(SGD, "sgd", "top1_final", 0.0): [90.0, 91.0, 92.0],
+                           (cell, "grda", "top1_final", 0.0): grda_top1, (cell, "grda", "sparsity_all", 0.0): [sparsity] * 3,
+                           (cell, "grda", "grda_mu", 0.0): [0.51] * 3, (cell, "grda", "grda_c_declared", 0.0): [0.0005] * 3},
+                          paper="grda", table="table_cifar")
+
+    check = matches_sgd((0.51,), 0.5, 80.0)
+    held = check(rows([89.9, 91.0, 92.1], 85.0))  # Δ -0.1, 0, +0.1: [-0.25, +0.25] above -0.5
+    assert held.status == HOLDS and held.n == 3 and "+0.00 [-0.25, +0.25] (n=3)" in held.interval
+    assert check(rows([89.9, 91.0, 92.1], 60.0)).status == FAILS  # not sparse enough for the claim
+    assert check(rows([88.0, 89.1, 89.9], 85.0)).status == FAILS  # Δ -2, -1.9, -2.1
