@@ -78,3 +78,17 @@ def test_matching_sgd_pairs_each_grda_seed_with_its_sgd_run():
     assert held.status == HOLDS and held.n == 3 and "+0.00 [-0.25, +0.25] (n=3)" in held.interval
     assert check(rows([89.9, 91.0, 92.1], 60.0)).status == FAILS  # not sparse enough for the claim
     assert check(rows([88.0, 89.1, 89.9], 85.0)).status == FAILS  # Δ -2, -1.9, -2.1
+
+
+def test_valley_is_judged_per_curve():
+    from reproductions.grda.figure_connectivity import valley_check
+
+    def rows(line: list[float]):
+        return claim_rows({(GRDA, "bezier", "curve_max_train_loss", 0.0): [1.0, 1.1, 1.2],
+                           (GRDA, "bezier", "endpoint_max_train_loss", 0.0): [1.0, 1.1, 1.2],
+                           (GRDA, "bezier", "line_max_train_loss", 0.0): line}, paper="grda", table="figure_connectivity")
+
+    held = valley_check(rows([1.5, 1.6, 1.7]))  # 2·end − curve 1.0, 1.1, 1.2 and a barrier of 0.5 on every curve
+    assert held.status == HOLDS and held.n == 3 and "+0.50 [+0.50, +0.50] (n=3)" in held.interval
+    assert valley_check(rows([0.9, 1.0, 1.1])).status == FAILS  # the segment is lower than the curve
+    assert valley_check(rows([0.99, 1.1, 1.21])).status == "inconclusive"  # no barrier to speak of: -0.01, 0, +0.01
