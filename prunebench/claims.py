@@ -114,12 +114,17 @@ def paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> list[
     rows = results[results["metric"] == metric]
     out = []
     for (cell, ratio), group in rows.groupby(["cell", "prune_ratio"], sort=True):
-        a = group[group["method"] == better].groupby("seed")["value"].mean()
-        b = group[group["method"] == worse].groupby("seed")["value"].mean()
+        a, b = seed_values(group, metric, better), seed_values(group, metric, worse)
         seeds = a.index.intersection(b.index)
         if len(seeds):
             out.append(Pair(cell, float(ratio), a[seeds], b[seeds], _chance_for(metric, results, cell)))
     return out
+
+
+def interval_verdict(statuses: list[str], evidence: str, intervals: list[Interval], rule: str = RULE) -> Verdict:
+    """A claim judged by several intervals: their combined status, the fewest seeds any of them rests on, and each
+    interval, for the report."""
+    return Verdict(combine(statuses), evidence, min(iv.n for iv in intervals), "; ".join(map(str, intervals)), rule)
 
 
 def _verdict(status: str, pairs: list[Pair], parts: list[str], rule: str = RULE) -> Verdict:
@@ -182,7 +187,7 @@ def gap_grows(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], 
 
     def check(results: pd.DataFrame) -> Verdict:
         pairs = paired(results, metric, better, worse)
-        statuses, parts, intervals, n = [], [], [], []
+        statuses, parts, intervals = [], [], []
         for cell in dict.fromkeys(p.cell for p in pairs):
             sweep = [p for p in pairs if p.cell == cell]
             if len(sweep) < 2:
@@ -197,11 +202,10 @@ def gap_grows(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], 
             gaps = ", ".join(f"p={r:g}: {v:+.2f}" for r, v in means.items())
             parts.append(f"{cell}: mean gaps {gaps}; growth top − bottom {growth}; Spearman ρ={rho:.2f}"
                          + (" — no signal" if silent else ""))
-            intervals.append(str(growth))
-            n.append(growth.n)
+            intervals.append(growth)
         if not statuses:
             return Verdict(NOT_RUN, "needs at least two prune ratios in one cell")
-        return Verdict(combine(statuses), "; ".join(parts), min(n), "; ".join(intervals), RULE)
+        return interval_verdict(statuses, "; ".join(parts), intervals)
 
     return check
 
@@ -212,7 +216,7 @@ def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
 
     def check(results: pd.DataFrame) -> Verdict:
         rows = results[(results["metric"] == metric) & (results["method"] == method)]
-        statuses, parts, intervals, n = [], [], [], []
+        statuses, parts, intervals = [], [], []
         for cell, group in rows.groupby("cell", sort=True):
             by_ratio = group.pivot_table(index="seed", columns="prune_ratio", values="value", aggfunc="mean")
             if by_ratio.shape[1] < 2:
@@ -222,11 +226,10 @@ def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
             statuses.append(NO_SIGNAL if silent else drop.judge("above"))
             means = ", ".join(f"p={r:g}: {m:.2f}" for r, m in by_ratio.mean().items())
             parts.append(f"{cell}: {means}; drop first − last {drop}" + (" — no signal" if silent else ""))
-            intervals.append(str(drop))
-            n.append(drop.n)
+            intervals.append(drop)
         if not statuses:
             return Verdict(NOT_RUN, "needs at least two prune ratios in one cell")
-        return Verdict(combine(statuses), "; ".join(parts), min(n), "; ".join(intervals), RULE)
+        return interval_verdict(statuses, "; ".join(parts), intervals)
 
     return check
 

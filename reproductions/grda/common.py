@@ -20,7 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from prunebench.claims import FAILS, HOLDS, NO_SIGNAL, NOT_RUN, Verdict, arm_stats, chance_level, seed_values
+from prunebench.claims import (
+    FAILS,
+    HOLDS,
+    NO_SIGNAL,
+    NOT_RUN,
+    Verdict,
+    arm_stats,
+    chance_level,
+    interval_verdict,
+    seed_values,
+)
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.evidence import CHANCE_MARGIN, RULE, Interval, combine
 from prunebench.methods import METHODS
@@ -267,6 +277,11 @@ def _sgd_means(results: pd.DataFrame, metric: str) -> dict[tuple[str, str], floa
     return {(family(c), schedule_of(c)): m for c, m in zip(stats["cell"], stats["mean"], strict=True)}
 
 
+def _sgd_cells(results: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(family, schedule) -> the SGD cell a gRDA cell of that family and schedule is paired with."""
+    return {(family(c), schedule_of(c)): c for c in results[results["method"] == "sgd"]["cell"]}
+
+
 def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -> Callable[[pd.DataFrame], Verdict]:
     """GRDA-C4: gRDA's top-1 >= SGD's − `tolerance` for the μ in `mus`, at >= `min_sparsity` % sparsity; the
     accuracy paired by seed (gRDA and SGD of a seed start from the same weights), judged by its interval."""
@@ -275,7 +290,7 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
         top1 = _grda_means(results, "top1_final")
         sparsity = _grda_means(results, "sparsity_all").set_index("cell")["mean"]
         sgd = _sgd_means(results, "top1_final")
-        sgd_cells = {(family(c), schedule_of(c)): c for c in results[results["method"] == "sgd"]["cell"]}
+        sgd_cells = _sgd_cells(results)
         paired = pd.Series([(f, s) in sgd for f, s in zip(top1["family"], top1["schedule"], strict=True)], index=top1.index, dtype=bool)
         rows = top1[top1["mu"].isin(mus) & paired]
         if rows.empty:
@@ -288,10 +303,9 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
             statuses.append(gap.judge("above", -tolerance) if sp >= min_sparsity else FAILS)
             details.append(f"{r.cell}: {r.mean:.2f} vs SGD {base:.2f} (Δ {gap}) at sparsity {sp:.1f}%")
             intervals.append(gap)
-        return Verdict(combine(statuses),
-                       "; ".join(details) + f"; claimed Δ ≥ −{tolerance:g} at ≥ {min_sparsity:g}% sparsity",
-                       min(iv.n for iv in intervals), "; ".join(map(str, intervals)),
-                       RULE + f"; here the bound is −{tolerance:g}, and a setting below {min_sparsity:g}% sparsity fails")
+        return interval_verdict(statuses, "; ".join(details) + f"; claimed Δ ≥ −{tolerance:g} at ≥ {min_sparsity:g}% sparsity",
+                                intervals, RULE + f"; here the bound is −{tolerance:g}, and a setting below "
+                                                  f"{min_sparsity:g}% sparsity fails")
 
     return check
 
@@ -382,7 +396,7 @@ def magnitude_needs_retraining(margin: float = 2.0) -> Callable[[pd.DataFrame], 
         cells = [c for c in cells if not any(math.isnan(v) for v in (mag_loss[c], grda_loss[c], sgd_loss[(family(c), schedule_of(c))]))]
         if not cells:
             return Verdict(NOT_RUN, "needs train_loss_final of SGD, gRDA and the no-retraining magnitude arm in one cell")
-        sgd_cells = {(family(c), schedule_of(c)): c for c in results[results["method"] == "sgd"]["cell"]}
+        sgd_cells = _sgd_cells(results)
         statuses, details, intervals = [], [], []
         for c in cells:
             sgd = sgd_loss[(family(c), schedule_of(c))]
@@ -397,8 +411,8 @@ def magnitude_needs_retraining(margin: float = 2.0) -> Callable[[pd.DataFrame], 
             details.append(f"{c}: train loss SGD {sgd:.3f}, gRDA {grda_loss[c]:.3f} (gap {gap:.3f}), magnitude {mag_loss[c]:.3f} "
                            f"(rise {rise:+.3f}; rise − {margin:g}·gap {excess}); top-1 magnitude {mag_top1[c]:.2f} vs gRDA "
                            f"{grda_top1[c]:.2f} (gRDA − magnitude {kept})")
-        return Verdict(combine(statuses), "; ".join(details) + f"; claimed: rise ≥ {margin:g}× gap and magnitude top-1 < gRDA's",
-                       min(iv.n for iv in intervals), "; ".join(map(str, intervals)), RULE)
+        return interval_verdict(statuses, "; ".join(details) + f"; claimed: rise ≥ {margin:g}× gap and magnitude top-1 < gRDA's",
+                                intervals)
 
     return check
 

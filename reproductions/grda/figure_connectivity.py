@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from prunebench.claims import NOT_RUN, Claim, Verdict, seed_values
+from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_values
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.evidence import RULE, Interval, combine
+from prunebench.evidence import Interval
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
 from prunebench.reproduce import Arm
@@ -79,8 +79,7 @@ def valley_check(results: pd.DataFrame) -> Verdict:
                        f"segment max {r.line_max_train_loss:.3f} (2·endpoints − curve {low}; segment − curve {barrier})")
     if not details:
         return Verdict(NOT_RUN, "no finished curve")
-    return Verdict(combine(statuses), "; ".join(details), min(iv.n for iv in intervals), "; ".join(map(str, intervals)),
-                   RULE)
+    return interval_verdict(statuses, "; ".join(details), intervals)
 
 
 CLAIMS = [Claim("GRDA-C10", "A Bézier curve between the SGD and gRDA minima keeps training loss <= 2x the larger endpoint loss, "

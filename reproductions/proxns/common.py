@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, at_least, at_most
+from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, at_least, at_most, interval_verdict
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.evidence import RULE, Interval, combine
 from prunebench.reproduce import Arm
@@ -235,11 +235,11 @@ def network_gap(left: tuple[str, str], right: tuple[str, str], minimum: float) -
         if not pairs:
             return Verdict(NOT_RUN, f"no {left} rows beside {right} rows")
         intervals = [Interval.of(list((x - y).dropna())) for _, x, y in pairs]
-        status = combine([iv.judge("above", minimum - 1e-9) for iv in intervals])
+
         detail = "; ".join(f"{cell}: {left[1]} {x.mean():.2f} vs {right[0]} {right[1]} {y.mean():.2f} (Δ {iv})"
                            for (cell, x, y), iv in zip(pairs, intervals, strict=True))
-        return Verdict(status, f"{detail}; claimed Δ ≥ {minimum:g}", min(iv.n for iv in intervals),
-                       "; ".join(map(str, intervals)), RULE + f"; here the bound is {minimum:g}")
+        return interval_verdict([iv.judge("above", minimum - 1e-9) for iv in intervals], f"{detail}; claimed Δ ≥ {minimum:g}",
+                                intervals, RULE + f"; here the bound is {minimum:g}")
 
     return check
 

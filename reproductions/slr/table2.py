@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from prunebench.claims import NOT_RUN, Claim, Verdict, seed_values
+from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_values
 from prunebench.config import OptimizerConfig
-from prunebench.evidence import RULE, Interval, combine
+from prunebench.evidence import RULE, Interval
 from prunebench.models import build_model
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
@@ -114,9 +114,9 @@ def nearly_lossless(results: pd.DataFrame) -> Verdict:
         f"{cell}: SLR {r.top1_hardprune:.2f} at {r.params_pruned:.1f}% pruned vs dense {r.top1_baseline:.2f} "
         f"(Δ {losses[cell]})" for cell, r in moderate.iterrows()
     )
-    return Verdict(combine([iv.judge("above", -LOSSLESS_POINTS) for iv in losses.values()]),
-                   f"{detail}; claimed Δ ≥ −{LOSSLESS_POINTS:g}", min(iv.n for iv in losses.values()),
-                   "; ".join(map(str, losses.values())), RULE + f"; here the bound is −{LOSSLESS_POINTS:g}")
+    return interval_verdict([iv.judge("above", -LOSSLESS_POINTS) for iv in losses.values()],
+                            f"{detail}; claimed Δ ≥ −{LOSSLESS_POINTS:g}", list(losses.values()),
+                            RULE + f"; here the bound is −{LOSSLESS_POINTS:g}")
 
 
 CLAIMS = [Claim("SLR-C9", "SLR reaches moderate sparsity (<= 60% pruned) with < 1 point accuracy loss.", nearly_lossless)]
