@@ -121,6 +121,14 @@ def paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> list[
     return out
 
 
+def paired_arms(results: pd.DataFrame, a: tuple[str, str | None, str], b: tuple[str, str | None, str]) -> Pair:
+    """Two arms named by (metric, method, cell) — one setting against another, or two metrics of one run family —
+    paired by seed; the chance level is that of `a`'s cell where `a`'s metric is an accuracy."""
+    x, y = seed_values(results, *a), seed_values(results, *b)
+    seeds = x.index.intersection(y.index)
+    return Pair(a[2], math.nan, x[seeds], y[seeds], _chance_for(a[0], results, a[2]))
+
+
 def interval_verdict(statuses: list[str], evidence: str, intervals: list[Interval], rule: str = RULE) -> Verdict:
     """A claim judged by several intervals: their combined status, the fewest seeds any of them rests on, and each
     interval, for the report."""

@@ -148,21 +148,23 @@ def run_family(run_id: str) -> str:
 
 def drop_superseded(path: Path, arms: list[Arm]) -> int:
     """Remove the rows of a (cell, method) that this session ran with other settings: after a change of recipe
-    the old runs' rows would otherwise count as extra seeds. Rows on a data set none of this session's runs used
-    go too: the scale's data changed, and a cell it no longer declares must not be judged beside the new ones.
-    Other seeds of the same settings, and cells on this session's data it did not run, are kept. Returns how many
-    rows went."""
+    the old runs' rows would otherwise count as extra seeds. Rows of a cell the session did not run go too (a
+    session runs its table's whole declaration at a scale, so the declaration dropped that cell: a rate or point
+    cut from the budget must not be judged beside the new ones), as do rows on a data set none of its runs used
+    (the scale's data changed). Other seeds of the same settings, and other methods' rows in a cell it ran (a
+    `--with-method` session's), are kept. Returns how many rows went."""
     current: dict[tuple[str, str], set[str]] = defaultdict(set)
     for arm in arms:
         current[(arm.row_cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
     if not current or not path.exists():
         return 0
     datasets = {arm.config.dataset for arm in arms}
+    cells = {cell for cell, _ in current}
     with locked(path):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         families = frame["run_id"].map(run_family)
         stale = [
-            (cell, method) in current and family not in current[(cell, method)] or dataset not in datasets
+            (cell, method) in current and family not in current[(cell, method)] or cell not in cells or dataset not in datasets
             for cell, method, family, dataset in zip(frame["cell"], frame["method"], families, frame["dataset"],
                                                       strict=True)
         ]

@@ -99,10 +99,13 @@ def test_rows_on_data_the_session_no_longer_uses_are_dropped_with_their_logs(tmp
         pd.DataFrame({"run_id": [replace(old, seed=k).run_id for k in (0, 1)], "update": [1, 1]}).to_csv(log, index=False)
 
     write_old()
-    same_data = [Arm("a", replace(old, epochs=3), lambda r: {})]
-    assert drop_superseded(path, same_data) == 1  # a's older recipe; b, on this session's data, is kept
+    both = [Arm("a", replace(old, epochs=3), lambda r: {}), Arm("b", replace(old, seed=1), lambda r: {})]
+    assert drop_superseded(path, both) == 1  # a's older recipe; b's run is the session's own
     assert list(pd.read_csv(path)["cell"]) == ["b"]
     assert drop_orphans(log, path) == 1 and len(pd.read_csv(log)) == 1
+    write_old()
+    assert drop_superseded(path, [Arm("b", replace(old, seed=1), lambda r: {}, method="imp")]) == 1  # a: no longer declared
+    assert list(pd.read_csv(path)["cell"]) == ["b"]  # b's dense row stays beside the other method the session ran
     write_old()
     new_data = [Arm("a", replace(old, dataset="cifar10_jpeg"), lambda r: {})]
     assert drop_superseded(path, new_data) == 2  # b is on data no run of the session uses: the scale moved

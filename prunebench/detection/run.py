@@ -20,7 +20,9 @@ from typing import Any
 from prunebench.checkpoint import write_json_atomic, write_text_atomic
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.data.registry import default_data_root
+from prunebench.detection.coco_eval import coco_detections, coco_map50
 from prunebench.detection.data import DETECTION_DATA
+from prunebench.detection.yolo_format import read_data_yaml, split_images
 from prunebench.paths import RunPaths
 from prunebench.runner import RunResult, finish, provenance, rows_to_csv
 from prunebench.sparsity import count_parameters, hard_prune
@@ -44,19 +46,25 @@ def start_weights(config: RunConfig, inputs: tuple[RunResult, ...], data_root: P
     return str(path)
 
 
-def evaluate(weights: str, data: str, config: RunConfig, ops: Operational, coco_eval: bool,
+def evaluate(weights: str, data: str, config: RunConfig, ops: Operational, annotations: Path | None,
              plan: dict[str, float] | None) -> tuple[float, dict[str, float]]:
-    """mAP@0.5 (%) of `weights`, hard-pruned by `plan` if given, and the parameter counts (non-bias rule)."""
+    """mAP@0.5 (%) of `weights`, hard-pruned by `plan` if given — COCO's (pycocotools) where the val split has an
+    instances file, else ultralytics' — and the parameter counts (non-bias rule) of the model as pruned."""
     from ultralytics import YOLO
 
     yolo = YOLO(weights)
     if plan:
         hard_prune(yolo.model, plan)
-    metrics = yolo.val(data=data, imgsz=config.model_options["imgsz"], batch=config.batch_size, device=ops.device,
-                       plots=False, verbose=False, save_json=coco_eval, workers=0)
-    total, nonzero = count_parameters(yolo.model, "nonbias")
-    return 100.0 * float(metrics.box.map50), {"params_nonbias_dense": total, "params_nonbias_nonzero": nonzero,
-                                             "compression_nonbias": total / max(nonzero, 1)}
+    total, nonzero = count_parameters(yolo.model, "nonbias")  # before evaluation fuses batch norms into convs
+    counts = {"params_nonbias_dense": total, "params_nonbias_nonzero": nonzero, "compression_nonbias": total / max(nonzero, 1)}
+    imgsz = config.model_options["imgsz"]
+    if annotations is None:
+        metrics = yolo.val(data=data, imgsz=imgsz, batch=config.batch_size, device=ops.device, plots=False,
+                           verbose=False, workers=0)
+        return 100.0 * float(metrics.box.map50), counts
+    images = split_images(read_data_yaml(Path(data)).splits["val"])
+    detections = coco_detections(yolo, images, imgsz, config.batch_size, ops.device)
+    return coco_map50(detections, annotations, [int(p.stem) for p in images]), counts
 
 
 def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[RunResult, ...]) -> RunResult:
@@ -80,12 +88,13 @@ def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: 
     project = paths.dir.resolve() / "ultralytics"  # absolute: else ultralytics puts it under its own runs_dir
     yolo.train(data=data, epochs=config.epochs, imgsz=config.model_options["imgsz"], batch=config.batch_size,
                seed=config.seed, device=ops.device, workers=0 if ops.device == "cpu" else 8, plots=False,
-               project=str(project), name="train", exist_ok=True, verbose=False, save_json=dataset.coco_eval)
+               project=str(project), name="train", exist_ok=True, verbose=False)
     last = project / "train" / "weights" / "last.pt"
     summary: dict[str, Any] = hooks.summary() if hooks is not None else {"plan": {}, "history": [], "log": []}
-    before, counts = evaluate(str(last), data, config, ops, dataset.coco_eval, None)
+    annotations = dataset.annotations_file(Path(data))
+    before, counts = evaluate(str(last), data, config, ops, annotations, None)
     if summary["plan"]:
-        after, counts = evaluate(str(last), data, config, ops, dataset.coco_eval, summary["plan"])
+        after, counts = evaluate(str(last), data, config, ops, annotations, summary["plan"])
     else:
         after = before
     metrics = {"map50_final": after, "map50_before_finalize": before, **counts,

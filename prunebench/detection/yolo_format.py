@@ -72,12 +72,17 @@ def read_data_yaml(path: Path) -> DetectionData:
     return DetectionData(root, {split: root / spec[split] for split in ("train", "val")}, names)
 
 
+def split_images(folder: Path) -> list[Path]:
+    """The images of a split's folder, in name order (none if the folder is absent)."""
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+
+
 def check_dataset(path: Path) -> dict[str, int]:
     """Validate every label of both splits; returns the number of images per split."""
     data = read_data_yaml(path)
     counts = {}
     for split, folder in data.splits.items():
-        images = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+        images = split_images(folder)
         if not images:
             raise YoloFormatError(f"{path}: split {split!r} has no images in {folder}")
         for image in images:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -27,12 +28,12 @@ from prunebench.claims import (
     NOT_RUN,
     Verdict,
     arm_stats,
-    chance_level,
     interval_verdict,
+    paired_arms,
     seed_values,
 )
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.evidence import CHANCE_MARGIN, RULE, Interval, combine
+from prunebench.evidence import RULE, Interval
 from prunebench.methods import METHODS
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
@@ -253,7 +254,8 @@ def _grda_means(results: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def increases_with(option: str, metric: str = "sparsity_all") -> Callable[[pd.DataFrame], Verdict]:
-    """Within each (family, schedule, the other option), mean `metric` strictly increases with `option` (c or mu)."""
+    """Within each (family, schedule, the other option), `metric` rises from each value of `option` (c or mu) to the
+    next: per seed, (value at the larger option) − (value at the smaller), interval above 0 at every step."""
     other = "c" if option == "mu" else "mu"
 
     def check(results: pd.DataFrame) -> Verdict:
@@ -261,12 +263,17 @@ def increases_with(option: str, metric: str = "sparsity_all") -> Callable[[pd.Da
         groups = [(k, g.sort_values(option)) for k, g in stats.groupby(["family", "schedule", other]) if g[option].nunique() >= 2]
         if not groups:
             return Verdict(NOT_RUN, f"needs at least two values of {option} in one setting")
-        ok = all((g["mean"].diff().dropna() > 0).all() for _, g in groups)
-        detail = "; ".join(
-            f"{k[0]} {k[1]} {other}={k[2]:g}: " + ", ".join(f"{option}={v:g}: {m:.2f}" for v, m in zip(g[option], g["mean"], strict=True))
-            for k, g in groups
-        )
-        return Verdict(HOLDS if ok else FAILS, f"{metric}: {detail}")
+        statuses, details, intervals = [], [], []
+        for k, g in groups:
+            steps = []
+            for (lo, v_lo), (hi, v_hi) in pairwise(zip(g["cell"], g[option], strict=True)):
+                step = paired_arms(results, (metric, "grda", hi), (metric, "grda", lo))
+                statuses.append(step.judge("above"))
+                intervals.append(step.interval)
+                steps.append(f"{option} {v_lo:g} → {v_hi:g}: Δ {step.interval}" + (" — no signal" if step.silent else ""))
+            means = ", ".join(f"{option}={v:g}: {m:.2f}" for v, m in zip(g[option], g["mean"], strict=True))
+            details.append(f"{k[0]} {k[1]} {other}={k[2]:g}: {means} ({'; '.join(steps)})")
+        return interval_verdict(statuses, f"{metric}: " + "; ".join(details), intervals)
 
     return check
 
@@ -311,70 +318,72 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
 
 
 def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
-    """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise; a group
-    all at chance level shows no trade-off: no signal (when every group is)."""
+    """GRDA-C5: over the `count` sparsest gRDA settings of a (family, schedule, c), top-1 does not rise with
+    sparsity: per seed, (top-1 of the sparser setting) − (top-1 of the next less sparse), interval below 0 at every
+    step; a step whose two settings are at chance level carries no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        top1 = _grda_means(results, "top1_final").set_index("cell")
         sparsity = _grda_means(results, "sparsity_all")
         groups = [(k, g.sort_values("mean").tail(count)) for k, g in sparsity.groupby(["family", "schedule", "c"]) if len(g) >= 2]
         if not groups:
             return Verdict(NOT_RUN, "needs at least two gRDA settings in one (family, schedule, c)")
-        verdicts, details = [], []
+        statuses, details, intervals = [], [], []
         for k, g in groups:
-            acc = [top1.loc[c, "mean"] for c in g["cell"]]
-            at_chance = all(at_chance_level(results, c, a) for c, a in zip(g["cell"], acc, strict=True))
-            verdicts.append(NO_SIGNAL if at_chance else HOLDS if all(b <= a for a, b in zip(acc, acc[1:], strict=False)) else FAILS)
-            details.append(f"{k[0]} {k[1]}: " + ", ".join(f"{s:.1f}% -> {a:.2f}" for s, a in zip(g["mean"], acc, strict=True))
-                           + (" (all at chance level: no evidence)" if at_chance else ""))
-        return Verdict(combine(verdicts), "; ".join(details))
+            steps = []
+            for (dense, s_dense), (sparse, s_sparse) in pairwise(zip(g["cell"], g["mean"], strict=True)):
+                step = paired_arms(results, ("top1_final", "grda", sparse), ("top1_final", "grda", dense))
+                statuses.append(step.judge("below"))
+                intervals.append(step.interval)
+                steps.append(f"{s_dense:.1f}% → {s_sparse:.1f}%: top-1 {step.b.mean():.2f} → {step.a.mean():.2f}, Δ {step.interval}"
+                             + (" (both at chance level: no evidence)" if step.silent else ""))
+            details.append(f"{k[0]} {k[1]} c={k[2]:g}: " + "; ".join(steps))
+        return interval_verdict(statuses, "; ".join(details) + "; claimed: top-1 falls (Δ < 0) as sparsity rises", intervals)
 
     return check
 
 
 def drop_beats_fixed(drop: str, fixed: str) -> Callable[[pd.DataFrame], Verdict]:
-    """GRDA-C6: at the same (c, μ), the late-drop schedule's top-1 > the fixed lr's, |Δ sparsity| < 1 point."""
+    """GRDA-C6: at the same (c, μ), per seed, the late-drop schedule's top-1 − the fixed lr's has its interval above
+    0, and the sparsity difference's lies inside (−1, +1) points."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        top1, sparsity = _grda_means(results, "top1_final"), _grda_means(results, "sparsity_all")
-        keys = ["family", "c", "mu"]
-        both = top1.merge(sparsity, on=["cell", *keys, "schedule"], suffixes=("", "_sp"))
-        a, b = both[both["schedule"] == drop], both[both["schedule"] == fixed]
-        pairs = a.merge(b, on=keys, suffixes=("_drop", "_fixed"))
+        cells = _grda_means(results, "top1_final")
+        pairs = cells[cells["schedule"] == drop].merge(cells[cells["schedule"] == fixed], on=["family", "c", "mu"],
+                                                       suffixes=("_drop", "_fixed"))
         if pairs.empty:
             return Verdict(NOT_RUN, f"needs runs with both schedules {drop!r} and {fixed!r} at the same (c, mu)")
-        ok = ((pairs["mean_drop"] > pairs["mean_fixed"]) & ((pairs["mean_sp_drop"] - pairs["mean_sp_fixed"]).abs() < 1)).all()
-        detail = "; ".join(
-            f"c={r.c:g} mu={r.mu:g}: {drop} {r.mean_drop:.2f} at {r.mean_sp_drop:.1f}% vs {fixed} {r.mean_fixed:.2f} at {r.mean_sp_fixed:.1f}%"
-            for r in pairs.itertuples()
-        )
-        return Verdict(HOLDS if ok else FAILS, detail)
+        statuses, details, intervals = [], [], []
+        for r in pairs.itertuples():
+            top1 = paired_arms(results, ("top1_final", "grda", r.cell_drop), ("top1_final", "grda", r.cell_fixed))
+            moved = paired_arms(results, ("sparsity_all", "grda", r.cell_drop), ("sparsity_all", "grda", r.cell_fixed)).interval
+            # the sparsity bound qualifies the accuracy comparison: without accuracy signal the pair says nothing
+            statuses += [NO_SIGNAL] if top1.silent else [top1.judge("above"), moved.judge("above", -1.0), moved.judge("below", 1.0)]
+            intervals += [top1.interval, moved]
+            details.append(f"c={r.c:g} mu={r.mu:g}: {drop} − {fixed} top-1 {top1.b.mean():.2f} → {top1.a.mean():.2f}, "
+                           f"Δ {top1.interval}" + (" — no signal" if top1.silent else "") + f"; sparsity Δ {moved}")
+        return interval_verdict(statuses, "; ".join(details) + "; claimed: top-1 Δ > 0 with sparsity Δ inside (−1, +1)",
+                                intervals)
 
     return check
 
 
-def at_chance_level(results: pd.DataFrame, cell: str, top1: float) -> bool:
-    """`top1` within the core's margin of the cell's chance level (its runs' rows; unknown: not at chance)."""
-    chance = chance_level(results, cell)
-    return chance is not None and top1 <= chance + CHANCE_MARGIN
-
-
 def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.DataFrame], Verdict]:
-    """GRDA-C7: in every cell, gRDA's top-1 >= that of SGD pruned by magnitude to the same sparsity."""
+    """GRDA-C7: in every cell, gRDA's top-1 >= that of its seed's SGD pruned by magnitude to the same sparsity:
+    per seed, gRDA − magnitude, interval above 0; a cell where both are at chance level has no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        grda = _grda_means(results, "top1_final").set_index("cell")["mean"]
-        mag = arm_stats(results, metric)
-        mag = mag[mag["cell"].isin(grda.index)]
-        if mag.empty:
+        grda = _grda_means(results, "top1_final")["cell"]
+        cells = [c for c in dict.fromkeys(results[results["metric"] == metric]["cell"]) if c in set(grda)]
+        if not cells:
             return Verdict(NOT_RUN, f"no {metric} rows beside gRDA rows")
-        pairs = list(zip(mag["cell"], mag["mean"], strict=True))
-        judged = [(c, m) for c, m in pairs if not at_chance_level(results, c, max(grda[c], m))]  # both at chance: no evidence
-        detail = "; ".join(f"{c}: gRDA {grda[c]:.2f} vs magnitude {m:.2f}" for c, m in pairs)
-        if not judged:
-            return Verdict(NO_SIGNAL, f"{detail} ({metric}): both at chance level in every cell, nothing to compare")
-        ok = all(grda[c] >= m for c, m in judged)
-        return Verdict(HOLDS if ok else FAILS, f"{detail} ({metric}); judged where either is above chance: {len(judged)} cell(s)")
+        statuses, details, intervals = [], [], []
+        for c in cells:
+            pair = paired_arms(results, ("top1_final", "grda", c), (metric, None, c))
+            statuses.append(pair.judge("above"))
+            intervals.append(pair.interval)
+            details.append(f"{c}: gRDA {pair.a.mean():.2f} vs magnitude {pair.b.mean():.2f}, Δ {pair.interval}"
+                           + (" — both at chance level: no signal" if pair.silent else ""))
+        return interval_verdict(statuses, "; ".join(details) + f" ({metric})", intervals)
 
     return check
 

@@ -11,7 +11,8 @@ Scales: the two settings' runs of figure4_accuracy_sparsity (same run ids: train
 names are the same, so each row sits beside its published layer) or smoke.
 Outputs: results/<scale>/grda_figure4_layerwise.csv (metrics `sparsity/<layer>` in %, `params/<layer>`) and the
 figure series results/<scale>/figures/grda_figure4_layerwise.csv (x = layer index, y = sparsity %).
-Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST (not re-measured on the real-data copies yet): 13 s (2026-12-01) after figure4_accuracy_sparsity (its runs cached, one more setting).
+Measured at quick scale (3 seeds) on an idle 2-core CPU, 2026-12-01: 119 s after figure4_accuracy_sparsity (its runs
+cached, one more setting per seed).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from prunebench.results import read_results
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from reproductions.grda.common import COUNTING_RULE, grda_cell, grda_config, grda_metrics, main_for
-from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, recipe_for
+from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, SEEDS, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
 SETTINGS = [(0.005, 0.55), (0.01, 0.4)]  # (c, μ), both with the epoch-140 drop, 150 epochs
@@ -85,7 +86,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
     recipe = recipe_for(EPOCHS, scale)
     return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics(c),
                 counting_rule=COUNTING_RULE)
-            for seed in seeds or (0,) for c, mu in SETTINGS]
+            for seed in seeds or scale.pick(SEEDS, default=(0,)) for c, mu in SETTINGS]
 
 
 def write_figure(scale: str, results_root: Path) -> None:

@@ -14,7 +14,7 @@ Scales:
 - quick: ResNet56 (1/4 width) on 3k images of the CIFAR-10 JPEG copy at r = 0.5/0.9, 3 seeds; base 4 epochs;
   regularisation proxy (see reproductions/greg/common.py) of 150 iterations; fine-tune 1 epoch.
 - smoke: r = 0.5/0.9 on synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 863 s for the 25 runs. At this budget the CIFAR base
+Measured at quick scale on an idle 2-core CPU (2026-12-01, a fresh-clone `make quick`): 834 s for the 25 runs. At this budget the CIFAR base
 reaches only 24.6 % (Fashion-MNIST gave 63 %), so the arms sit 3-11 points above chance and the verdicts are
 inconclusive: the quick GReg budget needs more base training than 15 min leave beside the pruning runs.
 Both arms of a (ratio, seed) prune the identical filter set (recorded as `pruned_set_id`).

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict, arm_stats
+from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_values
+from prunebench.evidence import Interval
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
 from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, rows_at, seeds
@@ -29,25 +30,26 @@ DIFFERENCES = [
 
 
 def insensitive_to_interval(results: pd.DataFrame) -> Verdict:
-    stats = arm_stats(results, "top1_finetuned")
-    if stats.empty:
+    """Per network and seed: GReg-1's smallest gain over L1 one-shot (same seed) − its spread over K_u; the claim
+    holds when that margin's interval lies above 0."""
+    rows = results[results["metric"] == "top1_finetuned"]
+    if rows.empty:
         return Verdict(NOT_RUN, "no top1_finetuned rows")
-    stats["network"] = stats["cell"].str.rsplit("/", n=1).str[0]
-    verdicts, details = [], []
-    for network, g in stats.groupby("network"):
-        greg = g[g["method"] == "greg1"]
-        l1 = g[g["method"] == "l1_oneshot"]
-        if len(greg) < 2 or l1.empty:
+    network_of = rows["cell"].str.rsplit("/", n=1).str[0]
+    statuses, details, intervals = [], [], []
+    for network, g in rows.groupby(network_of):
+        greg = g[g["method"] == "greg1"].pivot_table(index="seed", columns="cell", values="value")
+        l1 = seed_values(g, "top1_finetuned", "l1_oneshot")
+        if greg.shape[1] < 2 or l1.empty:
             continue
-        spread = greg["mean"].max() - greg["mean"].min()
-        smallest_gain = greg["mean"].min() - l1["mean"].iloc[0]
-        verdicts.append(spread < smallest_gain)
-        details.append(f"{network}: GReg-1 over K_u " + ", ".join(
-            f"{c.rsplit('/', 1)[1]} {m:.2f}" for c, m in zip(greg["cell"], greg["mean"], strict=True))
-            + f"; spread {spread:.2f} vs smallest gain over L1 ({l1['mean'].iloc[0]:.2f}) {smallest_gain:+.2f}")
-    if not verdicts:
+        margin = Interval.of(list((greg.sub(l1, axis=0).min(axis=1) - (greg.max(axis=1) - greg.min(axis=1))).dropna()))
+        statuses.append(margin.judge("above"))
+        intervals.append(margin)
+        details.append(f"{network}: GReg-1 over K_u " + ", ".join(f"{c.rsplit('/', 1)[1]} {m:.2f}" for c, m in greg.mean().items())
+                       + f", L1 one-shot {l1.mean():.2f}; per seed, smallest gain − spread {margin}")
+    if not statuses:
         return Verdict(NOT_RUN, "needs GReg-1 at two or more K_u and the L1 one-shot arm")
-    return Verdict(HOLDS if all(verdicts) else FAILS, "; ".join(details))
+    return interval_verdict(statuses, "; ".join(details), intervals)
 
 
 CLAIMS = [Claim("GREG-C10", "GReg-1's accuracy spread over K_u is smaller than its smallest gain over L1 one-shot.",

@@ -9,8 +9,8 @@ The paper-faithful arm is Figure 5's default arm (same run id: it runs once for 
 
 Command: make reproduce-slr-figure6 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure6 --scale quick)
 Scales: as Figure 5 (paper: CIFAR-10, 50 epochs, one update per epoch; quick: the CIFAR-10 JPEG copy, 4 epochs).
-Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the CIFAR-10 copy; not re-measured yet): 60 s after Figure 5 (one official-code SLR run of 4 epochs; the
-paper-faithful run is Figure 5's); about 2.5 min alone.
+Measured at quick scale (3 seeds) on an idle 2-core CPU, 2026-12-01: 154 s after Figure 5 (three official-code SLR
+runs of 4 epochs; the paper-faithful runs are Figure 5's).
 Outputs: results/<scale>/slr_figure6.csv, results/<scale>/logs/slr_figure6_updates.csv (every logged quantity
 per update), results/<scale>/figures/slr_figure6.csv (panels: condition (3), condition (8), and the margin
 rhs − lhs of each, > 0 when the condition holds).

@@ -12,14 +12,19 @@ first, launchers, provenance and metadata as every table.
 Scales:
 - paper: COCO in YOLO format described by <data root>/coco/coco.yaml, pretrained weights <data root>/coco/weights/
   yolov3-tinyu.pt and yolov3-sppu.pt (see datasets/README.md; nothing is downloaded), image size 640, batch 16,
-  the published epochs, COCO mAP through pycocotools (save_json). Deviation: the ultralytics package ships the
-  anchor-free "u" YOLOv3 variants, not the anchor-based models of the paper's repository, so the dense mAPs differ.
-- quick: **a tiny generated detection set (32 / 8 images of coloured boxes, 96 px), not COCO**; YOLOv3-tiny built
-  from ultralytics' config, a dense baseline trained here for 5 epochs, the three tiny rows at 3 epochs each.
-- smoke: 8 / 4 images of 64 px, the 1.19x and 3.33x rows, 1 epoch (tests).
+  the published epochs, COCO's mAP@0.5 by pycocotools against the val split's instances file
+  (`prunebench.detection.coco_eval`). Deviation: the ultralytics package ships the anchor-free "u" YOLOv3 variants,
+  not the anchor-based models of the paper's repository, so the dense mAPs differ.
+- quick: **COCO128** (real COCO 2017 images; `coco128` trains on its 128 val2017 images and scores its 128 train2017
+  images, the ones with a COCO instances file, by pycocotools), image size 192, YOLOv3-tiny built from ultralytics'
+  config (no pretrained weights offline), one dense baseline of 3 epochs that starts all 3 seeds' arms, the 1.19x and
+  3.33x rows at 2 epochs each (the 2x row left out to fit 15 minutes).
+- smoke: a generated set of coloured boxes (8 / 4 images of 64 px, ultralytics' own mAP), the 1.19x and 3.33x rows,
+  1 epoch (tests).
 Per-layer ratios are unpublished: one uniform ratio on every conv but the first, solved per rate at full size.
-Measured: quick 87 s on an idle 2-core CPU (dense baselines included, 2026-12-01); smoke 18 s. At quick scale every
-mAP is 0.00 (a 5-epoch YOLOv3-tiny from scratch on 32 images finds nothing), so the quick rows test the pipeline only.
+Measured: quick 827 s on an idle 2-core CPU (2026-12-01; dense 53 s, 12 pruning runs 56-71 s each); smoke 18 s. At quick scale every mAP is 0.00: a
+YOLOv3-tiny trained from scratch for 3 + 2 epochs on 128 images finds nothing, so the quick rows exercise the
+pipeline on real images and COCO's scoring, and say nothing about SLR vs ADMM (no signal).
 """
 from __future__ import annotations
 
@@ -76,11 +81,13 @@ class DetectionScale:
     max_epochs: int | None
     baseline_epochs: int  # 0: the pretrained weights
     eval_every: int  # Figure 2 reads every 5 epochs
+    baseline_seed: int | None = None  # one dense model (this seed's) starts every seed's arms; None: one per seed
 
 
 DETECTION_SCALES = {
     "paper": DetectionScale("coco", tuple(r.row_cell for r in ROWS), 640, 16, None, 0, 5),
-    "quick": DetectionScale("detection_generated_quick", tuple(r.row_cell for r in ROWS[:3]), 96, 8, 3, 5, 1),
+    # COCO128 (real COCO images, pycocotools' mAP), two rates; one dense model for the three seeds
+    "quick": DetectionScale("coco128", (ROWS[0].row_cell, ROWS[2].row_cell), 192, 16, 2, 3, 1, baseline_seed=0),
     "smoke": DetectionScale("detection_generated_smoke", (ROWS[0].row_cell, ROWS[2].row_cell), 64, 4, 1, 1, 1),
 }
 
@@ -99,7 +106,8 @@ def baseline(row: Row, at: DetectionScale, scale: Scale, seed: int) -> RunConfig
     if not at.baseline_epochs:
         return None
     return RunConfig(dataset=at.dataset, model=row.model, method="dense", kind=KIND, model_options={"imgsz": at.imgsz},
-                     epochs=at.baseline_epochs, batch_size=at.batch, optimizer=ULTRALYTICS_DEFAULTS, seed=seed,
+                     epochs=at.baseline_epochs, batch_size=at.batch, optimizer=ULTRALYTICS_DEFAULTS,
+                     seed=seed if at.baseline_seed is None else at.baseline_seed,
                      eval_every=0, tag=scale.name)
 
 
