@@ -305,8 +305,7 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float, min_sparsity: float) -
         statuses, details, intervals = [], [], []
         for r in rows.itertuples():
             base, sp = sgd[(r.family, r.schedule)], sparsity.get(r.cell, math.nan)
-            gap = Interval.of(list((seed_values(results, "top1_final", "grda", r.cell)
-                                    - seed_values(results, "top1_final", "sgd", sgd_cells[(r.family, r.schedule)])).dropna()))
+            gap = paired_arms(results, ("top1_final", "grda", r.cell), ("top1_final", "sgd", sgd_cells[(r.family, r.schedule)])).interval
             statuses.append(gap.judge("above", -tolerance) if sp >= min_sparsity else FAILS)
             details.append(f"{r.cell}: {r.mean:.2f} vs SGD {base:.2f} (Δ {gap}) at sparsity {sp:.1f}%")
             intervals.append(gap)
@@ -413,8 +412,7 @@ def magnitude_needs_retraining(margin: float = 2.0) -> Callable[[pd.DataFrame], 
             sgd_seeds = seed_values(results, "train_loss_final", "sgd", sgd_cells[(family(c), schedule_of(c))])
             excess = Interval.of(list((seed_values(results, "train_loss_magnitude_noretrain", cell=c) - sgd_seeds
                                        - margin * (seed_values(results, "train_loss_final", "grda", c) - sgd_seeds).abs()).dropna()))
-            kept = Interval.of(list((seed_values(results, "top1_final", "grda", c)
-                                     - seed_values(results, "top1_magnitude_noretrain", cell=c)).dropna()))
+            kept = paired_arms(results, ("top1_final", "grda", c), ("top1_magnitude_noretrain", None, c)).interval
             statuses += [excess.judge("above"), kept.judge("above")]
             intervals += [excess, kept]
             details.append(f"{c}: train loss SGD {sgd:.3f}, gRDA {grda_loss[c]:.3f} (gap {gap:.3f}), magnitude {mag_loss[c]:.3f} "

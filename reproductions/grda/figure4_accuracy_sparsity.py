@@ -23,7 +23,8 @@ Outputs: results/<scale>/grda_figure4_accuracy_sparsity.csv and the figure serie
 results/<scale>/figures/grda_figure4_accuracy_sparsity.csv (x = sparsity %, y = top-1 %).
 Measured at quick scale on an idle 2-core CPU, 2026-12-01, with μ 0.51 and 0.7 as well: 1,080 s for 45 runs (3 seeds;
 trainings ~36 s, magnitude arms ~13 s). The four points kept sum to about 750 s of the same runs' wall time. At this
-budget nothing is learnt: SGD ends at 1.05 % top-1 (chance 0.5 %), every gRDA run at chance and 98–100 % sparse.
+budget nothing is learnt: SGD ends at 1.05 % top-1 (chance 0.5 %), every gRDA run at chance and 99–100 % sparse at
+the kept points.
 """
 from __future__ import annotations
 
