@@ -69,7 +69,8 @@ reproduce-slr-figure6:  ## SLR Figure 6: surrogate optimality conditions per upd
 reproduce-slr: reproduce-slr-table1 $(addprefix reproduce-slr-,$(SLR))  ## every SLR table and figure at SCALE
 reproduce-slr-figure2: reproduce-slr-table3  ## SLR Figure 2: hard-prune mAP during training (written by Table 3's runs)
 
-GREG := table1 table2 table3 table4 table7 table9 table10 figure1 figure2
+# in this order: Figure 1 runs the GReg-2 pruning runs that Table 2 then fine-tunes (each within 15 min at quick)
+GREG := table1 figure1 table2 figure2 table10 table9 table7 table3 table4
 $(addprefix reproduce-greg-,$(GREG)): reproduce-greg-%: setup
 	$(BIN)/python -m reproductions.greg.$* --scale $(SCALE)
 

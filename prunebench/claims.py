@@ -242,27 +242,43 @@ def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
     return check
 
 
-def _every_run(metric: str, method: str, holds: Callable[[float], bool], what: str) -> Callable[[pd.DataFrame], Verdict]:
+def _every_run(metric: str, method: str, holds: Callable[[float], bool], what: str,
+               signal: str | None = None) -> Callable[[pd.DataFrame], Verdict]:
     """A property of every run: one run without it is a counterexample (fails); it holds once MIN_SEEDS runs have
-    it, and is inconclusive with fewer."""
+    it, and is inconclusive with fewer. With `signal` (a top-1 metric of the same run), a run whose `signal` is
+    within CHANCE_MARGIN of its chance level measured nothing and is left out; none left is no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        values = results[(results["metric"] == metric) & (results["method"] == method)]["value"].dropna()  # NaN: diverged
-        if values.empty:
+        rows = results[(results["metric"] == metric) & (results["method"] == method)].dropna(subset=["value"])  # NaN: diverged
+        if rows.empty:
             return Verdict(NOT_RUN, f"no {metric} rows")
+        silent_note = ""
+        if signal is not None:
+            per_run = results[results["method"] == method].pivot_table(index="run_id", columns="metric", values="value")
+            at_chance = set(per_run.index[per_run[signal] <= per_run[CHANCE_METRIC] + CHANCE_MARGIN]) \
+                if {signal, CHANCE_METRIC} <= set(per_run.columns) else set()
+            silent_note = (f"; {len(at_chance & set(rows['run_id']))} of {len(rows)} run(s) left out: their {signal} is "
+                           f"within {CHANCE_MARGIN:g} points of chance")
+            rows = rows[~rows["run_id"].isin(at_chance)]
+            if rows.empty:
+                return Verdict(NO_SIGNAL, f"{metric}: no run measured anything{silent_note}", 0, "",
+                               f"a run at chance in {signal} measures nothing; none left is no signal")
+        values = rows["value"]
         failing = [v for v in values if not holds(v)]
         status = FAILS if failing else HOLDS if len(values) >= MIN_SEEDS else INCONCLUSIVE
         evidence = (f"{metric} over {len(values)} run(s): min {values.min():g}, max {values.max():g}; {what}"
-                    + (f"; {len(failing)} run(s) outside" if failing else ""))
+                    + (f"; {len(failing)} run(s) outside" if failing else "") + silent_note)
         rule = f"every run must satisfy it: one counterexample fails, ≥ {MIN_SEEDS} runs without one hold"
+        if signal is not None:
+            rule += f"; a run at chance in {signal} (within {CHANCE_MARGIN:g} points) is left out"
         return Verdict(status, evidence, len(values), "", rule)
 
     return check
 
 
-def at_most(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
+def at_most(metric: str, method: str, limit: float, signal: str | None = None) -> Callable[[pd.DataFrame], Verdict]:
     """Every run's `metric` (e.g. the longest run of violated conditions) is <= `limit`."""
-    return _every_run(metric, method, lambda v: v <= limit, f"limit ≤ {limit:g}")
+    return _every_run(metric, method, lambda v: v <= limit, f"limit ≤ {limit:g}", signal)
 
 
 def at_least(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:

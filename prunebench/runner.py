@@ -47,7 +47,7 @@ from prunebench.sparsity import (
 )
 from prunebench.structured import Structure, apply_structure
 from prunebench.tasks import Evaluation
-from prunebench.train import SCHEDULES, DivergedError, Trainer
+from prunebench.train import SCHEDULES, DivergedError, StateSnapshot, Trainer
 
 # a result written before runs kept their provenance: what is not known is not made up
 UNKNOWN_PROVENANCE = {"device": "unknown", "torch_version": "unknown", "prunebench_version": "unknown",
@@ -223,8 +223,9 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[Ru
     if plan and writes:  # the trained weights before the hard prune, for weight figures (SLR Fig. 4)
         weights = plan_parameters(model, plan)
         save_atomic({name: w.detach().cpu().clone() for name, w in zip(plan, weights, strict=True)}, paths.weights_before_finalize)
+    kept = StateSnapshot(model)
     metrics.update(method.finalize(model))
-    final = trainer.evaluate(splits.test)
+    final = before if kept.matches(model) else trainer.evaluate(splits.test)  # a finalize that changed nothing
     metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss,
                     "train_loss_final": trainer.fixed_subset_loss()})  # f(W) on the fixed subset, after finalize (hard prune)
     metrics.update(method.summary())

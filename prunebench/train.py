@@ -138,6 +138,19 @@ def parallel(model: nn.Module, device: str) -> nn.Module:
     return DistributedDataParallel(model, device_ids=[on] if on.type == "cuda" else None)
 
 
+class StateSnapshot:
+    """A copy of a model's state, to tell whether a step outside the loop (a method's setup or finalize) changed
+    the weights: when it did not, a known evaluation of them still holds and a 10k-image pass is saved."""
+
+    def __init__(self, model: nn.Module):
+        self.tensors = [t.detach().clone() for t in model.state_dict().values()]
+
+    def matches(self, model: nn.Module) -> bool:
+        now = list(model.state_dict().values())
+        return len(now) == len(self.tensors) and all(
+            a.shape == b.shape and torch.equal(a, b) for a, b in zip(self.tensors, now, strict=True))
+
+
 class Trainer:
     def __init__(
         self,
@@ -260,10 +273,10 @@ class Trainer:
     def fit(self) -> list[dict[str, Any]]:
         start = self._resume()
         if start == 0:
-            initial = [t.clone() for t in self.model.state_dict().values()] if self._start_evaluation else []
+            initial = StateSnapshot(self.model) if self._start_evaluation else None
             self.method.setup(self.model, EpochContext(0, math.nan, self.fixed_subset_loss, self.training_batches,
                                                        self.config.epochs))
-            unchanged = bool(initial) and all(map(torch.equal, initial, self.model.state_dict().values()))
+            unchanged = initial is not None and initial.matches(self.model)
             self.history.append({"epoch": 0, **self.evaluate_epoch(self._start_evaluation if unchanged else None)})
         last = self.config.epochs if self.budget is None else min(self.config.epochs, self.budget.epochs)
         for epoch in range(start + 1, last + 1):

@@ -86,6 +86,25 @@ def test_every_run_property_needs_three_runs_to_hold():
     assert at_most("longest", "slr", 5)(rows).status == FAILS  # one counterexample
 
 
+def test_every_run_property_leaves_out_runs_at_chance_in_its_signal():
+    drop, before, chance = "removal_drop", "top1_before_removal", "top1_chance"
+
+    def rows(drops, befores):
+        return claim_rows({("c", "greg1", drop, 0.5): drops, ("c", "greg1", before, 0.5): befores,
+                           ("c", "greg1", chance, 0.5): [10.0] * len(drops)})
+
+    check = at_most(drop, "greg1", 0.5, signal=before)
+    # every run at chance before removal (10.03, 9.2, 11.9 <= 12): a 4.5-point "drop" measures nothing
+    silent = check(rows([4.5, -1.8, 0.2], [10.03, 9.2, 11.9]))
+    assert silent.status == NO_SIGNAL and silent.n == 0 and "3 of 3 run(s) left out" in silent.evidence
+    # the run at 12.1 counts: its drop of 4.5 is a counterexample; the two at chance are left out
+    verdict = check(rows([4.5, -1.8, 0.2], [12.1, 9.2, 11.9]))
+    assert verdict.status == FAILS and verdict.n == 1
+    # three runs above chance, every drop within the limit
+    assert check(rows([0.4, -1.8, 0.2], [40.0, 35.0, 30.0])).status == HOLDS
+    assert at_most(drop, "greg1", 0.5)(rows([4.5, -1.8, 0.2], [10.03, 9.2, 11.9])).status == FAILS  # without it
+
+
 def test_a_scripts_own_check_is_held_to_the_rule():
     own = Claim("X", "x", lambda results: Verdict(FAILS, "mean below"))
     one_seed = claim_rows({("c", "slr", M, 0.5): [80.0]})

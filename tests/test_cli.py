@@ -67,7 +67,8 @@ def test_run_flags_come_from_each_methods_options(name):
     args = parser.parse_args(["run", "--method", name])
     assert method_options(args) == {}
     for field in fields:
-        value = {bool: "true", int: "3", float: "0.5", str: "x"}.get(type(field.default), "0.5")
+        kind = type(field.default) if field.default is not None else int if str(field.type).startswith("int") else float
+        value = {bool: "true", int: "3", float: "0.5", str: "x"}.get(kind, "0.5")
         parsed = method_options(parser.parse_args(["run", "--method", name, f"--{field.name.replace('_', '-')}", value]))
         assert list(parsed) == [field.name] and str(parsed[field.name]).lower() in (value, "3", "0.5")
 

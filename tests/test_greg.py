@@ -106,6 +106,23 @@ def test_greg2_picks_by_current_norms_then_grows_and_recovers():
     assert summary["pick_iteration"] == 4
 
 
+def test_greg2_pick_update_interval_applies_to_picking_only():
+    model = chain()
+    greg = make(
+        "greg2", delta_lambda=0.25, ceiling=1.0, update_interval=3, stabilize_iterations=0,
+        pick_delta_lambda=0.1, pick_ceiling=0.2, pick_update_interval=1, recover_lambda=0.0,
+    )
+    start(greg, model)
+    # picking updates every iteration (K_u' = 1): λ = .1, .2, .3 at i = 0, 1, 2; .3 > τ' = .2, so the
+    # update at i = 3 picks and grows in the same update (λ_p = .3 + .25); growth then waits K_u = 3
+    # iterations: .8 at i = 6, then 1.05 > τ = 1 at i = 9, which stabilises
+    expected = ([[0.1] * 4, [0.2] * 4, [0.3] * 4] + [[0.0, 0.55, 0.0, 0.55]] * 3 + [[0.0, 0.8, 0.0, 0.8]] * 3
+                + [[0.0, 1.05, 0.0, 1.05]])
+    for i, penalty in enumerate(expected):
+        assert iterate(greg, model).tolist() == pytest.approx(penalty), f"iteration {i}"
+    assert greg.pick_iteration == 3 and greg.phase == "stabilize" and greg.stabilize_start == 10
+
+
 def test_greg1_magnitude_ratio_exit_needs_every_layer():
     model = chain(filter_scales=(4.0, 1e-4, 3.0, 1e-4))
     greg = METHODS.get("greg1").from_dict(

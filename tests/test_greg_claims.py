@@ -1,4 +1,6 @@
-"""GReg claim checks written by its scripts (GREG-C10), on hand-made rows of three seeds."""
+"""GReg claim checks written by its scripts (GREG-C10, Table 10's runs as seeds, GReg-2 where quick runs it),
+on hand-made rows."""
+import pandas as pd
 import pytest
 
 from prunebench.claims import FAILS, HOLDS, INCONCLUSIVE
@@ -27,3 +29,42 @@ def test_a_spread_over_k_u_beyond_the_gain_fails_and_a_straddling_margin_is_inco
     assert insensitive_to_interval(spread_wins).status == FAILS
     close = table9({1: [60.0, 61.0, 62.0], 10: [59.0, 61.5, 61.0]}, [58.0, 59.5, 59.0])  # margins 0, 1, 1: [−0.77, +2.10]
     assert insensitive_to_interval(close).status == INCONCLUSIVE
+
+
+def test_quick_runs_greg2_only_where_its_paper_picking_fits_and_says_why_elsewhere():
+    from prunebench.claims import NOT_RUN
+    from prunebench.scales import SCALES
+    from reproductions.greg import table2, table3
+
+    quick = SCALES.get("quick")
+    assert {a.method for a in table2.arms(quick)} >= {"greg1", "greg2"}  # ResNet56: the paper's δλ', τ'
+    assert "greg2" not in {a.method for a in table3.arms(quick)}  # ResNet50: GReg-1 alone
+    assert "greg2" in {a.method for a in table3.arms(SCALES.get("paper"))}
+    greg1_only = claim_rows({("imagenet/resnet50/2.31x", "greg1", "top1_finetuned", 0.0): [5.0, 6.0, 7.0]})
+    (claim,) = table3.CLAIMS
+    verdict = claim.evaluate(greg1_only)
+    assert verdict.status == NOT_RUN and "picking phase" in verdict.evidence
+
+
+def table10(greg1: list[float], random: list[float], l1: list[float]):
+    """Run k's cell holds seed k − 1 (as the script trains it); L1 one-shot's own cell holds seeds 0, 1, 2."""
+    rows = [claim_rows({(f"cifar10/resnet56/run{k + 1}", "greg1", "top1_finetuned", 0.9): [g],
+                        (f"cifar10/resnet56/run{k + 1}", "random_oneshot", "top1_finetuned", 0.9): [r]},
+                       paper="greg", table="table10").assign(seed=k)
+            for k, (g, r) in enumerate(zip(greg1, random, strict=True))]
+    rows.append(claim_rows({("cifar10/resnet56/r0.9", "l1_oneshot", "top1_finetuned", 0.9): l1}, paper="greg",
+                           table="table10"))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_table10_judges_the_runs_of_a_network_as_its_seeds():
+    from reproductions.greg.table10 import CLAIMS
+
+    c4, c5 = CLAIMS
+    # GReg-1 − random per run: 2, 3, 1 → mean 2, sd 1, half 2.48: [−0.48, +4.48], inconclusive with n = 3
+    results = table10([62.0, 63.0, 61.0], [60.0, 60.0, 60.0], [64.0, 65.0, 66.0])
+    verdict = c4.evaluate(results)
+    assert verdict.status == INCONCLUSIVE and verdict.n == 3 and "+2.00 [-0.48, +4.48] (n=3)" in verdict.interval
+    # L1 − random per seed: 4, 5, 6 → mean 5, sd 1: [+2.52, +7.48]
+    verdict = c5.evaluate(results)
+    assert verdict.status == HOLDS and verdict.n == 3 and "+5.00 [+2.52, +7.48] (n=3)" in verdict.interval

@@ -66,7 +66,9 @@ def test_greg_overrides_are_the_budgets_changes_and_none_at_paper_scale():
     assert overrides(SCALES.get("paper")) == []
     quick = {o.option: (o.paper, o.scaled) for o in overrides(SCALES.get("quick"))}
     assert quick["ceiling τ"] == ("1", "80") and quick["δλ"] == ("0.0001", "4")  # 80 / 20 updates
-    assert quick["picking δλ"] == ("1e-05", "0.05")  # τ' 1 / 20 updates
+    # GReg-2's picking keeps the paper's δλ' and τ' (no override) and runs one update per iteration
+    assert "picking δλ" not in quick and "picking ceiling τ'" not in quick
+    assert quick["picking K_u'"] == ("Table 8's K_u", "1")
 
 
 def test_grda_c_override_is_the_step_ratio_of_the_rule():

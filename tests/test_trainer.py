@@ -99,3 +99,32 @@ def test_a_run_leaves_the_callers_threads_and_random_state_as_they_were(tmp_path
         Operational(tmp_path / "runs", tmp_path / "base", threads=1))
     assert torch.get_num_threads() == threads
     assert torch.equal(torch.rand(3), expected)
+
+
+def counted_run(tmp_path, monkeypatch):
+    """A one-epoch dense run through the runner; returns its result and how many passes went over the test split."""
+    from prunebench.runner import run
+
+    test_passes = []
+    evaluate = Trainer.evaluate
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, source: test_passes.append(source is self.splits.test)
+                        or evaluate(self, source))
+    result = run(RunConfig(dataset="synthetic", model="resnet56", width=0.125, epochs=1, train_subset=64, batch_size=32),
+                 Operational(tmp_path / "runs", tmp_path / "base"))
+    return result, sum(test_passes)
+
+
+def test_a_finalize_that_changes_nothing_keeps_the_last_evaluation(tmp_path, monkeypatch):
+    result, passes = counted_run(tmp_path, monkeypatch)
+    assert passes == 2  # epoch 0 and epoch 1; none after the dense finalize
+    assert result.metrics["top1_final"] == result.metrics["top1_before_finalize"]
+
+
+def test_a_finalize_that_changes_the_weights_gets_its_own_evaluation(tmp_path, monkeypatch):
+    def zero_first(self, model):
+        next(model.parameters()).data.zero_()
+        return {}
+
+    monkeypatch.setattr(Dense, "finalize", zero_first)
+    _, passes = counted_run(tmp_path, monkeypatch)
+    assert passes == 3

@@ -124,7 +124,7 @@ class GReg1(GroupPruning):
     def after_backward(self, model: nn.Module) -> None:
         if self.options.snapshot_every and self.iteration % self.options.snapshot_every == 0:
             self.snapshot(model)
-        if self.phase != STABILIZE and self.iteration % self.options.update_interval == 0:
+        if self.phase != STABILIZE and self.iteration % self.interval() == 0:
             self.update(model)
         if self._penalties is None:
             self._penalties = self.penalties(model)
@@ -134,6 +134,10 @@ class GReg1(GroupPruning):
 
     def after_step(self, model: nn.Module) -> None:
         self.iteration += 1
+
+    def interval(self) -> int:
+        """Iterations between λ updates in the current phase (K_u)."""
+        return self.options.update_interval
 
     def should_stop(self) -> bool:
         return self.phase == STABILIZE and self.iteration >= self.stabilize_start + self.options.stabilize_iterations
@@ -242,6 +246,9 @@ class GReg2(GReg1):
     class Options(GReg1.Options):
         pick_delta_lambda: float = 1e-5  # δλ of the picking phase (Table 8)
         pick_ceiling: float = 0.01  # τ'
+        # K_u of the picking phase; None: update_interval (the paper's one K_u). A reduced scale sets it to keep
+        # the paper's δλ' and τ' within its iterations
+        pick_update_interval: int | None = None
         recover_lambda: float | None = None  # λ of kept groups after picking: paper −wd, official code −1e-4
 
         def __post_init__(self) -> None:
@@ -251,11 +258,17 @@ class GReg2(GReg1):
                     "greg2 needs recover_lambda: the paper's −weight decay (−5e-4 CIFAR, −1e-4 ImageNet), "
                     "or the official code's −1e-4"
                 )
+            if self.pick_update_interval is not None and self.pick_update_interval < 1:
+                raise ValueError("greg2 needs pick_update_interval >= 1 (or None: update_interval)")
             if self.criterion != "l1":
                 raise ValueError("greg2 picks its pruned groups by L1 norm after the picking phase; criterion must be 'l1'")
 
     def lambda_pruned(self, name: str) -> float:
         return self.pick_updates * self.options.pick_delta_lambda + super().lambda_pruned(name)
+
+    def interval(self) -> int:
+        picking = self.phase == PICK and self.options.pick_update_interval is not None
+        return self.options.pick_update_interval if picking else super().interval()
 
     def lambda_kept(self) -> float:
         return self.options.recover_lambda

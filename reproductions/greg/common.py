@@ -3,14 +3,16 @@ scale shrinks them, and how a pruning arm becomes two runs — the pruning run (
 any, then removal) and the fine-tuning run that starts from its narrow weights.
 
 Run ids depend only on the settings, so an arm that two tables share (e.g. L1 one-shot at r = 0.9 in
-Tables 1, 9 and 10) runs once.
+Tables 1, 9 and 10, or GReg-2 at ResNet56 2.55× in Table 2 and Figure 1) runs once.
 
 Quick and smoke scales cannot afford the paper's regularisation phase (up to 10,000 λ updates × K_u
-= 100k iterations, then K_s). They keep its *shape* — λ grows linearly on S_p every K_u iterations to a
-ceiling, stays there for K_s iterations — and its effect: the shrink exponent lr·Σλ of the pruned
-filters (paper ≈ 55, so they reach ~0 and removal barely hurts) stays large (quick ≈ 8) in a few
-hundred iterations, by raising the ceiling τ. The picking phase of GReg-2 keeps its mild exponent
-(paper lr·Σλ ≈ 0.05). These are budget proxies, stated in every table's DIFFERENCES.
+= 100k iterations, then K_s). GReg-1's growth keeps its *shape* — λ grows linearly on S_p every K_u
+iterations to a ceiling, stays there for K_s iterations — and its effect: the shrink exponent lr·Σλ of the
+pruned filters (paper ≈ 55, so they reach ~0 and removal barely hurts) stays large (quick ≈ 8) in 150
+iterations, by raising the ceiling τ. GReg-2's picking phase is where the paper's mechanism is slow
+re-equilibration under a tiny penalty, which a proxy would not keep: quick runs it at the paper's δλ' and
+τ' (1,000 λ updates) with K_u' = 1, and so only on the CIFAR networks (ResNet56, VGG19); the ImageNet
+tables run GReg-1 alone at quick. These are the budget's changes, stated in every table's DIFFERENCES.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from prunebench.claims import Verdict
+from prunebench.claims import NOT_RUN, Verdict
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
 from prunebench.reproduce import Arm
@@ -82,26 +84,48 @@ NETWORKS = {
 class Budget:
     """How a scale shrinks the GReg schedule. None = the paper's value (the network's, or PAPER_GREG's)."""
 
-    base_epochs: int | None
-    finetune_epochs: int | None
-    ceiling: float | None  # τ; δλ = τ / grow_updates
-    grow_updates: int | None  # λ updates from 0 to τ (paper τ/δλ = 10,000)
-    update_interval: int | None  # K_u
-    stabilize_iterations: int | None  # K_s
-    pick_ceiling: float | None  # τ'; δλ_pick = τ' / pick_updates
-    pick_updates: int | None  # paper τ'/δλ_pick = 1,000
-    train_subset: int | None
     seeds: tuple[int, ...]
-    log_every: int  # iterations between λ / norm log lines
+    base_epochs: int | None = None
+    base_images: int | None = None  # the dense base's training images (None: the scale's)
+    train_subset: int | None = None  # the pruning and fine-tuning runs' images
+    prune_batch: int | None = None  # None: Table 5's, through the scale's batch
+    finetune_epochs: int | None = None
+    ceiling: float | None = None  # τ; δλ = τ / grow_updates
+    grow_updates: int | None = None  # λ updates from 0 to τ (paper τ/δλ = 10,000)
+    update_interval: int | None = None  # K_u
+    stabilize_iterations: int | None = None  # K_s
+    pick_ceiling: float | None = None  # τ'; δλ_pick = τ' / pick_updates
+    pick_updates: int | None = None  # paper τ'/δλ_pick = 1,000
+    pick_update_interval: int | None = None  # K_u of the picking phase (None: K_u)
+    greg2_networks: tuple[str, ...] | None = None  # the networks whose GReg-2 rows run (None: all)
+    snapshot_every: int | None = None  # iterations between filter-norm snapshots of GReg-2 runs (None: none)
+    log_every: int = 100  # λ updates between per-layer log rows
 
 
 BUDGETS = {
-    "paper": Budget(None, None, None, None, None, None, None, None, None, (0, 1, 2), 100),
-    # 3k images at batch 128: 24 iterations an epoch; regularisation 20 updates x 5 + 50 = 150 iterations with
-    # τ 80, so the pruned filters' shrink exponent lr·Σλ stays ≈ 8 (as with τ 40 over 300 iterations before)
-    "quick": Budget(4, 1, 80.0, 20, 5, 50, 1.0, 20, 3000, (0, 1, 2), 1),
-    "smoke": Budget(1, 1, 4.0, 4, 1, 2, 0.5, 2, None, (0,), 1),
+    "paper": Budget(seeds=(0, 1, 2)),
+    # the base on 12k images for 4 epochs (the quick scale's own budget); the arms on 3k images at batch 64:
+    # GReg-1's regularisation 20 updates x 5 + 50 = 150 iterations with τ 80, so the pruned filters' shrink
+    # exponent lr·Σλ stays ≈ 8; GReg-2's picking at the paper's δλ' 1e-5 and τ' 0.01 (1,000 updates at K_u' 1,
+    # ~4 min a run), so on the CIFAR networks only. Snapshots every 100 iterations serve Figures 1 and 2.
+    "quick": Budget(seeds=(0, 1, 2), base_epochs=4, base_images=12_000, train_subset=3000, prune_batch=64,
+                    finetune_epochs=1, ceiling=80.0, grow_updates=20, update_interval=5, stabilize_iterations=50,
+                    pick_update_interval=1, greg2_networks=("resnet56", "vgg19"), snapshot_every=100, log_every=10),
+    "smoke": Budget(seeds=(0,), base_epochs=1, finetune_epochs=1, ceiling=4.0, grow_updates=4, update_interval=1,
+                    stabilize_iterations=2, pick_ceiling=0.5, pick_updates=2, snapshot_every=1, log_every=1),
 }
+QUICK_BUDGET = ("quick: the dense base trains 4 epochs on 12k images, the pruning and fine-tuning runs use 3k (pruning at "
+                "batch 64 instead of Table 5's, fine-tuning 1 epoch); GReg-1's regularisation is a budget proxy (τ 80 in "
+                "20 updates, K_u 5, K_s 50) that keeps the pruned filters' shrink exponent lr·Σλ large")
+QUICK_PICKING = ("quick: GReg-2's picking phase at the paper's δλ' 1e-5 and τ' 0.01 (1,000 updates) with K_u' 1 instead of "
+                 "Table 8's K_u, so only on the CIFAR networks")
+
+
+def quick_notes(greg2: bool = False) -> list[str]:
+    """The quick budget's departures a table's DIFFERENCES states: GReg-1's always, GReg-2's where it runs."""
+    return [QUICK_BUDGET, QUICK_PICKING] if greg2 else [QUICK_BUDGET]
+
+
 PAPER_GREG = {"ceiling": 1.0, "delta_lambda": 1e-4, "pick_ceiling": 0.01, "pick_delta_lambda": 1e-5}
 NETWORKS_AT = {"paper": None, REDUCED: ("resnet56",)}  # the networks a scale runs of a table (None: all)
 
@@ -124,16 +148,20 @@ def rows_at(scale: Scale, rows: dict[str, Any]) -> dict[str, Any]:
 def overrides(scale: Scale) -> list[Override]:
     """GReg's schedule hyperparameters the budget changes (Table 8's values at paper scale), for every table."""
     b = budget(scale)
-    changes = [("greg1/2", "ceiling τ", PAPER_GREG["ceiling"], b.ceiling),
-               ("greg1/2", "δλ", PAPER_GREG["delta_lambda"], b.ceiling / b.grow_updates if b.grow_updates else None),
-               ("greg1/2", "K_u", "Table 8's", b.update_interval), ("greg1/2", "K_s", "Table 8's", b.stabilize_iterations),
-               ("greg2", "picking ceiling τ'", PAPER_GREG["pick_ceiling"], b.pick_ceiling),
+    growth = ("the regularisation must finish within the budget's iterations; the ceiling is raised so that the pruned "
+              "filters' shrink exponent lr·Σλ stays large (reproductions/greg/common.py)")
+    picking = "the paper's δλ' and τ' take 1,000 λ updates; one per iteration fits the budget (reproductions/greg/common.py)"
+    changes = [("greg1/2", "ceiling τ", PAPER_GREG["ceiling"], b.ceiling, growth),
+               ("greg1/2", "δλ", PAPER_GREG["delta_lambda"], b.ceiling / b.grow_updates if b.grow_updates else None,
+                growth),
+               ("greg1/2", "K_u", "Table 8's", b.update_interval, growth),
+               ("greg1/2", "K_s", "Table 8's", b.stabilize_iterations, growth),
+               ("greg2", "picking ceiling τ'", PAPER_GREG["pick_ceiling"], b.pick_ceiling, growth),
                ("greg2", "picking δλ", PAPER_GREG["pick_delta_lambda"],
-                b.pick_ceiling / b.pick_updates if b.pick_updates else None)]
-    why = ("the regularisation must finish within the budget's iterations; the ceiling is raised so that the pruned "
-           "filters' shrink exponent lr·Σλ stays large (reproductions/greg/common.py)")
+                b.pick_ceiling / b.pick_updates if b.pick_updates else None, growth),
+               ("greg2", "picking K_u'", "Table 8's K_u", b.pick_update_interval, picking)]
     return [Override(method, option, f"{paper:g}" if isinstance(paper, float) else paper, f"{value:g}", why)
-            for method, option, paper, value in changes if value is not None]
+            for method, option, paper, value, why in changes if value is not None]
 
 
 def seeds(scale: Scale, override: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -147,7 +175,7 @@ def baseline(network: Network, scale: Scale) -> RunConfig:
         dataset=scale.dataset_for(network.dataset), model=network.model, method="dense", width=scale.width,
         model_options=scale.model_options(network.model_options), epochs=paper_or(b.base_epochs, network.base_epochs),
         batch_size=scale.batch(network.base_batch), optimizer=scale.baseline_recipe(network.base_optimizer),
-        train_subset=b.train_subset or scale.images(), seed=0, eval_every=0, tag=f"greg-{scale.name}",
+        train_subset=b.base_images or scale.images(), seed=0, eval_every=0, tag=f"greg-{scale.name}",
     )
 
 
@@ -169,15 +197,18 @@ def greg_options(network: Network, scale: Scale, variant: str, **extra: Any) -> 
             "pick_delta_lambda": pick / b.pick_updates if b.pick_updates else PAPER_GREG["pick_delta_lambda"],
             "recover_lambda": -network.weight_decay,  # the paper's −γ (the official code: −1e-4 everywhere)
         })
+        options.update({key: value for key, value in (("pick_update_interval", b.pick_update_interval),
+                                                       ("snapshot_every", b.snapshot_every)) if value})
     return {**options, **extra}
 
 
 def regularisation_epochs(network: Network, scale: Scale, options: dict[str, Any], batch: int, images: int) -> int:
     """An epoch budget the regularisation phase cannot outrun; the method stops the run when it is done."""
-    updates = math.ceil(options["ceiling"] / options["delta_lambda"]) + 1
+    iterations = (math.ceil(options["ceiling"] / options["delta_lambda"]) + 1) * options["update_interval"]
     if "pick_ceiling" in options:
-        updates += math.ceil(options["pick_ceiling"] / options["pick_delta_lambda"]) + 1
-    iterations = updates * options["update_interval"] + options["stabilize_iterations"]
+        pick_interval = options.get("pick_update_interval") or options["update_interval"]
+        iterations += (math.ceil(options["pick_ceiling"] / options["pick_delta_lambda"]) + 1) * pick_interval
+    iterations += options["stabilize_iterations"]
     return math.ceil(iterations / math.ceil(images / batch)) + 1
 
 
@@ -189,10 +220,11 @@ def pruning_arms(
     reported under `label` (l1_oneshot, greg1, ...)."""
     b = budget(scale)
     dense = baseline(network, scale)
-    images = dense.train_subset or network.train_images
-    batch = scale.batch(network.prune_batch)
+    images = b.train_subset or dense.train_subset or network.train_images
+    batch = b.prune_batch or scale.batch(network.prune_batch)
     prune = replace(
         dense, method=method, method_options=options, parent=dense, seed=seed, model_options={}, batch_size=batch,
+        train_subset=b.train_subset or dense.train_subset,
         optimizer=OptimizerConfig("sgd", lr=1e-3, momentum=0.9, weight_decay=network.weight_decay),  # Table 5: fixed 1e-3
         epochs=0 if method == "oneshot" else regularisation_epochs(network, scale, options, batch, images),
         eval_every=0, tag=f"{label}-{scale.name}",
@@ -225,11 +257,34 @@ def greg_variant_arms(
     network: Network, scale: Scale, cell: str, variants: tuple[str, ...], selection: dict[str, Any], seed: int,
     ratio: float,
 ) -> list[Arm]:
-    """GReg-1 and/or GReg-2 on the same layer ratios (the benchmark rows of Tables 2–4)."""
+    """GReg-1 and/or GReg-2 on the same layer ratios (the benchmark rows of Tables 2–4); GReg-2 only on the
+    networks the scale's budget affords it."""
     out = []
-    for variant in variants:
+    for variant in variants_at(network, scale, variants):
         out += pruning_arms(network, scale, cell, variant, variant, greg_options(network, scale, variant, **selection), seed, ratio)
     return out
+
+
+def variants_at(network: Network, scale: Scale, variants: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants of a row that run at `scale`: GReg-2 needs the picking phase the budget affords."""
+    afforded = budget(scale).greg2_networks
+    keep = afforded is None or network.model in {NETWORKS[key].model for key in afforded}
+    return tuple(v for v in variants if v != "greg2" or keep)
+
+
+NO_GREG2 = ("not run at this scale: GReg-2's picking phase at the paper's δλ' takes 1,000 updates, which the budget "
+            "affords only on the CIFAR networks (reproductions/greg/common.py); Table 2 judges GReg-2 there")
+
+
+def needs_greg2(check: Callable[[pd.DataFrame], Verdict]) -> Callable[[pd.DataFrame], Verdict]:
+    """A GReg-2 claim that says why it is not judged where the scale runs GReg-1 alone."""
+
+    def judged(results: pd.DataFrame) -> Verdict:
+        if not results.empty and not (results["method"] == "greg2").any():
+            return Verdict(NOT_RUN, NO_GREG2)
+        return check(results)
+
+    return judged
 
 
 def baseline_arm(network: Network, scale: Scale) -> Arm:

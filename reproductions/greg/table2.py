@@ -8,25 +8,34 @@ Command: make reproduce-greg-table2 SCALE=quick|paper|smoke
 Scales:
 - paper: ResNet56/CIFAR-10 `[0,0.75,0.75,0.32,0]` (2.55×) and VGG19/CIFAR-100 `[1-15:0.7]` (8.84×), 3 seeds,
   Tables 5 and 8 settings; GReg-2 kept filters recover with λ = −wd (paper; the official code uses −1e-4).
-- quick: the ResNet56 row on 3k images of the CIFAR-10 JPEG copy, 1/4 width, 3 seeds, the budget proxy of
-  reproductions/greg/common.py (picking: τ' 1 in 20 updates).
+- quick: the ResNet56 row on 3k images of the CIFAR-10 JPEG copy (its base on 12k), 1/4 width, 3 seeds; GReg-1's
+  regularisation a budget proxy, GReg-2's picking at the paper's δλ' and τ' with one update per iteration
+  (reproductions/greg/common.py). Figure 1 draws the same GReg-2 runs.
 - smoke: synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the CIFAR-10 copy; not re-measured yet): 472 s after Table 1 and Figure 2 (both dense bases cached; about
-40 s more alone).
+Measured at quick scale on an idle 2-core CPU (2026-12-01): 253 s after Figure 1, whose GReg-2 pruning runs it
+fine-tunes (`make reproduce-greg` runs Figure 1 first); alone, with the base, about 1,150 s.
 """
 from __future__ import annotations
 
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, rows_at, seeds
+from reproductions.greg.common import (
+    NETWORKS,
+    baseline_arm,
+    greg_variant_arms,
+    main,
+    quick_notes,
+    rows_at,
+    seeds,
+)
 
 TABLE = "table2"
 ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]"), "vgg19": ("8.84x", "[1-15:0.7]")}
 
 DIFFERENCES = [
     "quick: the CIFAR-10 JPEG copy stands in for CIFAR-10; ResNet56 at 1/4 width; VGG19/CIFAR-100 not run",
-    "quick/smoke: regularisation and picking phases are budget proxies (reproductions/greg/common.py)",
+    *quick_notes(greg2=True),
     "GReg-2 kept filters recover with λ = −wd (paper), not the official code's −1e-4",
 ]
 

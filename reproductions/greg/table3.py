@@ -10,17 +10,27 @@ Scales:
   `[1.0,2.0,2.3,3.0,3.5]`) and ResNet50 (1.49×, 2.31×, 2.56×, 3.06×), GReg-1 and GReg-2 (the starred rows,
   which use a different base model, are not re-run), prune batch 64, K_u 5, K_s 40k, fine-tune 90 epochs.
   Needs ImageNet (ImageFolder layout) and the torchvision weights in the hub cache.
-- quick: the ResNet50 2.31× row on 3k images of the Tiny-ImageNet-200 subset (64×64, 200 classes) at 1/4 width (torchvision's ImageNet stem on
-  28×28 inputs), GReg-1 vs GReg-2, 3 seeds, the budget proxy of reproductions/greg/common.py.
+- quick: the ResNet50 2.31× row on 3k images of the Tiny-ImageNet-200 subset (64×64, 200 classes; the base on
+  12k) at 1/4 width (torchvision's ImageNet stem on 64×64 inputs), GReg-1 alone (GReg-2's picking at the paper's
+  δλ' does not fit beside it; GREG-C8 is judged in Table 2), 3 seeds, the budget of reproductions/greg/common.py.
 - smoke: synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the real-data copies; not re-measured yet): 269 s, the ResNet50 dense base (18 s) included.
+Measured at quick scale on an idle 2-core CPU (2026-12-01): 378 s, the ResNet50 base (4 epochs on 12k images,
+2.67 %; chance 0.5 %) included. GReg-1 ends at 1.18 % after fine-tuning: the proxy learns too little to judge.
 """
 from __future__ import annotations
 
 from prunebench.claims import Claim, within_noise_or_better
 from prunebench.reproduce import Arm
 from prunebench.scales import REDUCED, Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
+from reproductions.greg.common import (
+    NETWORKS,
+    baseline_arm,
+    greg_variant_arms,
+    main,
+    needs_greg2,
+    quick_notes,
+    seeds,
+)
 
 TABLE = "table3"
 ROWS = [  # (network, speedup, ratios, skip layers, variants published)
@@ -35,13 +45,15 @@ ROWS_AT = {"paper": ROWS, REDUCED: [r for r in ROWS if r[1] == "2.31x"]}  # `Sca
 DIFFERENCES = [
     "quick/smoke: a proxy — the Tiny-ImageNet-200 subset (64×64, 200 classes) instead of ImageNet, ResNet50 at 1/4 width "
     "trained from scratch for 4 epochs instead of torchvision's pretrained weights",
-    "quick/smoke: regularisation and picking phases are budget proxies (reproductions/greg/common.py)",
+    *quick_notes(),
+    "quick: GReg-1 alone — GReg-2's picking at the paper's δλ' fits the budget only on the CIFAR networks — so "
+    "GREG-C8 is not judged here (Table 2 judges it)",
     "GReg-2 kept filters recover with λ = −wd = −1e-4 (paper; equal to the official code's value on ImageNet)",
 ]
 
 CLAIMS = [
     Claim("GREG-C8", "GReg-2 is no worse than GReg-1 at the same layer ratios (GReg-2 ≥ GReg-1 − std).",
-          within_noise_or_better("top1_finetuned", "greg2", "greg1")),
+          needs_greg2(within_noise_or_better("top1_finetuned", "greg2", "greg1"))),
 ]
 
 

@@ -7,7 +7,8 @@ Command: make reproduce-greg-table9 SCALE=quick|paper|smoke
 Scales: paper: K_u ∈ {1, 5, 10, 15, 20} at ResNet56 r = 90% and VGG19 r = 70%, 3 seeds, δλ fixed (a larger
 K_u means a longer regularisation phase); quick: ResNet56 r = 0.9 at K_u ∈ {1, 5, 10} with the quick δλ,
 3 seeds; smoke: K_u ∈ {1, 2}. The L1 one-shot arm is Table 1's (same run ids, run once).
-Measured at quick scale on an idle 2-core CPU, on Fashion-MNIST with its earlier seeds (before the quick scale moved to the CIFAR-10 copy; not re-measured yet): 385 s after Table 1 (the dense base, L1 one-shot and K_u = 5 arms cached).
+Measured at quick scale on an idle 2-core CPU (2026-12-01): 456 s after Table 1 (the base, L1 one-shot and K_u = 5
+arms cached).
 """
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_va
 from prunebench.evidence import Interval
 from prunebench.reproduce import Arm
 from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_options, main, pruning_arms, rows_at, seeds
+from reproductions.greg.common import (
+    NETWORKS,
+    baseline_arm,
+    greg_options,
+    main,
+    pruning_arms,
+    quick_notes,
+    rows_at,
+    seeds,
+)
 from reproductions.greg.table1 import l1_oneshot_arms, ratio_string
 
 TABLE = "table9"
@@ -25,7 +35,8 @@ ROWS = {"resnet56": 0.9, "vgg19": 0.7}
 INTERVALS = {"paper": (1, 5, 10, 15, 20), "quick": (1, 5, 10), "smoke": (1, 2)}
 
 DIFFERENCES = [
-    "quick: the CIFAR-10 JPEG copy; ResNet56 at 1/4 width, budget proxy of the regularisation phase, K_u ∈ {1, 5, 10}",
+    "quick: the CIFAR-10 JPEG copy; ResNet56 at 1/4 width, K_u ∈ {1, 5, 10}",
+    *quick_notes(),
 ]
 
 
