@@ -220,13 +220,13 @@ def pruning_arms(
     reported under `label` (l1_oneshot, greg1, ...)."""
     b = budget(scale)
     dense = baseline(network, scale)
-    images = b.train_subset or dense.train_subset or network.train_images
+    subset = b.train_subset or dense.train_subset  # None: the whole split
     batch = b.prune_batch or scale.batch(network.prune_batch)
     prune = replace(
         dense, method=method, method_options=options, parent=dense, seed=seed, model_options={}, batch_size=batch,
-        train_subset=b.train_subset or dense.train_subset,
+        train_subset=subset,
         optimizer=OptimizerConfig("sgd", lr=1e-3, momentum=0.9, weight_decay=network.weight_decay),  # Table 5: fixed 1e-3
-        epochs=0 if method == "oneshot" else regularisation_epochs(network, scale, options, batch, images),
+        epochs=0 if method == "oneshot" else regularisation_epochs(network, scale, options, batch, subset or network.train_images),
         eval_every=0, tag=f"{label}-{scale.name}",
     )
     finetune_epochs = paper_or(b.finetune_epochs, network.finetune_epochs)
