@@ -104,6 +104,15 @@ def _script() -> str:
     return str(script.relative_to(PROJECT_ROOT)) if script.is_relative_to(PROJECT_ROOT) else script.name
 
 
+def not_run_meta(paper: str, table: str, scale: str, declaration: Declaration | None, why: str) -> dict[str, Any]:
+    """The JSON object of paths.meta_json for a table that declares it runs nothing at `scale` (`scales.NotRun`)."""
+    return {
+        "paper": paper, "table": table, "scale": scale,
+        "title": declaration.title if declaration else f"{paper} {table}",
+        "command": make_command(paper, table, scale), "not_run": why, "git_sha": git_sha(),
+    }
+
+
 def table_meta(paper: str, table: str, scale: str, declaration: Declaration | None, device: str, *,
                configs: Sequence[RunConfig], started_at: str, finished_at: str, wall_seconds: float,
                overrides: Sequence[Override] = ()) -> dict[str, Any]:

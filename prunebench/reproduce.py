@@ -20,14 +20,23 @@ from tqdm import tqdm
 
 from prunebench.cells import join_cell
 from prunebench.checkpoint import write_text_atomic
-from prunebench.claims import Claim, verdict_frame
+from prunebench.claims import NOT_RUN, Claim, Verdict, verdict_frame
 from prunebench.config import Operational, RunConfig
 from prunebench.declaration import Declaration
 from prunebench.disk import check_writable
 from prunebench.evidence import CHANCE_METRIC
 from prunebench.launch import launcher
-from prunebench.paths import REFERENCE, RESULTS, RunPaths, claims_csv, meta_json, method_log_csv, results_csv
-from prunebench.provenance import table_meta
+from prunebench.paths import (
+    REFERENCE,
+    RESULTS,
+    RunPaths,
+    claims_csv,
+    figure_csv,
+    meta_json,
+    method_log_csv,
+    results_csv,
+)
+from prunebench.provenance import not_run_meta, table_meta
 from prunebench.results import git_sha, read_results, utc_now, write_rows
 from prunebench.runner import ResultFileError, RunResult, run
 from prunebench.scales import Override
@@ -128,6 +137,24 @@ def execute(
         if declaration is not None:
             judge_claims(paper, table, scale, declaration.claims, results_root)
     return frame
+
+
+def record_not_run(paper: str, table: str, scale: str, why: str, declaration: Declaration | None,
+                   results_root: Path = RESULTS) -> None:
+    """A table that declares `NotRun` at `scale`: its rows, update log and figure series from earlier sessions go
+    (the report would show them as current), the metadata says why, and every claim is "not run" with the reason."""
+    for stale in (results_csv(scale, paper, table, results_root), method_log_csv(scale, paper, table, results_root),
+                  figure_csv(scale, paper, table, results_root), claims_csv(scale, paper, table, results_root)):
+        stale.unlink(missing_ok=True)
+    meta = not_run_meta(paper, table, scale, declaration, why)
+    write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
+    claims = [replace(claim, check=lambda _results: Verdict(NOT_RUN, f"not run at {scale} scale: {why}"))
+              for claim in (declaration.claims if declaration else ())]
+    if claims:
+        verdicts = verdict_frame(claims, pd.DataFrame(), paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
+                                 git_sha=git_sha())
+        write_text_atomic(verdicts.to_csv(index=False), claims_csv(scale, paper, table, results_root))
+    print(f"{paper} {table}: not run at {scale} scale: {why}")
 
 
 def print_overrides(overrides: Sequence[Override], scale: str) -> None:

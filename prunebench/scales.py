@@ -9,7 +9,8 @@
 A scale never changes the method or its hyperparameters, only data, width, budgets, images, seeds, batch and the
 dense-baseline recipe. What a table does differently at a scale is data beside the table — a mapping from scale
 names to values that `Scale.pick` resolves, a reduced scale falling back to the entry `REDUCED` — and a method
-hyperparameter a budget forces off the paper's value is an `Override`, printed and recorded with the table.
+hyperparameter a budget forces off the paper's value is an `Override`, printed and recorded with the table. A table
+whose runs would measure nothing at a scale declares `NotRun(why)` there instead of running.
 """
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ T = TypeVar("T")
 REDUCED = "reduced"  # a table's entry for every scale that shrinks the paper and has no entry of its own
 PRETRAINED_OPTION = "weights"  # the model option naming published pretrained weights
 _REQUIRED: Any = object()
+
+
+@dataclass(frozen=True)
+class NotRun:
+    """A table's entry for a scale at which it runs nothing, with the reason the report and the command print."""
+
+    why: str
+
+
+class NotRunAtScale(Exception):
+    """`Scale.pick` found the table's `NotRun`: the script records the reason instead of running."""
+
+    def __init__(self, scale: str, why: str):
+        super().__init__(f"not run at {scale} scale: {why}")
+        self.scale, self.why = scale, why
 
 
 @dataclass(frozen=True)
@@ -81,11 +97,14 @@ class Scale:
     def baseline_recipe(self, paper_optimizer: OptimizerConfig) -> OptimizerConfig:
         return self.baseline_optimizer or paper_optimizer
 
-    def pick(self, by_scale: Mapping[str, T], default: T = _REQUIRED, what: str = "a value") -> T:
+    def pick(self, by_scale: Mapping[str, T | NotRun], default: T = _REQUIRED, what: str = "a value") -> T:
         """A table's value for this scale, declared as data: its own entry, else its fallbacks' (`REDUCED` for
-        every reduced scale), else `default`; a scale the table has no value for is named, not a KeyError."""
+        every reduced scale), else `default`; a scale the table has no value for is named, not a KeyError, and one
+        it declares `NotRun` raises `NotRunAtScale`."""
         for key in (self.name, *self.falls_back_to):
             if key in by_scale:
+                if isinstance(by_scale[key], NotRun):
+                    raise NotRunAtScale(self.name, by_scale[key].why)
                 return by_scale[key]
         if default is _REQUIRED:
             raise LookupError(f"no {what} is declared for scale {self.name!r} (looked up "

@@ -9,9 +9,9 @@ from dataclasses import replace
 from prunebench.cli import COMMAND_ENV, add_location_options, operational, precision
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option
-from prunebench.reproduce import Arm, execute, print_overrides
+from prunebench.reproduce import Arm, execute, print_overrides, record_not_run
 from prunebench.runner import validate
-from prunebench.scales import SCALES, Override, Scale
+from prunebench.scales import SCALES, NotRunAtScale, Override, Scale
 from reproductions.plans import declaration
 
 Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
@@ -69,7 +69,8 @@ def run_plan(
     refuse: dict[str, str] | None = None,
 ) -> int:
     """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
-    `describe`'s detail per arm) or run them (each cached and resumable), then the arms `follow_up` derives from
+    `describe`'s detail per arm) or run them (each cached and resumable) — or, where the table declares `NotRun` at
+    the scale, record why instead (`reproduce.record_not_run`) — then the arms `follow_up` derives from
     their results (known only after training; `follow_up_note` says what they are in a dry run; with
     `methods_in_follow_up` it adds the `--with-method` arms too), then `after` (figure series). `overrides`: the
     method hyperparameters the scale changes, printed in both cases; `refuse`: options this table cannot honour
@@ -86,6 +87,12 @@ def run_plan(
             validate(arm.config)
     except ValueError as error:
         cli.error(str(error))
+    except NotRunAtScale as skipped:
+        if args.dry_run:
+            print(f"{paper} {table}: {skipped}")
+        else:
+            record_not_run(paper, table, scale.name, skipped.why, declaration(paper, table), args.results)
+        return 0
     changed = overrides(scale) if overrides else []
     if args.dry_run:
         print_overrides(changed, scale.name)

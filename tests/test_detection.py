@@ -119,3 +119,24 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     assert table3.main(args) == 0
     again = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
     assert again[["run_id", "metric", "value"]].equals(frame[["run_id", "metric", "value"]])
+
+
+@pytest.mark.unit
+def test_ultralytics_device_selection_keeps_the_runs_thread_count():
+    """ultralytics sets torch's CPU threads to cores − 1 when it selects a device (one on a 2-core machine); a
+    detection run keeps the count it was given, and ultralytics' own setting comes back after the run."""
+    import torch
+    from ultralytics.utils import torch_utils
+
+    from prunebench.detection.run import keep_thread_count
+
+    before, theirs = torch.get_num_threads(), torch_utils.NUM_THREADS
+    wanted = theirs + 1  # differs from what ultralytics would set
+    try:
+        torch.set_num_threads(wanted)
+        with keep_thread_count():
+            torch_utils.select_device("cpu", verbose=False)
+            assert torch.get_num_threads() == wanted
+        assert torch_utils.NUM_THREADS == theirs
+    finally:
+        torch.set_num_threads(before)

@@ -160,6 +160,21 @@ def test_greg_state_round_trip_continues_identically():
     assert straight.summary() == resumed.summary()
 
 
+@pytest.mark.parametrize(("layers", "logged"), [("", {"0", "3"}), ("3", {"3"})])
+def test_snapshots_log_the_layers_a_figure_draws(layers, logged):
+    """Both convs pruned; a snapshot logs each filter's L1 norm over its layer's max (conv 1: 4, 1, 3, 2 times
+    two inputs -> 1, .25, .75, .5), for the layers `snapshot_layers` matches (all when empty)."""
+    model = chain()
+    greg = make("greg1", ratios="[0-1:0.5]", snapshot_every=2, snapshot_layers=layers)
+    start(greg, model)
+    for _ in range(3):  # snapshots at iterations 0 and 2
+        iterate(greg, model)
+    rows = [row for row in greg.log if row["kind"] == "filter_norms"]
+    assert {row["layer"] for row in rows} == logged and {row["iteration"] for row in rows} == {0, 2}
+    conv1 = [row["norm_over_max"] for row in rows if row["layer"] == "3" and row["iteration"] == 0]
+    assert conv1 == pytest.approx([1.0, 0.25, 0.75, 0.5])
+
+
 @pytest.mark.parametrize(
     ("name", "options", "message"),
     [
@@ -168,6 +183,7 @@ def test_greg_state_round_trip_continues_identically():
         ("greg2", {"ratios": "[1:0.5]", "recover_lambda": -5e-4, "criterion": "random"}, "criterion must be 'l1'"),
         ("greg1", {"ratios": "[1:0.5]", "granularity": "weight", "mag_ratio_limit": 1000.0}, "magnitude-ratio"),
         ("greg1", {"ratios": "[1:0.5]", "update_interval": 0}, "update_interval"),
+        ("greg1", {"ratios": "[1:0.5]", "snapshot_layers": "features.(7"}, "not a regular expression"),
         ("oneshot", {"ratios": "[1:0.5]", "criterion": "hessian"}, "criterion"),
     ],
 )

@@ -118,6 +118,28 @@ def test_published_numbers_without_results_are_not_run(tree):
     assert (only["cell"], only["published"], only["status"]) == ("x/y", "55.50", "not run")
 
 
+def test_a_table_declared_not_run_at_a_scale_shows_the_reason_instead_of_old_rows(tree):
+    """`reproduce.record_not_run` (a table's `scales.NotRun`): the earlier quick rows go, the metadata and every
+    claim carry the reason, and the report shows it with the published numbers as not run."""
+    from prunebench.declaration import Declaration
+    from prunebench.reproduce import record_not_run
+    from tests.report_fixtures import TOY_CLAIMS
+
+    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Declaration("Toy table", tuple(TOY_CLAIMS)),
+                   tree["results"])
+    assert not (tree["results"] / "quick" / "toy_t1.csv").exists()
+    md = build_md(tree)
+    toy = table_part(md, "toy · t1")
+    quick = toy.split("#### Scale: quick", 1)[1].split("####", 1)[0]
+    assert "- not run at this scale: its proxy sits at chance" in quick and "make reproduce-toy-t1 SCALE=quick" in quick
+    r = row(md, "toy · t1", "quick", "c/a", "slr", "top1_hardprune")
+    assert (r["reproduced"], r["status"]) == ("—", "not run")
+    claims = {(r["id"], r["scale"]): r for r in tables(toy)[-1]}
+    assert claims[("C-BEAT", "quick")]["verdict"] == "not run"
+    assert claims[("C-BEAT", "quick")]["evidence"] == "not run at quick scale: its proxy sits at chance"
+    assert claims[("C-BEAT", "paper")]["verdict"] == "inconclusive"  # the other scale is untouched
+
+
 def test_a_nan_seed_is_a_failed_run_counted_in_n(tree):
     r = row(build_md(tree), "toy · t1", "paper", "c/c", "slr", "top1_hardprune")
     assert r["reproduced"] == "60.10 ± 0.14 (n=3, 1 failed)"

@@ -11,7 +11,7 @@ import pytest
 
 from prunebench.provenance import table_meta
 from prunebench.reproduce import print_overrides
-from prunebench.scales import REDUCED, SCALES, Override
+from prunebench.scales import REDUCED, SCALES, NotRun, NotRunAtScale, Override
 from reproductions.plans import ARM_LISTS, declared_arms
 
 pytestmark = pytest.mark.unit
@@ -30,6 +30,17 @@ def test_pick_prefers_the_scales_own_entry_then_its_fallbacks_then_the_default()
 def test_pick_names_the_scale_and_what_is_declared_when_nothing_fits():
     with pytest.raises(LookupError, match=r"no TuSimple setting is declared for scale 'paper'.*declared for 'quick', 'smoke'"):
         SCALES.get("paper").pick({"quick": 1, "smoke": 2}, what="TuSimple setting")
+
+
+def test_pick_raises_the_reason_where_a_table_declares_it_runs_nothing():
+    quick, smoke = SCALES.get("quick"), SCALES.get("smoke")
+    rows = {"paper": [1, 2], "quick": NotRun("chance-level rows"), REDUCED: [1]}
+    with pytest.raises(NotRunAtScale, match="not run at quick scale: chance-level rows") as raised:
+        quick.pick(rows)
+    assert raised.value.why == "chance-level rows"
+    assert smoke.pick(rows) == [1]  # smoke has no entry and falls back to the reduced one
+    with pytest.raises(NotRunAtScale):  # a scale falling back to quick inherits quick's NotRun
+        replace(quick, name="medium", falls_back_to=("quick", REDUCED)).pick(rows)
 
 
 def test_reduced_scales_drop_pretrained_weights_and_use_their_fast_baseline_recipe():
@@ -55,7 +66,11 @@ def test_a_new_scale_needs_no_entry_in_any_table(name):
     """A scale declared in the core alone (here: quick's settings at half width, falling back to quick's entries)
     plans every table; adding a scale no longer means a KeyError in every per-scale dict."""
     medium = replace(SCALES.get("quick"), name="medium", width=0.5, falls_back_to=("quick", REDUCED))
-    arms = declared_arms(name, medium)
+    try:
+        arms = declared_arms(name, medium)
+    except NotRunAtScale as declined:  # a table may run nothing at quick, and then says why
+        assert len(declined.why) > 40
+        return
     trained = [arm for arm in arms if arm.config.kind != "ultralytics_detection"]  # YOLO keeps its width
     assert arms and all(arm.config.width in (0.5, 0.125) for arm in trained)  # 0.125: gRDA's declared quick proxies
 

@@ -14,8 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from prunebench.checkpoint import write_json_atomic, write_text_atomic
 from prunebench.config import Operational, OptimizerConfig, RunConfig
@@ -30,6 +34,20 @@ from prunebench.sparsity import count_parameters, hard_prune
 # what ultralytics does unless told otherwise (its default.yaml: optimizer auto, lr0 0.01, momentum 0.937, wd 5e-4)
 ULTRALYTICS_DEFAULTS = OptimizerConfig("ultralytics_auto", lr=0.01, momentum=0.937, weight_decay=5e-4)
 PRETRAINED_FOLDER = ("coco", "weights")
+
+
+@contextmanager
+def keep_thread_count() -> Iterator[None]:
+    """ultralytics' device selection sets torch's CPU threads to its own count (cores − 1: one on a 2-core machine,
+    half its compute); inside this block it sets the count the run was given instead."""
+    from ultralytics.utils import torch_utils
+
+    chosen = torch_utils.NUM_THREADS
+    torch_utils.NUM_THREADS = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        torch_utils.NUM_THREADS = chosen
 
 
 def start_weights(config: RunConfig, inputs: tuple[RunResult, ...], data_root: Path) -> str:
@@ -78,32 +96,33 @@ def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: 
     data = str(dataset.locate(data_root))
     if "imgsz" not in config.model_options:
         raise ValueError(f"{config.run_id}: a detection run needs model option imgsz (pixels)")
-    began = time.perf_counter()
-    yolo = YOLO(start_weights(config, inputs, data_root))
-    hooks = None
-    if config.prune_rule is not None:
-        hooks = LagrangianCallbacks(config.method, config.prune_rule, config.prune_ratio, dict(config.method_options),
-                                    eval_every=config.eval_every)
-        hooks.attach(yolo)
-    project = paths.dir.resolve() / "ultralytics"  # absolute: else ultralytics puts it under its own runs_dir
-    yolo.train(data=data, epochs=config.epochs, imgsz=config.model_options["imgsz"], batch=config.batch_size,
-               seed=config.seed, device=ops.device, workers=0 if ops.device == "cpu" else 8, plots=False,
-               project=str(project), name="train", exist_ok=True, verbose=False)
-    last = project / "train" / "weights" / "last.pt"
-    summary: dict[str, Any] = hooks.summary() if hooks is not None else {"plan": {}, "history": [], "log": []}
-    annotations = dataset.annotations_file(Path(data))
-    before, counts = evaluate(str(last), data, config, ops, annotations, None)
-    if summary["plan"]:
-        after, counts = evaluate(str(last), data, config, ops, annotations, summary["plan"])
-    else:
-        after = before
-    metrics = {"map50_final": after, "map50_before_finalize": before, **counts,
-               "macs_dense": float("nan"), "macs_nonzero": float("nan"),  # not counted for ultralytics models
-               **{k: float(v) for k, v in summary.items() if k.startswith("slr_")}}
-    if ops.rank == 0:
-        shutil.copyfile(last, paths.weights)  # an ultralytics checkpoint: a child run starts from it
-        write_json_atomic(config.to_json(), paths.config)
-        if summary["log"]:
-            write_text_atomic(rows_to_csv(summary["log"]), paths.method_log)
+    with keep_thread_count():
+        began = time.perf_counter()
+        yolo = YOLO(start_weights(config, inputs, data_root))
+        hooks = None
+        if config.prune_rule is not None:
+            hooks = LagrangianCallbacks(config.method, config.prune_rule, config.prune_ratio, dict(config.method_options),
+                                        eval_every=config.eval_every)
+            hooks.attach(yolo)
+        project = paths.dir.resolve() / "ultralytics"  # absolute: else ultralytics puts it under its own runs_dir
+        yolo.train(data=data, epochs=config.epochs, imgsz=config.model_options["imgsz"], batch=config.batch_size,
+                   seed=config.seed, device=ops.device, workers=0 if ops.device == "cpu" else 8, plots=False,
+                   project=str(project), name="train", exist_ok=True, verbose=False)
+        last = project / "train" / "weights" / "last.pt"
+        summary: dict[str, Any] = hooks.summary() if hooks is not None else {"plan": {}, "history": [], "log": []}
+        annotations = dataset.annotations_file(Path(data))
+        before, counts = evaluate(str(last), data, config, ops, annotations, None)
+        if summary["plan"]:
+            after, counts = evaluate(str(last), data, config, ops, annotations, summary["plan"])
+        else:
+            after = before
+        metrics = {"map50_final": after, "map50_before_finalize": before, **counts,
+                   "macs_dense": float("nan"), "macs_nonzero": float("nan"),  # not counted for ultralytics models
+                   **{k: float(v) for k, v in summary.items() if k.startswith("slr_")}}
+        if ops.rank == 0:
+            shutil.copyfile(last, paths.weights)  # an ultralytics checkpoint: a child run starts from it
+            write_json_atomic(config.to_json(), paths.config)
+            if summary["log"]:
+                write_text_atomic(rows_to_csv(summary["log"]), paths.method_log)
     return finish(RunResult(config, metrics, summary["history"], {}, time.perf_counter() - began, False,
                             provenance(ops)), paths, ops)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,7 @@ class GReg1(GroupPruning):
         mag_ratio_limit: float = 0.0  # official-code exit at mean|kept|/mean|pruned| >= limit (1000); 0 = paper
         log_every: int = 10  # λ updates between per-layer log rows
         snapshot_every: int = 0  # iterations between logged normalised filter-norm snapshots (Fig. 1/2); 0 = none
+        snapshot_layers: str = ""  # regex (full match) of the layers a snapshot logs: the ones a figure draws; "" = all
 
         def __post_init__(self) -> None:
             super().__post_init__()
@@ -74,6 +76,10 @@ class GReg1(GroupPruning):
                 raise ValueError("GReg needs update_interval >= 1, stabilize_iterations >= 0 and delta_lambda > 0")
             if self.mag_ratio_limit and self.granularity == "weight":
                 raise ValueError("the magnitude-ratio exit is defined for filters (the official code disables it for weights)")
+            try:
+                re.compile(self.snapshot_layers)
+            except re.error as error:
+                raise ValueError(f"snapshot_layers {self.snapshot_layers!r} is not a regular expression: {error}") from None
 
     def __init__(self, options: Options, plan: dict[str, float]):
         super().__init__(options, plan)
@@ -205,7 +211,8 @@ class GReg1(GroupPruning):
     def snapshot(self, model: nn.Module) -> None:
         """Normalised filter L1 norms (divided by the layer's max), one row per filter (GReg Fig. 1/2)."""
         modules = dict(model.named_modules())
-        for layer in self.layers:
+        pattern = re.compile(self.options.snapshot_layers or ".*")
+        for layer in (layer for layer in self.layers if pattern.fullmatch(layer.name)):
             norms = group_scores(modules[layer.name].weight, self.options.granularity)
             for index, value in enumerate((norms / norms.max()).tolist()):
                 self.log.append({"kind": "filter_norms", "iteration": self.iteration, "phase": self.phase,

@@ -5,7 +5,8 @@
 - results:           results/<scale>/<paper>_<table>.csv (results.COLUMNS)
 - figure series:     results/<scale>/figures/<paper>_<figure>.csv
 - claim verdicts:    results/<scale>/claims/<paper>_<table>.csv (written when the table is reproduced)
-- table metadata:    results/<scale>/meta/<paper>_<table>.json (written by reproduce.execute)
+- table metadata:    results/<scale>/meta/<paper>_<table>.json (written by reproduce.execute, or by record_not_run for a
+                     table that runs nothing at that scale: its reason)
 `results/reference/` (the nightly baseline) and `results/adhoc/` (`prunebench run`) are not scales and are skipped.
 """
 from __future__ import annotations
@@ -135,7 +136,9 @@ def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str,
                 found[split_name(path, papers)].claims[scale] = read_csv_checked(path, required={"claim", "status"})
         for path in sorted((scale_dir / "meta").glob("*_*.json")):
             if split_name(path, papers) in found:
-                found[split_name(path, papers)].meta[scale] = read_json_checked(path)
+                data = found[split_name(path, papers)]
+                data.meta[scale] = read_json_checked(path)
+                data.sources.setdefault(scale, path)  # a table not run at this scale: its metadata says why
     return dict(sorted(found.items()))
 
 

@@ -153,9 +153,17 @@ def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
 
 def scale_views(data: TableData) -> list[ScaleView]:
     views = []
-    for scale in scale_order(list(data.results)):
-        rows = comparison_rows(data.published, data.results[scale], scale)
+    declined = {scale: str(meta["not_run"]) for scale, meta in data.meta.items()
+                if meta.get("not_run") and scale not in data.results}
+    for scale in scale_order([*data.results, *declined]):
+        rows = comparison_rows(data.published, data.results.get(scale), scale)
         description = SCALES.get(scale).description if scale in SCALES else "not a registered scale"
+        if scale in declined:  # the table declares it runs nothing here (`scales.NotRun`): its reason, no provenance
+            about = [("command", f"`{data.meta[scale].get('command', make_command(data.paper, data.table, scale))}`"),
+                     ("not run at this scale", declined[scale])]
+            views.append(ScaleView(scale, description, rows, matrix(rows, data.published), about, status_counts(rows),
+                                   str(data.sources[scale])))
+            continue
         views.append(ScaleView(scale, description, rows, matrix(rows, data.published), provenance(data, scale), status_counts(rows),
                                str(data.sources[scale])))
     if not views:

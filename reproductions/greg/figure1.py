@@ -12,8 +12,8 @@ width on 3k images of the CIFAR-10 JPEG copy, picking at the paper's δλ' and �
 iteration), snapshots every 100 iterations, 3 seeds; smoke: synthetic data.
 Output: results/<scale>/figures/greg_figure1.csv (panel, series, x, y, labels) for the report. Row 2 keeps
 snapshots taken after picking (at paper scale most published ones are), their series marked with the phase.
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 895 s after Table 1 (its base cached) for the 3 GReg-2
-pruning runs of 1,151 iterations: 222 s and 210 s, and 455 s for seed 0, which shared the CPU with a profiler.
+Measured at quick scale on an idle 2-core CPU (2026-12-01): 527 s after Table 1 (its base cached) for the 3 GReg-2
+pruning runs of 1,151 iterations (160-191 s each); 895 s in an earlier session where a profiler shared the CPU.
 """
 from __future__ import annotations
 
@@ -41,13 +41,18 @@ CLAIMS = [Claim("GREG-C6", "The normalised std of filter norms rises with λ in 
                 at_least("pick_std_monotone_fraction", "greg2", 0.9))]
 
 
-def arms(scale: Scale, seed_override: tuple[int, ...] | None = None, rows: dict | None = None) -> list[Arm]:
+def arms(scale: Scale, seed_override: tuple[int, ...] | None = None, rows: dict | None = None,
+         drawn_layers: str | None = None) -> list[Arm]:
+    """`drawn_layers`: the only layers whose filter norms the runs snapshot (Figure 2 draws one layer of runs no
+    other table reads); None keeps every layer, so that at reduced scales these are Table 2's GReg-2 runs."""
     rows = rows or rows_at(scale, ROWS)
     out = []
     for key, (speedup, ratios, every) in rows.items():
         network = NETWORKS[key]
         # reduced scales snapshot through the budget, so these are Table 2's GReg-2 runs (run once)
         logging = {} if scale.reduced else {"snapshot_every": every, "log_every": 1}
+        if drawn_layers is not None:
+            logging["snapshot_layers"] = drawn_layers
         options = greg_options(network, scale, "greg2", ratios=ratios, **logging)
         out.append(baseline_arm(network, scale))
         for seed in common.seeds(scale, seed_override):

@@ -9,25 +9,23 @@ Command: make reproduce-greg-table4 SCALE=quick|paper|smoke
 Scales:
 - paper: torchvision pretrained ResNet50, `--wg weight` `[0,0.827,0.827,0.827,0.827,0.827]` (stem kept;
   all four stages and the FC at 82.7%), ImageNet settings of Table 3. Needs ImageNet.
-- quick: the same ratios on ResNet50 at 1/4 width on 3k images of the Tiny-ImageNet-200 subset (64×64, 200 classes;
-  the base on 12k), GReg-1 alone (as Table 3), 3 seeds, the budget of reproductions/greg/common.py.
-- smoke: synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 242 s after Table 3 (its ResNet50 base cached); GReg-1
-ends at 0.77 % after fine-tuning.
+- quick: not run, as Table 3 (`common.IMAGENET_AT_QUICK`; GReg-1 ended at 0.77 % after fine-tuning, 242 s
+  measured 2026-12-01).
+- smoke: the same ratios, GReg-1 and GReg-2, synthetic data, 1 seed (tests).
 """
 from __future__ import annotations
 
 from prunebench.reproduce import Arm
-from prunebench.scales import Scale
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, quick_notes, seeds
+from prunebench.scales import REDUCED, Scale
+from reproductions.greg import common
+from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
 
 TABLE = "table4"
 RATIOS = "[0,0.827,0.827,0.827,0.827,0.827]"
+RATIOS_AT = {"paper": RATIOS, "quick": common.IMAGENET_AT_QUICK, REDUCED: RATIOS}  # `Scale.pick`
 
 DIFFERENCES = [
-    "quick/smoke: a proxy — the Tiny-ImageNet-200 subset (64×64, 200 classes) instead of ImageNet, ResNet50 at 1/4 width trained from scratch",
-    *quick_notes(),
-    "quick: GReg-1 alone — GReg-2's picking at the paper's δλ' fits the budget only on the CIFAR networks",
+    common.IMAGENET_SMOKE,
     "the magnitude-ratio exit is off, as in the official code for unstructured pruning",
 ]
 
@@ -35,11 +33,12 @@ CLAIMS: list = []  # GREG-C8's unstructured half is reported by the table, not a
 
 
 def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm]:
+    ratios = scale.pick(RATIOS_AT, what="GReg Table 4 ratios")
     network = NETWORKS["resnet50"]
     out = [baseline_arm(network, scale)]
     for seed in seeds(scale, seed_override):
         out += greg_variant_arms(network, scale, f"{network.cell}/sp0.827", ("greg1", "greg2"),
-                                 {"ratios": RATIOS, "granularity": "weight"}, seed, 0.827)
+                                 {"ratios": ratios, "granularity": "weight"}, seed, 0.827)
     return out
 
 
