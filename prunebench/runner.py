@@ -225,7 +225,8 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[Ru
         save_atomic({name: w.detach().cpu().clone() for name, w in zip(plan, weights, strict=True)}, paths.weights_before_finalize)
     kept = StateSnapshot(model)
     metrics.update(method.finalize(model))
-    final = before if kept.matches(model) else trainer.evaluate(splits.test)  # a finalize that changed nothing
+    # a finalize that changed nothing, or that applied the plan whose result the last epoch evaluated: no new pass
+    final = before if kept.matches(model) else trainer.hard_pruned_evaluation(model) or trainer.evaluate(splits.test)
     metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss,
                     "train_loss_final": trainer.fixed_subset_loss()})  # f(W) on the fixed subset, after finalize (hard prune)
     metrics.update(method.summary())

@@ -102,13 +102,14 @@ class Classification:
 def evaluate_hard_pruned(
     model: nn.Module, plan: SparsityPlan, source: Any, device: str = "cpu",
     memory_format: torch.memory_format = torch.contiguous_format, evaluator: Callable[..., Evaluation] = evaluate,
-) -> Evaluation:
-    """Accuracy (`evaluator`, default classification) after W <- Π_S(W), leaving the weights as they were."""
+) -> tuple[Evaluation, StateSnapshot]:
+    """Accuracy (`evaluator`, default classification) after W <- Π_S(W), leaving the weights as they were; with the
+    state it evaluated, so that a finalize applying the same plan can reuse the evaluation."""
     params = plan_parameters(model, plan)
     saved = [p.detach().clone() for p in params]
     hard_prune(model, plan)
     try:
-        return evaluator(model, source, device, memory_format)
+        return evaluator(model, source, device, memory_format), StateSnapshot(model)
     finally:
         for p, s in zip(params, saved, strict=True):
             p.copy_(s)
@@ -194,6 +195,7 @@ class Trainer:
         self._fixed_subset = splits.train.fixed_subset(subset, seed=config.seed)
         self.history: list[dict[str, Any]] = []
         self._last_test: Evaluation | None = None  # the test split at the current weights, if evaluated since the last step
+        self._last_hard_pruned: tuple[Evaluation, StateSnapshot] | None = None  # the test split at Π_S(weights), last epoch
         self._start_evaluation = start_evaluation
 
     def autocast(self) -> contextlib.AbstractContextManager:
@@ -209,6 +211,14 @@ class Trainer:
         """The test split at the weights `fit` left: the last epoch's evaluation when no step has run since
         (a 10k-image pass saved per run), else a new one. Call it before changing the weights outside the loop."""
         return self._last_test or self.evaluate(self.splits.test)
+
+    def hard_pruned_evaluation(self, model: nn.Module) -> Evaluation | None:
+        """The last epoch's test evaluation of the hard-pruned weights if `model` holds exactly those weights (a
+        finalize that applies the plan to the last epoch's weights: SLR, ADMM), else None."""
+        if self._last_hard_pruned is None:
+            return None
+        evaluation, evaluated = self._last_hard_pruned
+        return evaluation if evaluated.matches(model) else None
 
     def fixed_subset_loss(self) -> float:
         return self.evaluate(self._fixed_subset).loss
@@ -263,10 +273,10 @@ class Trainer:
         result = {"test_top1": self._last_test.top1}
         if self.plan:
             with self.autocast():
-                pruned = evaluate_hard_pruned(
+                self._last_hard_pruned = evaluate_hard_pruned(
                     self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate
                 )
-            result["test_top1_hardprune"] = pruned.top1
+            result["test_top1_hardprune"] = self._last_hard_pruned[0].top1
         return result
 
     # -- the loop ---------------------------------------------------------------------------------

@@ -101,16 +101,17 @@ def test_a_run_leaves_the_callers_threads_and_random_state_as_they_were(tmp_path
     assert torch.equal(torch.rand(3), expected)
 
 
-def counted_run(tmp_path, monkeypatch):
-    """A one-epoch dense run through the runner; returns its result and how many passes went over the test split."""
+def counted_run(tmp_path, monkeypatch, **config):
+    """A one-epoch run (dense unless `config` says otherwise) through the runner; returns its result and how many
+    passes went over the test split through `Trainer.evaluate` (the hard-pruned ones go around it)."""
     from prunebench.runner import run
 
     test_passes = []
     evaluate = Trainer.evaluate
     monkeypatch.setattr(Trainer, "evaluate", lambda self, source: test_passes.append(source is self.splits.test)
                         or evaluate(self, source))
-    result = run(RunConfig(dataset="synthetic", model="resnet56", width=0.125, epochs=1, train_subset=64, batch_size=32),
-                 Operational(tmp_path / "runs", tmp_path / "base"))
+    settings = {"model": "resnet56", "width": 0.125, "epochs": 1, "train_subset": 64, "batch_size": 32, **config}
+    result = run(RunConfig(dataset="synthetic", **settings), Operational(tmp_path / "runs", tmp_path / "base"))
     return result, sum(test_passes)
 
 
@@ -128,3 +129,18 @@ def test_a_finalize_that_changes_the_weights_gets_its_own_evaluation(tmp_path, m
     monkeypatch.setattr(Dense, "finalize", zero_first)
     _, passes = counted_run(tmp_path, monkeypatch)
     assert passes == 3
+
+
+@pytest.mark.parametrize("method", ["admm", "slr"])
+def test_a_hard_prune_finalize_reuses_the_last_epochs_hard_pruned_evaluation(tmp_path, monkeypatch, method):
+    """SLR / ADMM's finalize applies Π_S to the weights whose hard-pruned copy the last epoch evaluated: the same
+    numbers, without the pass (measured against a run that is refused the reuse)."""
+    pruned = {"model": "resnet18_cifar", "method": method, "prune_rule": "residual_branch_convs", "prune_ratio": 0.5,
+              "eval_every": 1}
+    result, passes = counted_run(tmp_path / "reused", monkeypatch, **pruned)
+    monkeypatch.setattr(Trainer, "hard_pruned_evaluation", lambda self, model: None)
+    fresh, fresh_passes = counted_run(tmp_path / "fresh", monkeypatch, **pruned)
+    assert (passes, fresh_passes) == (2, 3)  # epochs 0 and 1 (no parent to reuse); refused: + the final pass
+    for key in ("top1_final", "top5_final", "test_loss_final"):
+        assert result.metrics[key] == fresh.metrics[key]
+    assert result.metrics["top1_final"] == result.history[-1]["test_top1_hardprune"]

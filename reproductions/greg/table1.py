@@ -14,8 +14,8 @@ Scales:
 - quick: ResNet56 (1/4 width) on 3k images of the CIFAR-10 JPEG copy at r = 0.5/0.9, 3 seeds; base 4 epochs on
   12k; regularisation proxy (see reproductions/greg/common.py) of 150 iterations at batch 64; fine-tune 1 epoch.
 - smoke: r = 0.5/0.9 on synthetic data, 1 seed (tests).
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 866 s for the 25 runs, the base (4 epochs on 12k
-images, 40.03 %) 197 s of it. GReg-1's 150 regularisation iterations leave the networks at chance before removal,
+Measured at quick scale on an idle 2-core CPU (2026-12-01), in a fresh-clone `make quick`: 484 s for the 25 runs,
+the base (4 epochs on 12k images, 40.03 %) included (866 s, base 197 s, on a slower machine in an earlier session). GReg-1's 150 regularisation iterations leave the networks at chance before removal,
 as L1 one-shot removal does, so the fine-tuned arms differ by what one epoch recovers: C1 and C2 are inconclusive
 and C9 judges the one run above chance before removal (docs/methods/greg.md).
 """

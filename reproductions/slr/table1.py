@@ -13,7 +13,8 @@ Scales:
 - quick: the ResNet-18 row on the offline CIFAR-10 JPEG copy at 1/4 width, ratios 0.5 / 0.8 / 0.9 on the 16
   residual convs (0.9 is the published row's ratio), 4 epochs on 12k images, 3 seeds (each seed's arms share its
   dense baseline, trained and cached under baselines/cache). Measured 2026-12-01 on an idle 2-core CPU, in a
-  fresh-clone `make quick`: 887 s for the 21 runs, dense baselines included.
+  fresh-clone `make quick`: 769 s for the 21 runs, dense baselines included (887 s and 1,031 s on the machines of
+  earlier sessions, same numbers).
 - smoke: the same arms on synthetic 16x16 data in seconds (tests).
 
 How a compression rate becomes per-layer ratios: one uniform ratio on the row's prune set, solved so
