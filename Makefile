@@ -58,7 +58,7 @@ $(addprefix reproduce-slr-,$(SLR)): reproduce-slr-%: setup
 	$(BIN)/python -m reproductions.slr.$* --scale $(SCALE)
 
 reproduce-slr-table2:  ## SLR Table 2: SLR's own rows (accuracy at % params pruned); literature rows published only
-reproduce-slr-table3:  ## SLR Table 3 + Figure 2: YOLOv3 on COCO through ultralytics callbacks (quick: generated boxes)
+reproduce-slr-table3:  ## SLR Table 3 + Figure 2: YOLOv3 on COCO through ultralytics callbacks (quick: COCO128)
 reproduce-slr-table4:  ## SLR Table 4: SLR vs ADMM on TuSimple (UFLD), hard prune + 5-epoch retraining (quick: generated lanes)
 reproduce-slr-figure1:  ## SLR Figure 1: epochs to a hard-prune accuracy threshold, SLR vs ADMM
 reproduce-slr-figure3:  ## SLR Figure 3: TuSimple hard-prune accuracy vs compression (Table 4's runs)
@@ -76,8 +76,8 @@ $(addprefix reproduce-greg-,$(GREG)): reproduce-greg-%: setup
 
 reproduce-greg-table1:  ## GReg Table 1: L1 one-shot vs GReg-1 on the same filters (SCALE=smoke|quick|paper)
 reproduce-greg-table2:  ## GReg Table 2: GReg-1 vs GReg-2, ResNet56 2.55x / VGG19 8.84x
-reproduce-greg-table3:  ## GReg Table 3: ImageNet ResNet34/50 acceleration (quick: a proxy)
-reproduce-greg-table4:  ## GReg Table 4: unstructured ResNet50 at 82.7% (quick: a proxy)
+reproduce-greg-table3:  ## GReg Table 3: ImageNet ResNet34/50 acceleration (not run at quick)
+reproduce-greg-table4:  ## GReg Table 4: unstructured ResNet50 at 82.7% (not run at quick)
 reproduce-greg-table7:  ## GReg Table 7: one-shot vs GReg-1 on OBD-picked filters
 reproduce-greg-table9:  ## GReg Table 9: GReg-1's sensitivity to K_u
 reproduce-greg-table10:  ## GReg Table 10: one-shot vs GReg-1 on random filters

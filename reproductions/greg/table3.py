@@ -2,7 +2,7 @@
 
 The GReg rows are re-run; the other methods' rows are literature values shown from the published CSV.
 Claim GREG-C12 (GReg improves top-1 over the unpruned base at ≤ 1.5× speedup) is checkable only at paper
-scale; at quick scale this table is a proxy that exercises the same configurations.
+scale; at quick scale the table is not run (below), and smoke scale exercises its configurations.
 
 Command: make reproduce-greg-table3 SCALE=quick|paper|smoke
 Scales:
