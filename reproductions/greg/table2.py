@@ -13,7 +13,9 @@ Scales:
   (reproductions/greg/common.py). Figure 1 draws the same GReg-2 runs.
 - smoke: synthetic data, 1 seed (tests).
 Measured at quick scale on an idle 2-core CPU (2026-12-01): 253 s after Figure 1, whose GReg-2 pruning runs it
-fine-tunes (`make reproduce-greg` runs Figure 1 first); alone, with the base, about 1,150 s.
+fine-tunes (`make reproduce-greg` runs Figure 1 first); alone, with the base, about 1,150 s. On another CPU (AMD
+EPYC, 2026-12-01) with only Table 1's base cached (as after `make quick`): 859 s for its 13 runs, GREG-C8 again
+inconclusive (+0.08 [−1.87, +2.02]).
 """
 from __future__ import annotations
 
