@@ -104,13 +104,18 @@ def _script() -> str:
     return str(script.relative_to(PROJECT_ROOT)) if script.is_relative_to(PROJECT_ROOT) else script.name
 
 
-def not_run_meta(paper: str, table: str, scale: str, declaration: Declaration | None, why: str) -> dict[str, Any]:
-    """The JSON object of paths.meta_json for a table that declares it runs nothing at `scale` (`scales.NotRun`)."""
+def _table_identity(paper: str, table: str, scale: str, declaration: Declaration | None) -> dict[str, Any]:
+    """The fields every table metadata object opens with: which table, at which scale, and the command for it."""
     return {
         "paper": paper, "table": table, "scale": scale,
         "title": declaration.title if declaration else f"{paper} {table}",
-        "command": make_command(paper, table, scale), "not_run": why, "git_sha": git_sha(),
+        "command": make_command(paper, table, scale),
     }
+
+
+def not_run_meta(paper: str, table: str, scale: str, declaration: Declaration | None, why: str) -> dict[str, Any]:
+    """The JSON object of paths.meta_json for a table that declares it runs nothing at `scale` (`scales.NotRun`)."""
+    return {**_table_identity(paper, table, scale, declaration), "not_run": why, "git_sha": git_sha()}
 
 
 def table_meta(paper: str, table: str, scale: str, declaration: Declaration | None, device: str, *,
@@ -119,9 +124,7 @@ def table_meta(paper: str, table: str, scale: str, declaration: Declaration | No
     """The JSON object of paths.meta_json for one `reproduce.execute` session that ran `configs`."""
     declared = list(declaration.differences) if declaration else []
     return {
-        "paper": paper, "table": table, "scale": scale,
-        "title": declaration.title if declaration else f"{paper} {table}",
-        "command": make_command(paper, table, scale),
+        **_table_identity(paper, table, scale, declaration),
         "argv": invoked_command(),
         "scale_description": SCALES.get(scale).description if scale in SCALES else "",
         "differences": [*run_differences(configs, scale), *map(str, overrides), *declared],

@@ -161,10 +161,9 @@ def scale_views(data: TableData) -> list[ScaleView]:
         if scale in declined:  # the table declares it runs nothing here (`scales.NotRun`): its reason, no provenance
             about = [("command", f"`{data.meta[scale].get('command', make_command(data.paper, data.table, scale))}`"),
                      ("not run at this scale", declined[scale])]
-            views.append(ScaleView(scale, description, rows, matrix(rows, data.published), about, status_counts(rows),
-                                   str(data.sources[scale])))
-            continue
-        views.append(ScaleView(scale, description, rows, matrix(rows, data.published), provenance(data, scale), status_counts(rows),
+        else:
+            about = provenance(data, scale)
+        views.append(ScaleView(scale, description, rows, matrix(rows, data.published), about, status_counts(rows),
                                str(data.sources[scale])))
     if not views:
         rows = comparison_rows(data.published, None, DASH)
