@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench paper-check report nightly update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
+.PHONY: help setup data quick test lint bench paper-check report nightly audit update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results
 
 nightly: setup  ## every reproduce-<word> aggregate at SCALE=quick + benchmarks, compared with results/reference/
 	$(BIN)/python -m prunebench.nightly run
+
+audit: $(STAMP)  ## results/<SCALE>/ against the declarations: declared runs without rows, rows no declaration makes, rows re-derived from runs/
+	$(BIN)/python -m reproductions.audit --scale $(SCALE)
 
 update-reference: $(STAMP)  ## results/reference/ <- results/quick/ tables (+ the last nightly's benchmark ratios)
 	$(BIN)/python -m prunebench.nightly update-reference

@@ -54,7 +54,7 @@ class Claim:
 
 def arm_stats(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """mean, std (ddof=1) and n per (cell, method, prune_ratio) for one metric."""
-    rows = results[results["metric"] == metric]
+    rows = one_seed_once(results[results["metric"] == metric], ["cell", "method", "prune_ratio"])
     if rows.empty:
         return pd.DataFrame(columns=["cell", "method", "prune_ratio", "mean", "std", "n"])
     stats = rows.groupby(["cell", "method", "prune_ratio"])["value"].agg(["mean", "std", "count"]).reset_index()
@@ -69,7 +69,20 @@ def seed_values(results: pd.DataFrame, metric: str, method: str | None = None, c
         rows = rows[rows["method"] == method]
     if cell is not None:
         rows = rows[rows["cell"] == cell]
-    return rows.groupby("seed")["value"].mean()
+    return one_seed_once(rows, ["cell", "method"]).groupby("seed")["value"].mean()
+
+
+def one_seed_once(rows: pd.DataFrame, arm: list[str]) -> pd.DataFrame:
+    """`rows` of one metric with each seed of an arm once. Two runs of a seed may report the same metric (a pruning run
+    and its fine-tuning, both its chance level); where they agree that is one value, where they differ (different
+    settings ids) the claim reads two recipes as one arm, an error."""
+    per_seed = rows.groupby([*arm, "seed"], dropna=False)
+    ambiguous = (per_seed["settings_id"].nunique() > 1) & (per_seed["value"].nunique() > 1)
+    if ambiguous.any():
+        where = dict(zip([*arm, "seed"], ambiguous[ambiguous].index[0], strict=True))
+        raise ValueError(f"{rows['metric'].iloc[0]} of {where} differs between runs with different settings: "
+                         "a claim must read one of them")
+    return per_seed["value"].first().reset_index()
 
 
 def chance_level(results: pd.DataFrame, cell: str) -> float | None:

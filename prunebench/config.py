@@ -6,6 +6,7 @@ of the hash while it has its default, so the ids of existing runs stay valid (te
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -57,17 +58,20 @@ class RunConfig:
     precision: str = "float32"  # a name in PRECISIONS; it changes the numbers, so it is part of the run id
     kind: str = "train"
     partner: RunConfig | None = None
+    # settings whose value is read from another run's result, so differs by seed (e.g. "method_options.sparsity": the
+    # sparsity a same-seed gRDA run reached); their values are in the run id, never in the settings id
+    derived: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.prune_ratio == 0:  # -0.0 is 0.0: one run id, not two (an int 0 keeps its type, so its hash)
             object.__setattr__(self, "prune_ratio", abs(self.prune_ratio))
 
     def scientific_dict(self) -> dict[str, Any]:
-        """Canonical content of the hash: every field but the seed and the tag, defaults of newer
-        fields dropped."""
+        """Canonical content of the hash: every field but the seed, the tag and the names of the derived
+        settings, defaults of newer fields dropped."""
         data = dataclasses.asdict(self)
-        data.pop("seed")
-        data.pop("tag")
+        for name in ("seed", "tag", "derived"):
+            data.pop(name)
         for name in FIELDS_ADDED_LATER:
             if getattr(self, name) == getattr(RunConfig, name, None):
                 data.pop(name)
@@ -88,9 +92,32 @@ class RunConfig:
 
     @property
     def run_id(self) -> str:
-        ratio = f"-p{self.prune_ratio:g}" if self.prune_rule else ""
+        return f"{self._name(with_ratio=True)}/{self.config_hash}/seed{self.seed}"
+
+    @property
+    def settings_id(self) -> str:
+        """What every seed of one arm shares: the run id with the seed taken out of this run and of every run it
+        starts from (each seed of a pruning arm starts from its own seed's baseline, so the run ids of two seeds
+        differ in more than their last part), and the `derived` values with it. Two rows of one arm with different
+        settings ids were made by different recipes; two with the same one are seeds of one recipe."""
+        data = self.scientific_dict()
+        for name in ("parent", "partner"):
+            if data.get(name) is not None:
+                data[name] = getattr(self, name).settings_id
+        for path in self.derived:
+            *outer, leaf = path.split(".")
+            holder = functools.reduce(dict.__getitem__, outer, data)
+            if leaf not in holder:
+                raise ValueError(f"{self.run_id}: derived setting {path!r} is not a setting of this run")
+            holder[leaf] = "derived"
+        blob = json.dumps(data, sort_keys=True, default=str)
+        return f"{self._name(with_ratio='prune_ratio' not in self.derived)}/{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
+
+    def _name(self, with_ratio: bool) -> str:
+        """The readable part of the ids: method, model, data set, prune ratio (where one is set) and tag."""
+        ratio = f"-p{self.prune_ratio:g}" if self.prune_rule and with_ratio else ""
         tag = f"-{self.tag}" if self.tag else ""
-        return f"{self.method}-{self.model}-{self.dataset}{ratio}{tag}/{self.config_hash}/seed{self.seed}"
+        return f"{self.method}-{self.model}-{self.dataset}{ratio}{tag}"
 
     def with_precision(self, precision: str) -> RunConfig:
         """This run and its ancestors in `precision` (a chain trains in one precision)."""

@@ -2,7 +2,7 @@
 
 `results/<scale>/figures/<paper>_<figure>.csv`: one row per point, columns `panel, series, x, y, x_label,
 y_label` plus the optional `seed, run_id, note`. A reproduction writes the whole figure at once (it is derived
-from its runs, which are cached), atomically.
+from its runs, which are cached), atomically, keeping the points of seeds other sessions added.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from prunebench.checkpoint import write_text_atomic
+from prunebench.results import read_results
+from prunebench.shared_files import locked
 
 FIGURE_COLUMNS = ["panel", "series", "x", "y", "x_label", "y_label"]
 OPTIONAL_COLUMNS = ["seed", "run_id", "note"]
@@ -26,8 +28,17 @@ def validate_series(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame[[c for c in FIGURE_COLUMNS + OPTIONAL_COLUMNS if c in frame.columns]]
 
 
-def write_series(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Replace the figure CSV at `path` with `rows` (validated), atomically."""
+def write_series(path: Path, rows: list[dict[str, Any]], results: Path | None = None) -> pd.DataFrame:
+    """Replace the figure CSV at `path` with `rows` (validated), atomically. With `results`, the CSV of the table the
+    figure draws, the points of every other seed that still has result rows there stay: a session that adds a seed
+    adds its points and never removes another seed's (whose rows go when their settings change, and their points
+    with them)."""
     frame = validate_series(rows)
-    write_text_atomic(frame.to_csv(index=False), Path(path))
+    with locked(path):
+        if results is not None and Path(path).exists() and "seed" in frame.columns:
+            old = pd.read_csv(path)
+            recorded = set(read_results(results)["seed"]) - set(frame["seed"])
+            if "seed" in old.columns:
+                frame = validate_series([*old[old["seed"].isin(recorded)].to_dict("records"), *frame.to_dict("records")])
+        write_text_atomic(frame.to_csv(index=False), Path(path))
     return frame

@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -33,8 +34,10 @@ from prunebench.paths import NIGHTLY, PROJECT_ROOT, REFERENCE, RESULTS
 
 QUICK = "quick"
 BENCH_CSV = "benchmarks.csv"  # benchmark, quantity, value (the ratios of the pytest-benchmark JSON)
-KEY = ["cell", "method", "seed", "prune_ratio", "metric"]
-GROUP = ["cell", "method", "prune_ratio", "metric"]  # a KEY over its seeds
+# a number is compared with the reference's made by the same settings (results.COLUMNS' settings_id): after a change of
+# recipe the old and new numbers are "missing" and "new", never one arm's seeds mixed with another's
+KEY = ["cell", "method", "seed", "prune_ratio", "settings_id", "metric"]
+GROUP = ["cell", "method", "prune_ratio", "settings_id", "metric"]  # a KEY over its seeds
 COLUMNS = ["kind", "name", "key", "reference", "new", "delta", "tolerance", "rule", "status"]
 OK, IMPROVED, CHANGED, NEW, MISSING, REGRESSION = "ok", "improved", "changed", "new", "missing", "regression"
 FAILING = (REGRESSION, MISSING)
@@ -109,7 +112,7 @@ def _values(frame: pd.DataFrame) -> dict[tuple, float]:
 
 
 def _by_seeds(frame: pd.DataFrame) -> dict[tuple, list[float]]:
-    """(cell, method, prune_ratio, metric) -> the value of each seed (NaN kept: a diverged seed)."""
+    """(cell, method, prune_ratio, settings_id, metric) -> the value of each seed (NaN kept: a diverged seed)."""
     frame = frame.assign(value=pd.to_numeric(frame["value"], errors="coerce"))
     return {tuple(map(str, k)): list(g) for k, g in frame.groupby(GROUP, dropna=False)["value"]}
 
@@ -142,7 +145,7 @@ def compare_distributions(name: str, reference: dict[tuple, list[float]], new: d
     seeds share) there is no spread: a change is reported, not gated."""
     rows = []
     for key, ref_all in reference.items():
-        label = f"{key[0]} / {key[1]} / {key[2]} / {key[3]} (mean over seeds)"
+        label = f"{label_of(key)} (mean over seeds)"
         ref = [v for v in ref_all if not math.isnan(v)]
         if key not in new:
             rows.append(_row("result", name, label, _mean(ref), math.nan, rule, MISSING))
@@ -165,9 +168,14 @@ def compare_distributions(name: str, reference: dict[tuple, list[float]], new: d
         status, delta, tol = judge(_mean(ref), _mean(got), replace(rule, absolute=tol, from_seeds=False))
         rows.append(_row("result", name, label + f", n={len(got)} vs {len(ref)}", _mean(ref), _mean(got), rule,
                          status, delta, tol))
-    rows += [_row("result", name, " / ".join(k), math.nan, _mean(v), None, NEW) for k, v in new.items()
+    rows += [_row("result", name, label_of(k), math.nan, _mean(v), None, NEW) for k, v in new.items()
              if k not in reference]
     return rows
+
+
+def label_of(key: tuple) -> str:
+    """A KEY or GROUP as the report names it: the settings id tells arms apart, the other parts name them."""
+    return " / ".join(key[:-2] + key[-1:])
 
 
 def _mean(values: list[float]) -> float:
@@ -175,20 +183,19 @@ def _mean(values: list[float]) -> float:
 
 
 def compare_values(kind: str, name: str, reference: dict[tuple, float], new: dict[tuple, float],
-                   rules: list[Rule], quantity: int = -1) -> list[dict]:
+                   rules: list[Rule], quantity: int = -1, label: Callable[[tuple], str] = " / ".join) -> list[dict]:
     """Compare keyed numbers; the rule is chosen by the key's `quantity` part (the metric name)."""
     rows = []
     for key, ref in reference.items():
         rule = rule_for(key[quantity], rules)
-        label = " / ".join(key)
         if rule is None:
             continue
         if key not in new:
-            rows.append(_row(kind, name, label, ref, math.nan, rule, MISSING if rule.gate else CHANGED))
+            rows.append(_row(kind, name, label(key), ref, math.nan, rule, MISSING if rule.gate else CHANGED))
             continue
         status, delta, tol = judge(ref, new[key], rule)
-        rows.append(_row(kind, name, label, ref, new[key], rule, status, delta, tol))
-    rows += [_row(kind, name, " / ".join(k), math.nan, v, None, NEW) for k, v in new.items() if k not in reference]
+        rows.append(_row(kind, name, label(key), ref, new[key], rule, status, delta, tol))
+    rows += [_row(kind, name, label(k), math.nan, v, None, NEW) for k, v in new.items() if k not in reference]
     return rows
 
 
@@ -203,7 +210,8 @@ def compare_tables(results: Path, reference: Path) -> list[dict]:
             if rule.from_seeds:
                 rows += compare_distributions(Path(name).stem, _by_seeds(ref_rows), _by_seeds(new_rows), rule)
             else:
-                rows += compare_values("result", Path(name).stem, _values(ref_rows), _values(new_rows), [rule])
+                rows += compare_values("result", Path(name).stem, _values(ref_rows), _values(new_rows), [rule],
+                                       label=label_of)
     rows += [_row("result", Path(n).stem, "(whole table)", math.nan, math.nan, None, NEW)
              for n in new_paths if n not in ref_paths]
     return rows

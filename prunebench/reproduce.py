@@ -37,7 +37,7 @@ from prunebench.paths import (
     results_csv,
 )
 from prunebench.provenance import not_run_meta, table_meta
-from prunebench.results import git_sha, read_results, utc_now, write_rows
+from prunebench.results import backup_of, git_sha, read_results, utc_now, write_rows
 from prunebench.runner import ResultFileError, RunResult, run
 from prunebench.scales import Override
 from prunebench.shared_files import locked
@@ -76,6 +76,7 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
     m, rule = result.metrics, arm.counting_rule
     shared = {
         "paper": paper, "table": table, "cell": arm.row_cell, "scale": scale, "run_id": arm.config.run_id,
+        "settings_id": arm.config.settings_id,
         "method": arm.method or arm.config.method, "model": arm.config.model, "dataset": arm.config.dataset,
         "seed": arm.config.seed, "prune_ratio": arm.config.prune_ratio if arm.ratio is None else arm.ratio,
         "sparsity": 1.0 - m[f"params_{rule}_nonzero"] / m[f"params_{rule}_dense"],
@@ -124,7 +125,9 @@ def execute(
     wall = time.perf_counter() - began
     dropped = drop_superseded(out, done)
     if dropped:
-        print(f"{out}: dropped {dropped} rows of runs these cells no longer make (older settings or data)")
+        print(f"{out}: removed the rows of {len(dropped)} run(s) made with settings or data this table no longer "
+              f"declares (the file as it was: {backup_of(out)}):")
+        print("".join(f"  {run_id}\n" for run_id in dropped), end="")
         frame = read_results(out)  # what the file holds now
     orphans = drop_orphans(logs, out)
     if orphans:
@@ -168,36 +171,43 @@ def print_overrides(overrides: Sequence[Override], scale: str) -> None:
             print(f"    because {why}")
 
 
-def run_family(run_id: str) -> str:
-    """A run id without its seed: the settings that seeds of one arm share."""
-    return run_id.rsplit("/seed", 1)[0]
-
-
-def drop_superseded(path: Path, arms: list[Arm]) -> int:
-    """Remove the rows of a (cell, method) that this session ran with other settings: after a change of recipe
-    the old runs' rows would otherwise count as extra seeds. Rows of a cell the session did not run go too (a
-    session runs its table's whole declaration at a scale, so the declaration dropped that cell: a rate or point
-    cut from the budget must not be judged beside the new ones), as do rows on a data set none of its runs used
-    (the scale's data changed). Other seeds of the same settings, and other methods' rows in a cell it ran (a
-    `--with-method` session's), are kept. Returns how many rows went."""
-    current: dict[tuple[str, str], set[str]] = defaultdict(set)
+def drop_superseded(path: Path, arms: list[Arm]) -> list[str]:
+    """Remove the rows that `arms` (a session's whole declaration) make obsolete, and return their run ids: a
+    (cell, method) the session ran whose rows came from other settings (a change of recipe: the old runs would count
+    as extra seeds); a seed the session re-made from other inputs (a new run id under the same settings); a cell the
+    declaration no longer has (a rate cut from the budget); a data set none of its runs used (the scale moved).
+    Seeds of the same settings that the session did not run are kept, whoever made them (added one at a time, in
+    parallel processes, on other machines), as are other methods' rows in a cell it ran (`--with-method`). The file
+    as it was is kept beside it (`backup_of`) until the next write."""
+    made: dict[tuple[str, str], set[str]] = defaultdict(set)  # (cell, method) -> the session's settings ids
+    runs: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)  # ... and seed -> the session's run ids
     for arm in arms:
-        current[(arm.row_cell, arm.method or arm.config.method)].add(run_family(arm.config.run_id))
-    if not current or not path.exists():
-        return 0
+        key = (arm.row_cell, arm.method or arm.config.method)
+        made[key].add(arm.config.settings_id)
+        runs[(*key, arm.config.settings_id, arm.config.seed)].add(arm.config.run_id)
+    if not made or not path.exists():
+        return []
     datasets = {arm.config.dataset for arm in arms}
-    cells = {cell for cell, _ in current}
+    cells = {cell for cell, _ in made}
+
+    def superseded(row) -> bool:
+        key = (row.cell, row.method)
+        if row.cell not in cells or row.dataset not in datasets:
+            return True
+        if key not in made:
+            return False
+        if row.settings_id not in made[key]:
+            return True
+        same_seed = runs.get((*key, row.settings_id, int(row.seed)))
+        return same_seed is not None and row.run_id not in same_seed
+
     with locked(path):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        families = frame["run_id"].map(run_family)
-        stale = [
-            (cell, method) in current and family not in current[(cell, method)] or cell not in cells or dataset not in datasets
-            for cell, method, family, dataset in zip(frame["cell"], frame["method"], families, frame["dataset"],
-                                                      strict=True)
-        ]
+        stale = [superseded(row) for row in frame.itertuples(index=False)]
         if any(stale):
+            write_text_atomic(frame.to_csv(index=False), backup_of(path))
             write_text_atomic(frame[[not s for s in stale]].to_csv(index=False), path)
-    return sum(stale)
+    return list(dict.fromkeys(frame["run_id"][stale]))
 
 
 def drop_orphans(log: Path, results: Path) -> int:

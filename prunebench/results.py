@@ -1,6 +1,7 @@
 """The fixed-schema long results table: one row per (run, metric), written atomically.
 
-Every row carries what is needed to judge it without the run directory: scale, seed, the counting
+Every row carries what is needed to judge it without the run directory: scale, seed, the settings id its arm's
+seeds share (`RunConfig.settings_id`), the counting
 rule behind its sparsity and compression, params and MACs dense and non-zero, wall time, device,
 versions and git sha. Re-running a cell replaces its rows instead of duplicating them.
 """
@@ -21,7 +22,7 @@ from prunebench.paths import PROJECT_ROOT
 from prunebench.shared_files import locked
 
 COLUMNS = [
-    "paper", "table", "cell", "scale", "run_id", "method", "model", "dataset", "seed",
+    "paper", "table", "cell", "scale", "run_id", "settings_id", "method", "model", "dataset", "seed",
     "metric", "value", "prune_ratio", "sparsity", "compression", "counting_rule",
     "params_dense", "params_nonzero", "macs_dense", "macs_nonzero",
     "epochs", "precision", "wall_seconds", "device", "torch_version", "prunebench_version", "git_sha", "finished_at",
@@ -89,7 +90,7 @@ def read_results(path: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS)
     frame = read_csv_checked(path, COLUMNS)
-    for column in KEY + ["method"]:
+    for column in KEY + ["method", "settings_id"]:
         empty = frame[column].str.strip() == ""
         if empty.any():
             raise DataFileError(f"{path} line {line_of(empty.idxmax())}: empty {column}")
@@ -104,9 +105,14 @@ def read_results(path: Path) -> pd.DataFrame:
     return frame
 
 
+def backup_of(path: Path) -> Path:
+    """Where the rows a clean-up removed stay (the whole file before it) until the next write of `path`."""
+    return Path(path).with_name(Path(path).name + ".bak")
+
+
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Merge `rows` into the CSV at `path` (same key -> replaced), atomically and under the file's lock, so
-    concurrent writers (parallel seeds, tables) lose no row."""
+    concurrent writers (parallel seeds, tables) lose no row. A clean-up's backup goes once this write succeeds."""
     from prunebench.checkpoint import write_text_atomic  # imports torch; readers of results need not
 
     new = validate_rows(rows)
@@ -118,4 +124,5 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> pd.DataFrame:
         merged = pd.concat([old, new], ignore_index=True) if not old.empty else new
         merged = merged.sort_values(["cell", "method", "seed", "metric"], kind="stable")
         write_text_atomic(merged.to_csv(index=False), Path(path))
+        backup_of(path).unlink(missing_ok=True)
     return merged

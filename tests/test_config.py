@@ -51,7 +51,13 @@ CHANGED_FIELD_HASHES = {
     "kind": ("bezier_curve", "fdaf0dd5"),
     "partner": (replace(DENSE, epochs=7), "5b0d05de"),
 }
-OPERATIONAL_ONLY = {"seed", "tag"}  # in the id's readable part, never in the hash
+OPERATIONAL_ONLY = {"seed", "tag", "derived"}  # in the id's readable part or the settings id, never in the hash
+
+
+def test_pinned_settings_ids():
+    assert DENSE.settings_id == "dense-resnet18_cifar-fashion_mnist-quick/783a5d49"  # no parent: the config hash
+    assert SLR.settings_id == "slr-resnet18_cifar-fashion_mnist-p0.9-quick/dbb54e1f"
+    assert replace(SLR, derived=("prune_ratio",)).run_id == SLR.run_id
 
 
 def test_every_run_config_field_has_a_pinned_hash():

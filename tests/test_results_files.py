@@ -91,24 +91,25 @@ def test_rows_on_data_the_session_no_longer_uses_are_dropped_with_their_logs(tmp
 
     old = RunConfig(dataset="fashion_mnist", model="resnet18_cifar", width=0.25, epochs=4)
     path, log = tmp_path / "p_t.csv", tmp_path / "p_t_updates.csv"
+    runs = [replace(old, seed=k) for k in (0, 1)]
 
     def write_old():
         base = rows(0, 0)[0]
-        write_rows(path, [{**base, "cell": cell, "method": "dense", "run_id": replace(old, seed=k).run_id, "dataset": "fashion_mnist",
-                           "seed": k} for k, cell in enumerate(("a", "b"))])
-        pd.DataFrame({"run_id": [replace(old, seed=k).run_id for k in (0, 1)], "update": [1, 1]}).to_csv(log, index=False)
+        write_rows(path, [{**base, "cell": cell, "method": "dense", "run_id": c.run_id, "settings_id": c.settings_id,
+                           "dataset": "fashion_mnist", "seed": c.seed} for c, cell in zip(runs, ("a", "b"), strict=True)])
+        pd.DataFrame({"run_id": [c.run_id for c in runs], "update": [1, 1]}).to_csv(log, index=False)
 
     write_old()
-    both = [Arm("a", replace(old, epochs=3), lambda r: {}), Arm("b", replace(old, seed=1), lambda r: {})]
-    assert drop_superseded(path, both) == 1  # a's older recipe; b's run is the session's own
+    both = [Arm("a", replace(old, epochs=3), lambda r: {}), Arm("b", runs[1], lambda r: {})]
+    assert drop_superseded(path, both) == [runs[0].run_id]  # a's older recipe; b's run is the session's own
     assert list(pd.read_csv(path)["cell"]) == ["b"]
     assert drop_orphans(log, path) == 1 and len(pd.read_csv(log)) == 1
     write_old()
-    assert drop_superseded(path, [Arm("b", replace(old, seed=1), lambda r: {}, method="imp")]) == 1  # a: no longer declared
+    assert drop_superseded(path, [Arm("b", runs[1], lambda r: {}, method="imp")]) == [runs[0].run_id]  # a: no longer declared
     assert list(pd.read_csv(path)["cell"]) == ["b"]  # b's dense row stays beside the other method the session ran
     write_old()
     new_data = [Arm("a", replace(old, dataset="cifar10_jpeg"), lambda r: {})]
-    assert drop_superseded(path, new_data) == 2  # b is on data no run of the session uses: the scale moved
+    assert len(drop_superseded(path, new_data)) == 2  # b is on data no run of the session uses: the scale moved
     assert drop_orphans(log, path) == 2
 
 

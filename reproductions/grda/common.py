@@ -218,7 +218,8 @@ def magnitude_arms(
     for arm, parent, sparsity in reached_sparsities(trained, schedule, ops):
         for epochs in retrain_epochs:
             config = replace(parent, method="magnitude_global", method_options={"sparsity": sparsity}, epochs=epochs,
-                             optimizer=OptimizerConfig("sgd", lr=retrain_lr), parent=parent)
+                             optimizer=OptimizerConfig("sgd", lr=retrain_lr), parent=parent,
+                             derived=("method_options.sparsity",))
             out.append(Arm(arm.cell, config, magnitude_metrics(retrained=epochs > 0), counting_rule=COUNTING_RULE))
     return out
 
@@ -230,7 +231,7 @@ def method_arms(trained: list[Arm], schedule: Schedule, name: str, options: dict
     if METHODS.get(name).prunes != "weights":
         raise ValueError(f"method {name!r} does not prune weights: gRDA's protocol has no place for it")
     return [Arm(arm.cell, replace(parent, method=name, method_options=dict(options), prune_rule=COUNTED_SET,
-                                  prune_ratio=sparsity), trained_metrics, method=name,
+                                  prune_ratio=sparsity, derived=("prune_ratio",)), trained_metrics, method=name,
                 counting_rule=COUNTING_RULE)
             for arm, parent, sparsity in reached_sparsities(trained, schedule, ops)]
 

@@ -32,7 +32,7 @@ from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_va
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.evidence import Interval
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
@@ -135,7 +135,7 @@ def write_figure(args: argparse.Namespace, planned: list[Arm], ops: Operational)
                              "series": "Bézier curve" if point["path"] == "curve" else "segment", "x": point["t"],
                              "y": point[quantity], "x_label": "t (0: gRDA, 1: SGD)", "y_label": label,
                              "seed": arm.config.seed, "run_id": arm.config.run_id, "note": arm.cell})
-    write_series(figure_csv(args.scale, PAPER, TABLE, args.results), rows)
+    write_series(figure_csv(args.scale, PAPER, TABLE, args.results), rows, results_csv(args.scale, PAPER, TABLE, args.results))
 
 
 def main(argv: list[str] | None = None) -> int:

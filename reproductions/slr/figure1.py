@@ -28,7 +28,7 @@ from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, interval_verdi
 from prunebench.config import Operational
 from prunebench.evidence import Interval
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
@@ -122,7 +122,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
             threshold = result.metrics["top1_start"] - GAP
             for x in (0, arm.config.epochs):
                 rows.append({**common, "series": "threshold", "x": x, "y": threshold, "note": f"dense top-1 − {GAP:g}"})
-    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from prunebench.config import Operational
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from reproductions.slr import table4
@@ -40,7 +40,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
             "seed": arm.config.seed, "run_id": arm.config.run_id,
             "note": f"achieved {result.metrics['compression_nonbias']:.2f}x at this scale",
         })
-    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
 def main(argv: list[str] | None = None) -> int:

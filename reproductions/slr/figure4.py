@@ -31,7 +31,7 @@ from prunebench.checkpoint import load_checkpoint, write_text_atomic
 from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, paired
 from prunebench.config import Operational
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import Scale
@@ -109,7 +109,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
                  "note": "" if reached or series == "dense" else "threshold not reached: stopped at the horizon"}
                 for t in THRESHOLDS
             ]
-    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
 def main(argv: list[str] | None = None) -> int:

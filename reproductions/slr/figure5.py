@@ -24,7 +24,7 @@ from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, chance_level, 
 from prunebench.config import Operational
 from prunebench.evidence import Interval, no_signal
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, Scale
@@ -130,7 +130,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
                 "panel": name, "series": f"{name}={value:g}", "x": epoch, "y": top1, "x_label": "epoch",
                 "y_label": "hard-prune top-1 (%)", "seed": arm.config.seed, "run_id": arm.config.run_id,
             })
-    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
 def main(argv: list[str] | None = None) -> int:

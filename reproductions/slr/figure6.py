@@ -25,7 +25,7 @@ from prunebench.claims import Claim, at_most
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.methods.slr import OFFICIAL_CODE
-from prunebench.paths import figure_csv, method_log_csv
+from prunebench.paths import figure_csv, method_log_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
@@ -73,7 +73,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
                  "y_label": label, "seed": arm.config.seed, "run_id": arm.config.run_id}
                 for u, v in zip(updates["update"], values, strict=True)
             ]
-    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows)
+    write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from prunebench.cells import join_cell
 from prunebench.config import Operational, RunConfig
 from prunebench.detection.run import ULTRALYTICS_DEFAULTS
 from prunebench.figures import write_series
-from prunebench.paths import figure_csv
+from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
@@ -143,7 +143,7 @@ def figure2(scale: str, finished: list[tuple[Arm, RunResult]], results: Path, _o
     series = [{"panel": arm.row_cell, "series": arm.config.method, "x": epoch, "y": value, "x_label": "epoch",
                "y_label": "hard-prune mAP@0.5 (%)", "seed": arm.config.seed, "run_id": arm.config.run_id}
               for arm, result in finished for epoch, value in result.per_epoch("map50_hardprune")]
-    write_series(figure_csv(scale, PAPER, "figure2", results), series)
+    write_series(figure_csv(scale, PAPER, "figure2", results), series, results_csv(scale, PAPER, TABLE, results))
 
 
 def main(argv: list[str] | None = None) -> int:
