@@ -115,20 +115,24 @@ def evaluate_hard_pruned(
             p.copy_(s)
 
 
-def rng_state(generator: torch.Generator) -> dict[str, Any]:
+def rng_state(generator: torch.Generator, device: torch.device) -> dict[str, Any]:
+    """Every generator a resumed epoch draws from; on a GPU that includes the device's own (dropout masks)."""
     return {
         "data": generator.get_state(),
         "torch": torch.get_rng_state(),
         "python": random.getstate(),
         "numpy": np.random.get_state(),
+        **({"cuda": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}),
     }
 
 
-def restore_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None:
+def restore_rng_state(generator: torch.Generator, state: dict[str, Any], device: torch.device) -> None:
     generator.set_state(state["data"])
     torch.set_rng_state(state["torch"])
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
+    if device.type == "cuda" and "cuda" in state:  # a checkpoint written on the CPU has none
+        torch.cuda.set_rng_state(state["cuda"], device)
 
 
 def parallel(model: nn.Module, device: str) -> nn.Module:
@@ -330,7 +334,7 @@ class Trainer:
                 "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(),
                 "method": self.method.state_dict(),
-                "rng": rng_state(self.generator),
+                "rng": rng_state(self.generator, torch.device(self.device)),
                 "history": self.history,
             },
             self.checkpoint_path,
@@ -353,6 +357,6 @@ class Trainer:
                 "written by an older prunebench; delete it to restart this run from scratch"
             ) from None
         self.method.to(self.device)  # the checkpoint was mapped to the CPU
-        restore_rng_state(self.generator, state["rng"])
+        restore_rng_state(self.generator, state["rng"], torch.device(self.device))
         self.history = state["history"]
         return state["epoch"]

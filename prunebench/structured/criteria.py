@@ -107,7 +107,7 @@ def select_obd(model: nn.Module, layers: list[PrunableLayer], inputs: SelectionI
     budget = round(ratios.pop() * sum(layer.groups for layer in layers))
     # each layer's best group is kept: rank only the others, then take the globally lowest
     candidates = torch.cat([
-        torch.stack([s, torch.full_like(s, i), torch.arange(len(s), dtype=s.dtype)], 1)[torch.argsort(s, stable=True)[:-1]]
+        torch.stack([s, torch.full_like(s, i), torch.arange(len(s), dtype=s.dtype, device=s.device)], 1)[torch.argsort(s, stable=True)[:-1]]
         for i, s in enumerate(scores)
     ])
     chosen = candidates[torch.sort(candidates[:, 0], stable=True).indices[:budget]]
@@ -132,7 +132,7 @@ def fingerprint(pruned: PrunedSet) -> str:
     digest = hashlib.sha256()
     for name in sorted(pruned):
         digest.update(name.encode())
-        digest.update(pruned[name].numpy().tobytes())
+        digest.update(pruned[name].cpu().numpy().tobytes())  # indices live on the weights' device
     return digest.hexdigest()[:12]
 
 
