@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench paper-check report nightly audit update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
+.PHONY: help setup data quick test lint bench paper-check gpu-check report nightly audit update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, 
 
 paper-check: setup  ## every reproduction's paper-scale runs for 2 steps each on the offline real data (nothing written to results/)
 	$(BIN)/python -m prunebench.paper_check
+
+DEVICE ?= cuda
+gpu-check: setup  ## on a GPU machine: kill/resume bit-identical, seconds per paper-scale epoch, peak memory, DDP -> results/gpu_check.json (DEVICE=cpu: a rehearsal)
+	$(BIN)/python -m prunebench.gpu_check --device $(DEVICE)
 
 report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
 	$(BIN)/python -m prunebench.report --quiet

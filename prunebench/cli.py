@@ -150,6 +150,9 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (a CSV per table)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--checkpoint-every", type=float, default=600.0, metavar="SECONDS",
+                        help="write a run's checkpoint at an epoch's end once this many seconds have passed since the "
+                             "last (and after its last epoch); 0: every epoch (default 600)")
     fast = parser.add_argument_group(
         "speed (operational: not in the run id; see the README's 'GPU fast path')")
     fast.add_argument("--data-on-device", action="store_true",
@@ -169,10 +172,13 @@ def operational(args: argparse.Namespace, **more: object) -> Operational:
     from prunebench.config import Operational  # noqa: F811 (imported here, when a command runs)
 
     channels_last = "on" if args.fast else args.channels_last
+    if not args.checkpoint_every >= 0:  # NaN too
+        raise ValueError(f"--checkpoint-every is {args.checkpoint_every}: give seconds >= 0 (0: every epoch)")
     return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress,
                        channels_last={"auto": None, "on": True, "off": False}[channels_last],
                        data_on_device=args.fast or args.data_on_device,
-                       cudnn_benchmark=args.fast or args.cudnn_benchmark, **more)
+                       cudnn_benchmark=args.fast or args.cudnn_benchmark, checkpoint_seconds=args.checkpoint_every,
+                       **more)
 
 
 def precision(args: argparse.Namespace) -> str:

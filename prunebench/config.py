@@ -166,3 +166,7 @@ class Operational:
     # shard of every batch; rank 0 alone writes checkpoints and results
     rank: int = 0
     world_size: int = 1
+    # a checkpoint at an epoch's end once this many seconds have passed since the last one, and at the last epoch
+    # (0: every epoch): a synchronous copy of the model, optimizer and method state (~6x the parameters for SLR)
+    # costs a sizeable share of a seconds-long GPU epoch, and a resume replays at most this much training
+    checkpoint_seconds: float = 600.0

@@ -107,8 +107,9 @@ def load_weights(model: nn.Module, weights: Weights, bn_data: Any | None = None)
             m.momentum = None
         was_training = model.training
         model.train()
+        device = next(model.parameters()).device  # the statistics are gathered where the model lives
         for x, _ in bn_data.batches(1000):
-            model(x)
+            model(x.to(device))
         model.train(was_training)
         for m, momentum in zip(norms, saved, strict=True):
             m.momentum = momentum

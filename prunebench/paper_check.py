@@ -264,7 +264,7 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
     config = replace(candidates[-1], tag=f"{candidates[-1].tag}-killed".lstrip("-"))
     budget = ops.budget or CheckBudget()
     budget = replace(budget, epochs=2, eval_images=min(budget.eval_images, config.batch_size))
-    child_ops = replace(ops, budget=budget, progress=False)
+    child_ops = replace(ops, budget=budget, progress=False, checkpoint_seconds=0)  # a checkpoint to kill after
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
     checkpoint = paths.checkpoint
     child = multiprocessing.get_context("spawn").Process(target=run, args=(config, child_ops))  # may start loader workers

@@ -19,7 +19,7 @@ from prunebench.cli import COMMAND_ENV
 from prunebench.config import RunConfig
 from prunebench.declaration import Declaration
 from prunebench.paths import PROJECT_ROOT
-from prunebench.results import cpu_model, git_sha
+from prunebench.results import accelerator, cpu_model, git_sha
 from prunebench.scales import SCALES, Override, Scale
 
 PACKAGES = ("torch", "torchvision", "numpy", "pandas", "prunebench")
@@ -86,9 +86,7 @@ def hardware(device: str) -> dict[str, Any]:
         "instruction_set": torch.backends.cpu.get_cpu_capability(), "threads": torch.get_num_threads(),
         "cpus": os.cpu_count(), "system": platform.platform(),
     }
-    if device.startswith("cuda"):
-        info["accelerator"] = torch.cuda.get_device_name(torch.device(device))
-    return info
+    return {**info, **accelerator(device)}
 
 
 def invoked_command() -> str:

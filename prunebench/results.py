@@ -50,16 +50,35 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def accelerator(device: str) -> dict[str, Any]:
+    """What decides a GPU run's last bits besides the code: the GPU, the CUDA and cuDNN builds, and whether matrix
+    products and convolutions may round through TF32. Empty for a CPU run."""
+    import torch
+
+    if torch.device(device).type != "cuda":
+        return {}
+    major, minor = torch.cuda.get_device_capability(torch.device(device))
+    return {
+        "accelerator": torch.cuda.get_device_name(torch.device(device)), "compute_capability": f"{major}.{minor}",
+        "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
+        "tf32_matmul": torch.backends.cuda.matmul.allow_tf32, "tf32_cudnn": torch.backends.cudnn.allow_tf32,
+    }
+
+
 def environment(device: str) -> dict[str, Any]:
     """Provenance columns shared by every row of a session (torch imported here: readers need not). The device
-    names the CPU model, the instruction set torch's kernels use and the thread count: float results differ in the
-    last bits between them, and a few epochs make that points of accuracy, so the nightly compares numbers made on
-    different machines as distributions."""
+    names the CPU model, the instruction set torch's kernels use and the thread count, and on a GPU its `accelerator`
+    facts: float results differ in the last bits between them, and a few epochs make that points of accuracy, so the
+    nightly compares numbers made on different machines as distributions."""
     import torch
 
     isa = torch.backends.cpu.get_cpu_capability()
+    gpu = accelerator(device)
+    on_gpu = (f"{gpu['accelerator']}; CUDA {gpu['cuda']}; cuDNN {gpu['cudnn']}; TF32 matmul "
+              f"{'on' if gpu['tf32_matmul'] else 'off'}, convolutions {'on' if gpu['tf32_cudnn'] else 'off'}; host "
+              if gpu else "")
     return {
-        "device": f"{device} ({cpu_model()}; {isa}; {torch.get_num_threads()} threads)",
+        "device": f"{device} ({on_gpu}{cpu_model()}; {isa}; {torch.get_num_threads()} threads)",
         "torch_version": torch.__version__,
         "prunebench_version": prunebench.__version__,
         "git_sha": git_sha(),

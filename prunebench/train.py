@@ -135,6 +135,49 @@ def restore_rng_state(generator: torch.Generator, state: dict[str, Any], device:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
+def broadcast_buffers(model: nn.Module) -> None:
+    """Rank 0's buffers (BN running statistics) to every rank. DDP sends them only at the start of each training
+    forward, so each rank ends an epoch with the statistics of its own last shard: evaluations, and the method
+    decisions made from them (SLR's loss conditions), would differ between ranks."""
+    for buffer in model.buffers():
+        torch.distributed.broadcast(buffer, src=0)
+
+
+def state_digest(*states: Any) -> list[float]:
+    """Two sums (plain and absolute, in float64) of every tensor and the value of every number in `states` (state
+    dicts, nested): equal on every rank when the ranks hold the same state."""
+    out: list[float] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, torch.Tensor):
+            flat = value.detach().double()
+            out.extend((float(flat.sum()), float(flat.abs().sum())))
+        elif isinstance(value, dict):
+            for key in sorted(value, key=str):
+                walk(value[key])
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append(float(value))
+
+    for state in states:
+        walk(state)
+    return out
+
+
+def check_ranks_agree(epoch: int, model: nn.Module, method: Method) -> None:
+    """After an epoch under data parallelism: the model's and the method's state, compared across ranks. A drift
+    (a decision one rank took on its own numbers) fails every rank at once, never silently and never by a hang."""
+    mine = state_digest(model.state_dict(), method.state_dict())
+    every = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(every, mine)
+    differ = [rank for rank, theirs in enumerate(every) if theirs != every[0]]
+    if differ:
+        raise RuntimeError(f"epoch {epoch}: ranks {differ} hold a model or method state that differs from rank 0's "
+                           "(data-parallel training drifted)")
+
+
 def parallel(model: nn.Module, device: str) -> nn.Module:
     """`model` under DistributedDataParallel (its parameters stay `model`'s, so method hooks see them unchanged)."""
     from torch.nn.parallel import DistributedDataParallel
@@ -172,11 +215,14 @@ class Trainer:
         start_evaluation: Evaluation | None = None,
         budget: CheckBudget | None = None,
         shard: Shard = (0, 1),
+        checkpoint_seconds: float = 0.0,
     ):
         """`start_evaluation`: the test evaluation of the weights the model starts from, when already known (the
         parent run's final one); used for epoch 0 unless the method's setup changes the weights. `shard`: (rank,
         world size) under torch.distributed; each process trains its part of every batch through
-        DistributedDataParallel, which averages the gradients, and rank 0 alone writes the checkpoint."""
+        DistributedDataParallel, which averages the gradients, and rank 0 alone writes the checkpoint.
+        `checkpoint_seconds`: the least time between two checkpoints (`Operational.checkpoint_seconds`)."""
+        self.checkpoint_seconds = checkpoint_seconds
         self.memory_format = memory_format_for(model, channels_last)
         self.model = model.to(device, memory_format=self.memory_format)
         self.shard = shard
@@ -267,6 +313,7 @@ class Trainer:
         if world > 1:
             torch.distributed.all_reduce(loss_sum)
             loss_sum /= world
+            broadcast_buffers(self.model)
         mean = float(loss_sum) / max(steps, 1)
         if not math.isfinite(mean):
             raise DivergedError(f"training loss is {mean} in epoch {epoch}")
@@ -293,6 +340,7 @@ class Trainer:
             unchanged = initial is not None and initial.matches(self.model)
             self.history.append({"epoch": 0, **self.evaluate_epoch(self._start_evaluation if unchanged else None)})
         last = self.config.epochs if self.budget is None else min(self.config.epochs, self.budget.epochs)
+        saved = time.monotonic()
         for epoch in range(start + 1, last + 1):
             if self.stopped():
                 break
@@ -302,6 +350,8 @@ class Trainer:
             trained = time.perf_counter() - began
             method_log = self.method.on_epoch_end(
                 self.model, EpochContext(epoch, train_loss, self.fixed_subset_loss, epochs=self.config.epochs))
+            if self.shard[1] > 1:
+                check_ranks_agree(epoch, self.model, self.method)
             self.scheduler.step()
             record = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "steps": self.last_epoch_steps, **method_log}
             due = self.config.eval_every and epoch % self.config.eval_every == 0
@@ -309,7 +359,9 @@ class Trainer:
                 record.update(self.evaluate_epoch())
             record["seconds"], record["train_seconds"] = time.perf_counter() - began, trained
             self.history.append(record)
-            self._save(epoch)
+            if epoch == last or time.monotonic() - saved >= self.checkpoint_seconds:
+                self._save(epoch)
+                saved = time.monotonic()
         return self.history
 
     def stopped(self) -> bool:

@@ -81,7 +81,8 @@ def run_plan(
         if REFUSABLE[option](args):
             cli.error(f"--{option.replace('_', '-')} is not available in this reproduction: {why}")
     scale = SCALES.get(args.scale)
-    try:  # a --with-method or --amp the table cannot take is a usage error, before any run
+    try:  # a --with-method, --amp or location option the table cannot take is a usage error, before any run
+        ops = session(args)
         arms = declared(plan, scale, args, add_methods=not methods_in_follow_up)
         for arm in arms:
             validate(arm.config)
@@ -104,7 +105,6 @@ def run_plan(
         if follow_up_note:
             print(f"  + {follow_up_note}")
         return 0
-    ops = session(args)
     execute(paper, table, scale.name, arms, ops, args.results, overrides=changed, declaration=declaration(paper, table),
             follow_up=(lambda: follow_up(arms, args, ops)) if follow_up else None)
     if after is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ def interrupted_then_resumed(monkeypatch):
     """run(config, ops) interrupted just after epoch `epoch`'s checkpoint, then run again (it resumes)."""
 
     def go(config: RunConfig, ops: Operational, epoch: int = 1) -> RunResult:
+        ops = replace(ops, checkpoint_seconds=0)  # a checkpoint after every epoch, the one to crash after among them
         save = Trainer._save
 
         def save_then_crash(self, at):

@@ -206,6 +206,24 @@ def _factory(make):
     return made
 
 
+def _device_apply(module: torch.nn.Module, fn, recurse: bool = True) -> torch.nn.Module:
+    """`Module._apply` (what `.to`, `.cuda`, `.float` run) that registers new parameters and buffers made by `fn`:
+    PyTorch's own sets a CPU Parameter's `.data` to the device tensor, which a tensor subclass cannot be, and its
+    swapping mode refuses parameters that an autograd graph still references (a pruner's traced forward)."""
+    if recurse:
+        for child in module.children():
+            _device_apply(child, fn)
+    for name, param in module._parameters.items():
+        if param is not None:
+            moved = torch.nn.Parameter(fn(param.detach()), requires_grad=param.requires_grad)
+            moved.grad = None if param.grad is None else fn(param.grad)
+            module._parameters[name] = moved
+    for name, buffer in module._buffers.items():
+        if buffer is not None:
+            module._buffers[name] = fn(buffer)
+    return module
+
+
 @contextlib.contextmanager
 def cuda_standin() -> Iterator[None]:
     """Inside: `cuda` tensors are device tensors of the stand-in and torch.cuda reports one device."""
@@ -218,15 +236,15 @@ def cuda_standin() -> Iterator[None]:
         "torch.cuda.set_rng_state": lambda state, device="cuda": setattr(GENERATOR, "state", state.clone()),
         "torch.cuda.manual_seed": GENERATOR.manual_seed, "torch.cuda.manual_seed_all": GENERATOR.manual_seed,
         "torch.cuda.synchronize": lambda device=None: None,
+        "torch.cuda.get_device_name": lambda device=None: "CUDA stand-in",
+        "torch.cuda.get_device_capability": lambda device=None: (9, 0),
+        "torch.nn.Module._apply": _device_apply,
         # asks the CUDA runtime whether a graph is being captured: none is
         "torch.optim.Optimizer._accelerator_graph_capture_health_check": lambda self: None,
     }
     with contextlib.ExitStack() as stack:
         for target, replacement in patches.items():
             stack.enter_context(mock.patch(target, replacement))
-        swap = torch.__future__.get_swap_module_params_on_conversion()
-        torch.__future__.set_swap_module_params_on_conversion(True)  # Module.to makes device parameters
-        stack.callback(torch.__future__.set_swap_module_params_on_conversion, swap)
         stack.enter_context(torch.backends.cudnn.flags(enabled=False))  # composite ops pick kernels that run on CPU
         GENERATOR.manual_seed(0)
         transfers.clear()

@@ -77,12 +77,13 @@ def test_the_declared_paths_include_every_method_kind():
 
 
 def one_per_method(paths: dict[str, RunConfig]) -> list[str]:
-    """For the suite's time: each (method, kind, prune rule, options) on the first model that declares it; the slow
-    test runs every model."""
+    """For the suite's time: each (method, kind, prune rule, options) on the first model that declares it, and every
+    model of a run kind with a loop of its own (the connectivity curves: BN statistics are recomputed there); the
+    slow test runs every other model."""
     chosen: dict[str, str] = {}
     for key in sorted(paths):
-        method, _model, *rest = json.loads(key)
-        chosen.setdefault(json.dumps([method, *rest], sort_keys=True), key)
+        method, model, kind, *rest = json.loads(key)
+        chosen.setdefault(json.dumps([method, kind, *rest, model if kind != "train" else ""], sort_keys=True), key)
     return sorted(chosen.values())
 
 
@@ -138,8 +139,9 @@ def syncs_per_step(config: RunConfig, ops, monkeypatch) -> float:
 
 
 # host syncs per training step of each method's declared path (the first in one_per_method), as measured: the budget
-# a change may not exceed, each a stall of the GPU's queue. GReg's come from its λ updates (reads per layer).
-SYNC_BUDGETS: dict[str, float] = {"greg1": 16.0, "greg2": 2.0}
+# a change may not exceed, each a stall of the GPU's queue. GReg's come from its λ updates (one read of every
+# layer's group means, 16 a step before they were read together), its update log and its exit checks.
+SYNC_BUDGETS: dict[str, float] = {"greg1": 4.25, "greg2": 2.0}
 
 
 @pytest.mark.parametrize("method", sorted({json.loads(key)[0] for key in one_per_method(PATHS)}))
@@ -148,3 +150,18 @@ def test_host_syncs_per_training_step_stay_within_each_methods_budget(method, op
     measured = syncs_per_step(shrunk(PATHS[key]), ops, monkeypatch)
     print(f"{method}: {measured:.2f} host syncs per training step")
     assert measured <= SYNC_BUDGETS.get(method, 0.0)
+
+
+def test_rows_and_metadata_of_a_gpu_run_name_the_gpu_cuda_cudnn_and_tf32(monkeypatch):
+    from prunebench.provenance import hardware
+    from prunebench.results import environment
+
+    monkeypatch.setattr("torch.cuda.get_device_name", lambda device=None: "NVIDIA H100 80GB HBM3")
+    monkeypatch.setattr("torch.cuda.get_device_capability", lambda device=None: (9, 0))
+    monkeypatch.setattr("torch.backends.cudnn.version", lambda: 91002)
+    monkeypatch.setattr("torch.version.cuda", "13.0")
+    facts = hardware("cuda")
+    assert facts["accelerator"] == "NVIDIA H100 80GB HBM3" and facts["compute_capability"] == "9.0"
+    assert facts["cuda"] == "13.0" and facts["cudnn"] == 91002 and {"tf32_matmul", "tf32_cudnn"} <= set(facts)
+    assert environment("cuda")["device"].startswith("cuda (NVIDIA H100 80GB HBM3; CUDA 13.0; cuDNN 91002; TF32 matmul ")
+    assert "accelerator" not in hardware("cpu") and environment("cpu")["device"].startswith("cpu (")

@@ -143,3 +143,27 @@ def test_state_dict_round_trip_continues_identically():
 def test_bad_hyperparameters_are_rejected(kwargs):
     with pytest.raises(ValueError):
         GRDA([param([1.0])], **kwargs)
+
+
+@pytest.mark.parametrize("options", [{}, {"counter": "group"}, {"threshold_form": "closed_form"},
+                                     {"accumulator_init": "zero"}])
+def test_the_foreach_step_is_the_per_tensor_update_bit_for_bit(options):
+    """The GPU's form of the step (`torch._foreach_*`) against the CPU's (a tensor at a time). Tensors of several shapes, one of which misses its gradient every other step (its own step count, so its own
+    threshold under the per-tensor counter): the same weights and state as updating one tensor at a time."""
+    generator = torch.Generator().manual_seed(0)
+    shapes = [(4, 3, 3, 3), (4,), (10, 4)]
+    made = [[torch.randn(s, generator=generator) for s in shapes]]
+    made.append([t.clone() for t in made[0]])
+    params = [[torch.nn.Parameter(t) for t in tensors] for tensors in made]
+    foreach, loop = (GRDA(p, lr=0.1, c=0.2, mu=0.6, foreach=f, **options) for p, f in zip(params, (True, False), strict=True))
+    for step in range(6):
+        grads = [torch.randn(s, generator=generator) for s in shapes]
+        for group in params:
+            for i, (p, g) in enumerate(zip(group, grads, strict=True)):
+                p.grad = None if i == 1 and step % 2 else g.clone()
+        foreach.step()
+        loop.step()
+    for a, b in zip(*params, strict=True):
+        assert torch.equal(a, b)
+        assert torch.equal(foreach.state[a]["accumulator"], loop.state[b]["accumulator"])
+    assert foreach.current_threshold() == loop.current_threshold() > 0

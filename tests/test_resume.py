@@ -42,7 +42,7 @@ def run_in_subprocess(ops: Operational, kill_after: int | None) -> subprocess.Co
         from prunebench.runner import run
         torch.use_deterministic_algorithms({ops.device != "cpu"})  # CUDA: no atomics-order noise between the runs
         run(SLR, Operational(Path({str(ops.runs_root)!r}), Path({str(ops.baselines_root)!r}), device={ops.device!r},
-                             progress=False, channels_last=False))
+                             progress=False, channels_last=False, checkpoint_seconds={ops.checkpoint_seconds!r}))
     """)
     env = {"CUBLAS_WORKSPACE_CONFIG": ":4096:8"} if ops.device != "cpu" else {}  # what deterministic cuBLAS asks for
     child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, **env}, stdout=subprocess.PIPE,
@@ -71,8 +71,8 @@ NO_CUDA = "no CUDA device on this machine: the GPU resume check runs where a GPU
 )
 def test_killed_run_resumes_to_identical_result(tmp_path, device):
     dense, slr = configs()
-    straight = Operational(tmp_path / "a" / "runs", tmp_path / "a" / "base", device=device, progress=False, channels_last=False)
-    resumed = Operational(tmp_path / "b" / "runs", tmp_path / "b" / "base", device=device, progress=False, channels_last=False)
+    straight, resumed = (Operational(tmp_path / side / "runs", tmp_path / side / "base", device=device, progress=False,
+                                     channels_last=False, checkpoint_seconds=0) for side in "ab")  # one every epoch
     for ops in (straight, resumed):
         run(dense, ops)  # the parent, so that only the SLR run is killed
 

@@ -69,3 +69,18 @@ def test_torchrun_launcher_options_are_checked():
         TorchRun(nproc=0)
     with pytest.raises(ValueError, match="takes only nproc"):
         TorchRun(nproc=2, gpus=1)
+
+
+@pytest.mark.smoke
+def test_ranks_fed_different_batches_hold_the_same_model_and_method_state_every_epoch(tmp_path):
+    """SLR on a batch-norm network, 2 gloo processes, each training its own half of every batch: after each epoch
+    the ranks compare the digests of their model (BN running statistics included) and method state, and the run
+    fails at the first difference. Without rank 0's buffers broadcast at the epoch's end, the running statistics
+    differ (DDP sends them only at each training forward) and so would SLR's loss conditions."""
+    bn_dense = replace(DENSE, model="resnet18_cifar", model_options={}, epochs=1)
+    slr = replace(bn_dense, method="slr", epochs=2, prune_rule="convs_and_linear", prune_ratio=0.5,
+                  method_options={"rho": 0.1}, parent=bn_dense, optimizer=OptimizerConfig("adam", lr=0.01))
+    ops = ops_at(tmp_path / "ddp")
+    TorchRun(nproc=2).prepare([slr], ops)  # raises LaunchError if a rank failed
+    result = run(slr, ops)
+    assert result.skipped and len(result.history) == 3

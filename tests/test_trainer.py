@@ -144,3 +144,21 @@ def test_a_hard_prune_finalize_reuses_the_last_epochs_hard_pruned_evaluation(tmp
     for key in ("top1_final", "top5_final", "test_loss_final"):
         assert result.metrics[key] == fresh.metrics[key]
     assert result.metrics["top1_final"] == result.history[-1]["test_top1_hardprune"]
+
+
+@pytest.mark.parametrize(("interval", "clock", "saved_after"), [
+    (0.0, [0.0] * 8, [1, 2, 3]),  # every epoch
+    (600.0, [0.0] * 8, [3]),  # a fast run: only after its last epoch
+    (600.0, [0.0, 700.0, 700.0, 800.0, 1400.0, 1400.0], [1, 3]),  # epoch 1 ended 700 s after the start, epoch 2 100 s later
+])
+def test_checkpoints_follow_the_wall_clock_interval_and_the_last_epoch(tmp_path, monkeypatch, interval, clock, saved_after):
+    from prunebench import train
+    from prunebench.runner import run
+
+    saved, ticks = [], iter(clock)
+    monkeypatch.setattr(Trainer, "_save", lambda self, epoch: saved.append(epoch))
+    monkeypatch.setattr(train.time, "monotonic", lambda: next(ticks))
+    config = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=3, batch_size=64, train_subset=64,
+                       eval_every=0)
+    run(config, Operational(tmp_path / "runs", tmp_path / "base", progress=False, checkpoint_seconds=interval))
+    assert saved == saved_after

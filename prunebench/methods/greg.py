@@ -42,10 +42,17 @@ def exceeds(value: float, ceiling: float) -> bool:
     return value > ceiling * (1 + 1e-9)
 
 
-def magnitude_ratio(weight: torch.Tensor, pruned_mask: torch.Tensor, granularity: str) -> tuple[float, float]:
-    """(mean|w| of kept groups, mean|w| of pruned groups), group magnitude = mean |w| (official code)."""
-    magnitude = group_scores(weight, granularity) / (weight[0].numel() if granularity == "filter" else 1)
-    return float(magnitude[~pruned_mask].mean()), float(magnitude[pruned_mask].mean())
+def group_means(weights: list[torch.Tensor], split: list[tuple[torch.Tensor, torch.Tensor]],
+                granularity: str) -> list[tuple[float, float]]:
+    """(mean|w| of kept groups, mean|w| of pruned groups) of each layer, group magnitude = mean |w| (official code),
+    from each layer's (kept, pruned) group indices on its weight's device (sorted: the same elements in the same
+    order as a boolean mask picks, so the same means), read to the host together: one synchronisation per λ update,
+    not several per layer."""
+    pairs = []
+    for weight, (kept, pruned) in zip(weights, split, strict=True):
+        magnitude = group_scores(weight, granularity) / (weight[0].numel() if granularity == "filter" else 1)
+        pairs.append(torch.stack([magnitude.index_select(0, kept).mean(), magnitude.index_select(0, pruned).mean()]))
+    return [(kept, pruned) for kept, pruned in torch.stack(pairs).tolist()] if pairs else []
 
 
 def normalized_std(weight: torch.Tensor, granularity: str) -> float:
@@ -93,6 +100,7 @@ class GReg1(GroupPruning):
         self.stabilize_start = 0
         self.initial_pruned: dict[str, torch.Tensor] = {}
         self._penalties: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # (weight, λ) while λ is unchanged
+        self._splits: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}  # group_split's, per pruned set
 
     # -- λ ------------------------------------------------------------------------------------------
     def lambda_pruned(self, name: str) -> float:
@@ -105,6 +113,17 @@ class GReg1(GroupPruning):
         mask = torch.zeros(layer.groups, dtype=torch.bool)
         mask[self.pruned[layer.name]] = True
         return mask
+
+    def group_split(self, layer: PrunableLayer, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """The layer's kept and pruned group indices on `device`, sorted; made once per pruned set (it changes only
+        when GReg-2's picking ends)."""
+        pruned = self.pruned[layer.name]
+        cached = self._splits.get(layer.name)
+        if cached is None or cached[0] is not pruned:
+            mask = self.pruned_mask(layer)
+            cached = (pruned, *(torch.arange(layer.groups)[m].to(device) for m in (~mask, mask)))
+            self._splits[layer.name] = cached
+        return cached[1], cached[2]
 
     def penalties(self, model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(weight, λ of its groups shaped to broadcast against it) for every layer in scope."""
@@ -173,8 +192,10 @@ class GReg1(GroupPruning):
             if exceeds(self.lambda_pruned(layer.name), options.ceiling):
                 self.finished[layer.name] = "ceiling"
         ratios = {}
-        for layer in self.layers:
-            kept, pruned = magnitude_ratio(modules[layer.name].weight, self.pruned_mask(layer), options.granularity)
+        means = group_means([modules[layer.name].weight for layer in self.layers],
+                            [self.group_split(layer, modules[layer.name].weight.device) for layer in self.layers],
+                            options.granularity)
+        for layer, (kept, pruned) in zip(self.layers, means, strict=True):
             raw = kept / max(pruned, 1e-30)
             self.ema[layer.name] = raw if layer.name not in self.ema else 0.9 * self.ema[layer.name] + 0.1 * raw
             ratios[layer.name] = (kept, pruned, raw)

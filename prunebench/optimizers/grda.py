@@ -49,6 +49,15 @@ def soft_threshold(values: torch.Tensor, threshold: float) -> torch.Tensor:
     return values.sign() * (values.abs() - threshold).clamp_(min=0)
 
 
+def soft_threshold_all(values: list[torch.Tensor], threshold: float) -> list[torch.Tensor]:
+    """`soft_threshold` of each tensor, as `torch._foreach_*` ops: sign(v)·max(|v| − θ, 0)."""
+    magnitudes = torch._foreach_abs(values)
+    torch._foreach_sub_(magnitudes, threshold)
+    torch._foreach_clamp_min_(magnitudes, 0.0)
+    torch._foreach_mul_(magnitudes, torch._foreach_sign(values))
+    return magnitudes
+
+
 class GRDA(torch.optim.Optimizer):
     """`c` has no default: the official class defaults to c = 0, which silently gives plain SGD."""
 
@@ -62,6 +71,7 @@ class GRDA(torch.optim.Optimizer):
         threshold_form: str = "incremental",
         accumulator_init: str = "initial",
         counter: str = "tensor",
+        foreach: bool | None = None,
     ):
         if not (lr > 0 and math.isfinite(lr)):
             raise ValueError(f"gRDA needs a positive learning rate, got {lr}")
@@ -75,6 +85,7 @@ class GRDA(torch.optim.Optimizer):
         defaults = dict(lr=lr, c=c, mu=mu, threshold_form=threshold_form, accumulator_init=accumulator_init, counter=counter,
                         group_step=0, group_threshold=0.0)
         super().__init__(params, defaults)
+        self.foreach = foreach
 
     @staticmethod
     def advance(group: dict[str, Any], holder: dict[str, Any], key_k: str, key_t: str) -> None:
@@ -89,12 +100,17 @@ class GRDA(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):  # noqa: ANN001 (torch's signature)
+        """One gRDA step of every parameter with a gradient: the scalar bookkeeping per tensor in Python, then the
+        tensor work either as `torch._foreach_*` ops over the tensors that share a threshold (a few kernel launches a
+        step instead of several per tensor: hundreds on a WRN-28-10) or one tensor at a time; the same arithmetic.
+        `foreach` (None: when the parameters are on a GPU, as torch.optim decides) picks which."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
             self.advance(group, group, "group_step", "group_threshold")
+            by_threshold: dict[float, tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]] = {}
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -105,9 +121,20 @@ class GRDA(torch.optim.Optimizer):
                     state["accumulator"] = start.detach().clone(memory_format=torch.preserve_format)
                     state["step"], state["threshold"] = 0, 0.0
                 self.advance(group, state, "step", "threshold")
-                state["accumulator"].add_(p.grad, alpha=-group["lr"])
                 t = state["threshold"] if group["counter"] == "tensor" else group["group_threshold"]
-                p.copy_(soft_threshold(state["accumulator"], t))
+                for into, tensor in zip(by_threshold.setdefault(t, ([], [], [])), (p, state["accumulator"], p.grad),
+                                        strict=True):
+                    into.append(tensor)
+            foreach = self.foreach if self.foreach is not None else all(
+                p.device.type == "cuda" for p in group["params"])
+            for t, (weights, accumulators, grads) in by_threshold.items():
+                if foreach:
+                    torch._foreach_add_(accumulators, grads, alpha=-group["lr"])
+                    torch._foreach_copy_(weights, soft_threshold_all(accumulators, t))
+                else:
+                    for w, a, g in zip(weights, accumulators, grads, strict=True):
+                        a.add_(g, alpha=-group["lr"])
+                        w.copy_(soft_threshold(a, t))
         return loss
 
     def current_threshold(self, group_index: int = 0) -> float:
