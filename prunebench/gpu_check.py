@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import os
 import statistics
 import tempfile
@@ -31,9 +30,9 @@ import torch.nn.functional as F  # noqa: E402
 
 from prunebench.config import Operational, OptimizerConfig, RunConfig  # noqa: E402
 from prunebench.models import build_model  # noqa: E402
-from prunebench.paths import RESULTS, RunPaths  # noqa: E402
+from prunebench.paths import RESULTS  # noqa: E402
 from prunebench.results import accelerator, environment  # noqa: E402
-from prunebench.runner import run  # noqa: E402
+from prunebench.runner import kill_after_first_checkpoint, run  # noqa: E402
 
 CIFAR_IMAGES, BATCH = 50_000, 128
 TIMED_MODELS = ("resnet56", "resnet18_cifar", "vgg19_bn_cifar")
@@ -50,15 +49,7 @@ def kill_and_resume(config: RunConfig, ops: Operational) -> dict[str, Any]:
     whole = run(config, replace(ops, runs_root=ops.runs_root / "whole"))
     for parent in config.inputs:
         run(parent, ops)
-    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
-    child = multiprocessing.get_context("spawn").Process(target=run, args=(config, ops))
-    child.start()
-    while child.is_alive() and not paths.checkpoint.exists():
-        time.sleep(0.05)
-    child.kill()
-    child.join()
-    killed_after = torch.load(paths.checkpoint, map_location="cpu", weights_only=False)["epoch"] \
-        if paths.checkpoint.exists() else None
+    killed_after, _ = kill_after_first_checkpoint(config, ops)
     resumed = run(config, ops)
     differ = sorted(k for k in whole.metrics if whole.metrics[k] != resumed.metrics.get(k)
                     and not (math.isnan(whole.metrics[k]) and math.isnan(resumed.metrics.get(k, 0.0))))

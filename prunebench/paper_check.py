@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import multiprocessing
 import resource
 import tempfile
 import time
@@ -252,9 +251,8 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
     """Train the last of `configs` that checkpoints, has a parent and two or more epochs again, for two budgeted epochs, in a
     child process; SIGKILL it as soon as its first checkpoint exists, then resume it here to its end. The
     parents are finished (cached) by then, so only this run trains."""
-    from prunebench.checkpoint import load_checkpoint
     from prunebench.paths import RunPaths
-    from prunebench.runner import run
+    from prunebench.runner import kill_after_first_checkpoint, run
 
     fit = [c for c in configs if c.epochs >= 2 and c.stop_within_start_top1 is None  # no early stop after epoch 1
            and RUN_KINDS.get(c.kind).checkpoints]
@@ -265,22 +263,12 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
     budget = ops.budget or CheckBudget()
     budget = replace(budget, epochs=2, eval_images=min(budget.eval_images, config.batch_size))
     child_ops = replace(ops, budget=budget, progress=False, checkpoint_seconds=0)  # a checkpoint to kill after
-    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
-    checkpoint = paths.checkpoint
-    child = multiprocessing.get_context("spawn").Process(target=run, args=(config, child_ops))  # may start loader workers
-    child.start()
-    try:
-        while child.is_alive() and not checkpoint.exists():
-            time.sleep(0.02)
-    finally:
-        child.kill()
-        child.join()
-    if not checkpoint.exists():
-        if child.exitcode == 0 and paths.result.exists():
+    epoch, exit_code = kill_after_first_checkpoint(config, child_ops)
+    if epoch is None:
+        if exit_code == 0 and RunPaths(config, ops.runs_root, ops.baselines_root).result.exists():
             return f"{config.model} finished before it could be killed (no checkpoint seen): resume not checked"
-        raise RuntimeError(f"the child training {config.run_id} ended (exit code {child.exitcode}) before its first "
+        raise RuntimeError(f"the child training {config.run_id} ended (exit code {exit_code}) before its first "
                            "checkpoint; nothing to resume")
-    epoch = load_checkpoint(checkpoint)["epoch"]
     result = run(config, child_ops)
     return (f"{config.model} killed after epoch {epoch} and resumed to epoch {result.history[-1]['epoch']} "
             f"(final accuracy {result.metrics['top1_final']:.1f} %)")

@@ -143,6 +143,25 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     return replace(result, paths=paths)
 
 
+def kill_after_first_checkpoint(config: RunConfig, ops: Operational) -> tuple[int | None, int | None]:
+    """Train `config` in a child process and SIGKILL it as soon as its first checkpoint exists (nothing in the loop
+    knows): (the checkpoint's epoch, or None if there is none, and the child's exit code). Its parents should be
+    finished first, so that only this run trains there."""
+    import multiprocessing
+
+    paths = RunPaths(config, ops.runs_root, ops.baselines_root)
+    child = multiprocessing.get_context("spawn").Process(target=run, args=(config, ops))  # may start loader workers
+    child.start()
+    try:
+        while child.is_alive() and not paths.checkpoint.exists():
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.join()
+    epoch = load_checkpoint(paths.checkpoint)["epoch"] if paths.checkpoint.exists() else None
+    return epoch, child.exitcode
+
+
 @contextmanager
 def process_state(ops: Operational) -> Iterator[None]:
     """What a run sets for the whole process — torch's thread count (`ops.threads`) and its random generators

@@ -173,8 +173,8 @@ def _to(self, *args, **kwargs):
     """`Tensor.to` onto the device from a CPU tensor: PyTorch's own path would initialise a CUDA driver first."""
     target = next((a for a in (*args, kwargs.get("device")) if isinstance(a, (str, torch.device, torch.Tensor))), None)
     target = target.device if isinstance(target, torch.Tensor) else target
-    if isinstance(self, DeviceTensor) and target is not None and not _is_device(target):  # to the host
-        return _to_host(self)
+    if isinstance(self, DeviceTensor) and target is not None and not _is_device(target):  # to the host, then as asked
+        return _plain_to(_to_host(self), *args, **kwargs)
     if isinstance(self, DeviceTensor):  # already there: only a dtype or layout may change
         args = tuple(None if isinstance(a, (str, torch.device)) else a for a in args)
         kwargs = {k: v for k, v in kwargs.items() if k != "device"}

@@ -122,9 +122,10 @@ class GRDA(torch.optim.Optimizer):
                     state["step"], state["threshold"] = 0, 0.0
                 self.advance(group, state, "step", "threshold")
                 t = state["threshold"] if group["counter"] == "tensor" else group["group_threshold"]
-                for into, tensor in zip(by_threshold.setdefault(t, ([], [], [])), (p, state["accumulator"], p.grad),
-                                        strict=True):
-                    into.append(tensor)
+                weights, accumulators, grads = by_threshold.setdefault(t, ([], [], []))
+                weights.append(p)
+                accumulators.append(state["accumulator"])
+                grads.append(p.grad)
             foreach = self.foreach if self.foreach is not None else all(
                 p.device.type == "cuda" for p in group["params"])
             for t, (weights, accumulators, grads) in by_threshold.items():
