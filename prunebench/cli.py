@@ -162,6 +162,9 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     fast.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
                       help="NHWC memory format: on, off, or auto (the measured rule of prunebench.memory_format)")
     fast.add_argument("--fast", action="store_true", help="all three: --data-on-device --cudnn-benchmark --channels-last on")
+    fast.add_argument("--compile", nargs="?", const="inductor", default=None, metavar="BACKEND",
+                      help="train the forward through torch.compile (default backend inductor; fused kernels round "
+                           "differently, so not bit-identical to eager; evaluation stays eager)")
     parser.add_argument("--amp", choices=("off", "bf16"), default="off",
                         help="bf16 autocast of forward passes and losses (changes the numbers: part of the run id and "
                              "of every row; default off)")
@@ -178,7 +181,7 @@ def operational(args: argparse.Namespace, **more: object) -> Operational:
                        channels_last={"auto": None, "on": True, "off": False}[channels_last],
                        data_on_device=args.fast or args.data_on_device,
                        cudnn_benchmark=args.fast or args.cudnn_benchmark, checkpoint_seconds=args.checkpoint_every,
-                       **more)
+                       compile_backend=args.compile, **more)
 
 
 def precision(args: argparse.Namespace) -> str:

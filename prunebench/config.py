@@ -170,3 +170,6 @@ class Operational:
     # (0: every epoch): a synchronous copy of the model, optimizer and method state (~6x the parameters for SLR)
     # costs a sizeable share of a seconds-long GPU epoch, and a resume replays at most this much training
     checkpoint_seconds: float = 600.0
+    # the training forward through torch.compile with this backend (None: eager); the checkpoint saves the module
+    # itself, so its keys do not change. Fused kernels round differently: not bit-identical to an eager run
+    compile_backend: str | None = None

@@ -6,9 +6,14 @@ one JSON file (`--out`, default results/gpu_check.json) for the README's GPU tab
    numbers must be bit-identical (deterministic algorithms on).
 2. Seconds per paper-scale CIFAR epoch (50,000 images at 32x32, batch 128, full width) for ResNet-56, ResNet-18 and
    VGG-19: the plain loop in float32, channels-last, bf16 autocast and (on CUDA) `torch.compile`, with peak memory.
-3. On a machine with two GPUs or more, a 2-rank DDP run (NCCL).
+3. Every paper-scale reproduction as `make paper-check` walks it (one run per variant, on the offline data), two
+   epochs of a few steps each on the device, and each method's seconds per step over a dense step of the same
+   network, data and batch (from the runs' second epochs).
+4. On a machine with two GPUs or more, a 2-rank DDP run (NCCL).
 
-`--device cpu` rehearses the whole script on the CPU with a few timed steps (the numbers then say nothing about a GPU).
+It also writes the Markdown table of its numbers beside the JSON (`<out>.md`), which the docs' GPU page shows.
+`--device cpu` rehearses the whole script on the CPU with a few timed steps and one small table (the numbers then say
+nothing about a GPU).
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before CUDA start
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from prunebench.config import Operational, OptimizerConfig, RunConfig  # noqa: E402
+from prunebench.config import CheckBudget, Operational, OptimizerConfig, RunConfig  # noqa: E402
 from prunebench.models import build_model  # noqa: E402
 from prunebench.paths import RESULTS  # noqa: E402
 from prunebench.results import accelerator, environment  # noqa: E402
@@ -96,6 +101,66 @@ def epoch_seconds(name: str, device: str, variant: str, steps: int) -> dict[str,
             "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 3) if cuda else None}
 
 
+PLAIN_METHODS = ("dense", "sgd")  # a step with no method hooks: the reference of the overhead ratios
+REHEARSED_TABLES = ("slr/figure6",)  # the CPU rehearsal's paper-check pass: 3 runs
+
+
+def paper_check_pass(ops: Operational, tables: tuple[str, ...], steps: int) -> dict[str, Any]:
+    """paper-check's walk of `tables` on the device, two epochs of `steps` steps per run; a table that fails is named
+    with its error and the others go on."""
+    from prunebench.paper_check import check_table
+
+    checked = replace(ops, runs_root=ops.runs_root / "paper-check", baselines_root=ops.runs_root / "paper-check-base",
+                      budget=CheckBudget(epochs=2, steps_per_epoch=steps, eval_images=64))
+    lines, times, failed = [], [], []
+    for name in tables:
+        try:
+            table = check_table(name, checked)
+        except Exception as error:  # noqa: BLE001 (reported, and the next table checked)
+            failed.append(f"{name}: {type(error).__name__}: {error}")
+            print(f"{name}: FAILED {failed[-1]}", flush=True)
+            continue
+        lines.append(table.line())
+        times.extend(table.step_times)
+        print(lines[-1], flush=True)
+    return {"tables": lines, "failed": failed, "method_overhead": method_overhead(times)}
+
+
+def method_overhead(times: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Each method's seconds per step over the fastest plain step of the same network, data, width and batch, over
+    the runs where such a step was timed: median, largest, and how many runs."""
+    def setting(t: dict[str, Any]) -> tuple:
+        return t["model"], t["dataset"], t["width"], t["batch_size"]
+
+    plain: dict[tuple, float] = {}
+    for t in times:
+        if t["method"] in PLAIN_METHODS:
+            plain[setting(t)] = min(plain.get(setting(t), math.inf), t["seconds_per_step"])
+    ratios: dict[str, list[float]] = {}
+    for t in times:
+        if t["method"] not in PLAIN_METHODS and setting(t) in plain:
+            ratios.setdefault(t["method"], []).append(t["seconds_per_step"] / plain[setting(t)])
+    return {method: {"median": round(statistics.median(r), 3), "max": round(max(r), 3), "runs": len(r)}
+            for method, r in sorted(ratios.items())}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The GPU page's tables from a gpu-check report."""
+    rows = ["| model | variant | s per CIFAR epoch | step (ms) | peak memory (GiB) |", "|---|---|---|---|---|"]
+    rows += [f"| {e['model']} | {e['variant']} | {e['epoch_seconds']} | {e['step_ms']} | {e['peak_memory_gib'] or '–'} |"
+             for e in report["epoch_seconds"]]
+    overhead = report.get("paper_check", {}).get("method_overhead", {})
+    rows += ["", "| method | step ÷ dense step (median) | largest | runs |", "|---|---|---|---|"]
+    rows += [f"| {m} | {o['median']} | {o['max']} | {o['runs']} |" for m, o in overhead.items()]
+    resumed = ", ".join(f"{r['run'].split('/')[0]}: {'bit-identical' if r['bit_identical'] else 'DIFFERS'}"
+                        for r in report["resume"])
+    failed = report.get("paper_check", {}).get("failed", [])
+    return "\n".join([f"Device: {report['device']} (torch {report['torch']}); the whole check took "
+                      f"{report['wall_seconds']} s.", "", f"Kill and resume: {resumed}.",
+                      f"Paper-check on the device, tables passed: {len(report.get('paper_check', {}).get('tables', []))}, "
+                      f"failed: {len(failed)}{': ' + '; '.join(failed) if failed else ''}.", "", *rows, ""])
+
+
 def ddp_smoke(ops: Operational) -> dict[str, Any]:
     from prunebench.launch import TorchRun
 
@@ -132,12 +197,17 @@ def main(argv: list[str] | None = None) -> int:
             for variant in variants:
                 report["epoch_seconds"].append(epoch_seconds(name, args.device, variant, steps))
                 print(report["epoch_seconds"][-1], flush=True)
+        from prunebench.paper_check import CHECKS
+
+        report["paper_check"] = paper_check_pass(ops, CHECKS if cuda else REHEARSED_TABLES, 5 if cuda else 2)
         report["ddp"] = ddp_smoke(ops)
     report["wall_seconds"] = round(time.perf_counter() - began, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{args.out}: {report['wall_seconds']} s")
-    return 0 if all(r["bit_identical"] for r in report["resume"]) else 1
+    args.out.with_suffix(".md").write_text(markdown(report))
+    print(f"{args.out} and {args.out.with_suffix('.md')}: {report['wall_seconds']} s")
+    passed = all(r["bit_identical"] for r in report["resume"]) and not report["paper_check"]["failed"]
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

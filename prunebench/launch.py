@@ -7,20 +7,28 @@ writes the rows. Scheduling is Slurm's: no queue of our own.
 Options (`--launcher-option KEY=VALUE`, repeatable) go to submitit's `update_parameters` unchanged, e.g.
 `slurm_partition=gpu`, `timeout_min=600`, `gpus_per_node=1`, `cpus_per_task=8`, `slurm_array_parallelism=16`.
 `torchrun` trains each unfinished run, parents first, under DistributedDataParallel in `nproc` processes on this
-node (`--nproc N`; NCCL on CUDA, gloo on the CPU) through PyTorch's own launcher, `torch.distributed.run`.
+node (`--nproc N`; NCCL on CUDA, gloo on the CPU) through PyTorch's own launcher, `torch.distributed.run`: for the
+ImageNet runs, too large for one GPU's time. `devices` trains the independent runs of a table side by side, each in a
+process of its own on one device (`per_device` at a time on each: several small CIFAR runs fill a GPU that one
+leaves idle): the right parallelism for a table of dozens of small runs.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import torch
+
 from prunebench.config import Operational, RunConfig
+from prunebench.methods import METHODS
 from prunebench.options import parse_key_value
 from prunebench.paths import RunPaths
 from prunebench.registry import Registry
@@ -79,7 +87,8 @@ class SlurmArrays:
 class TorchRun:
     """Each pending run in its own `torch.distributed.run --standalone` of `nproc` processes (prunebench.torchrun_worker);
     each process trains its shard of every batch, rank 0 writes. Logs under <runs root>/torchrun/. A run of a kind
-    that is not data-parallel (`RunKind.data_parallel`) runs in this process instead, in its turn."""
+    or method that is not data-parallel (`RunKind.data_parallel`, `Method.data_parallel`: network slimming reads
+    batch norm) runs in this process instead, in its turn."""
 
     def __init__(self, nproc: int = 2, **options: Any):
         if options:
@@ -94,19 +103,86 @@ class TorchRun:
         in_job = replace(ops, launcher="local", launcher_options=())
         for level in pending_levels(configs, ops):
             for config in level:
-                if not RUN_KINDS.get(config.kind).data_parallel:
+                if not (RUN_KINDS.get(config.kind).data_parallel and METHODS.get(config.method).data_parallel):
                     run(config, in_job)
                     continue
-                with tempfile.NamedTemporaryFile(suffix=".pkl", dir=logs, delete=False) as job:
-                    pickle.dump((config, in_job), job)
-                log = logs / f"{config.config_hash}-seed{config.seed}.log"
+                job, log = write_job(config, in_job, logs)
                 command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={self.nproc}",
-                           "-m", "prunebench.torchrun_worker", job.name]
+                           "-m", "prunebench.job", str(job)]
                 with open(log, "w") as out:
                     finished = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
-                Path(job.name).unlink()
+                job.unlink()
                 if finished.returncode != 0:
                     raise LaunchError(f"{config.run_id} failed under torchrun (exit code {finished.returncode}; log: {log})")
+
+
+@LAUNCHERS.register("devices")
+class DevicePool:
+    """The pending runs of each dependency level side by side, one process per run (prunebench.job), `per_device`
+    at a time on each of `devices` ("cuda:0,cuda:1"; default: every visible GPU, else the CPU). A process on
+    cuda:N sees only that GPU (CUDA_VISIBLE_DEVICES); CPU processes share the cores. Logs under <runs root>/devices/.
+    `peak`: the most runs that trained at once (for the tests)."""
+
+    def __init__(self, devices: str | None = None, per_device: int = 1, **options: Any):
+        if options:
+            raise ValueError(f"the devices launcher takes devices and per_device (got {', '.join(options)})")
+        if not isinstance(per_device, int) or per_device < 1:
+            raise ValueError(f"per_device must be an integer >= 1, got {per_device!r}")
+        found = [f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cpu"]
+        self.devices = found if devices is None else [d.strip() for d in str(devices).split(",") if d.strip()]
+        for device in self.devices:
+            torch.device(device)  # an unknown device name fails here, before any run
+        self.slots = [device for device in self.devices for _ in range(per_device)]
+        self.peak = 0
+
+    def prepare(self, configs: Sequence[RunConfig], ops: Operational) -> None:
+        logs = Path(ops.runs_root) / "devices"
+        logs.mkdir(parents=True, exist_ok=True)
+        for level in pending_levels(configs, ops):
+            failed = self.run_level(level, ops, logs)
+            if failed:
+                raise LaunchError(f"{len(failed)} of {len(level)} runs failed: " + "; ".join(failed))
+
+    def run_level(self, level: list[RunConfig], ops: Operational, logs: Path) -> list[str]:
+        waiting, running, failed = list(level), {}, []
+        free = list(self.slots)
+        while waiting or running:
+            while waiting and free:
+                config, device = waiting.pop(0), free.pop(0)
+                running[self.start(config, device, ops, logs)] = (config, device)
+            self.peak = max(self.peak, len(running))
+            time.sleep(0.2)
+            for process in [p for p in running if p.poll() is not None]:
+                config, device = running.pop(process)
+                free.append(device)
+                process.job.unlink()
+                if process.returncode != 0:
+                    failed.append(f"{config.run_id} on {device} (exit code {process.returncode}; log: {process.log})")
+        return failed
+
+    def start(self, config: RunConfig, device: str, ops: Operational, logs: Path) -> subprocess.Popen:
+        on = torch.device(device)
+        environment, threads = dict(os.environ), ops.threads
+        if on.type == "cuda":
+            visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # cuda:N is the N-th of those this process sees
+            index = on.index or 0
+            environment["CUDA_VISIBLE_DEVICES"] = visible.split(",")[index] if visible else str(index)
+        elif not threads:  # the cores shared between the CPU's slots
+            threads = max(1, (os.cpu_count() or 1) // len(self.slots))
+        in_job = replace(ops, device=on.type, threads=threads, progress=False, launcher="local", launcher_options=())
+        job, log = write_job(config, in_job, logs)
+        with open(log, "w") as out:
+            process = subprocess.Popen([sys.executable, "-m", "prunebench.job", str(job)], stdout=out,
+                                       stderr=subprocess.STDOUT, env=environment)
+        process.job, process.log = job, log
+        return process
+
+
+def write_job(config: RunConfig, ops: Operational, logs: Path) -> tuple[Path, Path]:
+    """The pickled (config, ops) a job process runs, and the path of its log."""
+    with tempfile.NamedTemporaryFile(suffix=".pkl", dir=logs, delete=False) as job:
+        pickle.dump((config, ops), job)
+    return Path(job.name), logs / f"{config.config_hash}-seed{config.seed}.log"
 
 
 def run_in_job(config: RunConfig, ops: Operational) -> str:

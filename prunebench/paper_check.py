@@ -61,7 +61,7 @@ class TableCheck:
     resumed: str  # what the kill-and-resume check saw
     batch_cuts: list[str] = field(default_factory=list)  # "model batch paper→here", CPU only
     unloaded: list[str] = field(default_factory=list)  # pretrained weights not on this machine
-
+    step_times: list[dict] = field(default_factory=list)  # per run trained (inputs too): its last epoch's s/step
 
     def line(self) -> str:
         per_step = f"{self.seconds / self.steps:.2f} s/step here" if self.steps else "no step"
@@ -227,10 +227,14 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
         torch.cuda.reset_peak_memory_stats()
     steps, seconds, began = 0, 0.0, time.perf_counter()
     budget = ops.budget or CheckBudget()
+    timed: dict[str, dict] = {}
     for _, local in chosen:
-        result = run(local, replace(ops, budget=replace(budget, eval_images=min(budget.eval_images, local.batch_size))))
+        checked = replace(ops, budget=replace(budget, eval_images=min(budget.eval_images, local.batch_size)))
+        result = run(local, checked)
         steps += sum(int(h.get("steps", 0)) for h in result.history)
         seconds += sum(h.get("train_seconds", 0.0) for h in result.history)
+        for config in chain(local):  # the inputs' results are cached by now: read, not trained
+            timed.setdefault(config.run_id, step_time(config, run(config, checked).history))
     resumed = kill_and_resume([local for _, local in chosen], ops)
     cuts = [f"{c.model} {p.batch_size}→{c.batch_size}" for paper, local in chosen
             for p, c in zip(chain(paper), chain(local), strict=True) if p.batch_size != c.batch_size]
@@ -239,7 +243,19 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
     else:
         peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "process RSS so far"  # KiB on Linux
     return TableCheck(name, len(chosen), len(declared), steps, seconds, time.perf_counter() - began, peak, kind,
-                      compute / 1e15, missing, resumed, cuts, unloaded)
+                      compute / 1e15, missing, resumed, cuts, unloaded, [t for t in timed.values() if t])
+
+
+def step_time(config: RunConfig, history: list[dict]) -> dict:
+    """Seconds per training step in the run's last trained epoch (the first pays for warm-up: cuDNN's choices,
+    allocations), with what the time depends on; empty for a run without training steps."""
+    trained = [h for h in history if h.get("steps")]
+    if not trained:
+        return {}
+    last = trained[-1]
+    return {"run": config.run_id, "method": config.method, "model": config.model, "dataset": config.dataset,
+            "width": config.width, "batch_size": config.batch_size, "epoch": last["epoch"],
+            "seconds_per_step": last["train_seconds"] / last["steps"]}
 
 
 def chain(config: RunConfig) -> list[RunConfig]:

@@ -220,7 +220,7 @@ def train(config: RunConfig, ops: Operational, paths: RunPaths, inputs: tuple[Ru
         model, splits, method, config, paths.checkpoint,
         plan=plan, device=ops.device, progress=ops.progress and sys.stderr.isatty(), channels_last=ops.channels_last,
         start_evaluation=final_evaluation(parent, config), budget=ops.budget, shard=(ops.rank, ops.world_size),
-        checkpoint_seconds=ops.checkpoint_seconds,
+        checkpoint_seconds=ops.checkpoint_seconds, compile_backend=ops.compile_backend,
     )
     if writes:
         paths.dir.mkdir(parents=True, exist_ok=True)

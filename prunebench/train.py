@@ -33,7 +33,6 @@ from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
 from prunebench.tasks import Evaluation, task
 
 FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and `train_loss_final` measure f
-EVAL_BATCH = 1000
 
 
 AUTOCAST_DTYPES = {"float32": None, "bf16": torch.bfloat16}  # RunConfig.precision -> torch.autocast's dtype
@@ -75,7 +74,7 @@ def evaluate(
     correct1 = correct5 = 0
     loss = 0.0
     count = 0
-    for x, y in source.batches(EVAL_BATCH):
+    for x, y in source.batches(source.eval_batch):
         x, y = x.to(device, memory_format=memory_format), y.to(device)
         logits = model(x)
         loss += float(F.cross_entropy(logits, y, reduction="sum"))
@@ -186,6 +185,42 @@ def parallel(model: nn.Module, device: str) -> nn.Module:
     return DistributedDataParallel(model, device_ids=[on] if on.type == "cuda" else None)
 
 
+class ShardOfEachBatch:
+    """This process's part of every batch of `source`, counting the samples it gave: a data-parallel run evaluates
+    each test image once, on one rank, instead of every rank decoding the whole split."""
+
+    def __init__(self, source: Any, shard: Shard):
+        self.source, self.shard, self.seen = source, shard, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None, shard: Shard | None = None):
+        for x, y in self.source.batches(batch_size, generator, self.shard):
+            self.seen += len(y)
+            yield x, y
+
+
+def sharded(evaluate: Callable[..., Evaluation], shard: Shard) -> Callable[..., Evaluation]:
+    """`evaluate` on this rank's part of every batch, its means weighted by the samples each rank saw and summed
+    over the ranks, so that every rank holds the same evaluation of the whole split (and takes the same decisions
+    from it: an early stop, a method's loss condition)."""
+    if shard[1] == 1:
+        return evaluate
+
+    def evaluate_shard(model: nn.Module, source: Any, device: str, memory_format: torch.memory_format) -> Evaluation:
+        part = ShardOfEachBatch(source, shard)
+        mine = evaluate(model, part, device, memory_format)
+        sums = torch.tensor([mine.top1, mine.top5, mine.loss, 1.0], dtype=torch.float64, device=device) * part.seen
+        torch.distributed.all_reduce(sums)
+        return Evaluation(*(sums[:3] / sums[3]).tolist())
+
+    return evaluate_shard
+
+
 class StateSnapshot:
     """A copy of a model's state, to tell whether a step outside the loop (a method's setup or finalize) changed
     the weights: when it did not, a known evaluation of them still holds and a 10k-image pass is saved."""
@@ -216,17 +251,22 @@ class Trainer:
         budget: CheckBudget | None = None,
         shard: Shard = (0, 1),
         checkpoint_seconds: float = 0.0,
+        compile_backend: str | None = None,
     ):
         """`start_evaluation`: the test evaluation of the weights the model starts from, when already known (the
         parent run's final one); used for epoch 0 unless the method's setup changes the weights. `shard`: (rank,
         world size) under torch.distributed; each process trains its part of every batch through
         DistributedDataParallel, which averages the gradients, and rank 0 alone writes the checkpoint.
-        `checkpoint_seconds`: the least time between two checkpoints (`Operational.checkpoint_seconds`)."""
+        `checkpoint_seconds`: the least time between two checkpoints (`Operational.checkpoint_seconds`).
+        `compile_backend`: the training forward through torch.compile; `self.model` (hooks, checkpoints, evaluation)
+        stays the module itself."""
         self.checkpoint_seconds = checkpoint_seconds
         self.memory_format = memory_format_for(model, channels_last)
         self.model = model.to(device, memory_format=self.memory_format)
         self.shard = shard
         self.forward = model if shard[1] == 1 else parallel(model, device)
+        if compile_backend is not None:
+            self.forward = torch.compile(self.forward, backend=compile_backend)
         self.splits = splits
         self.method = method
         self.config = config
@@ -255,7 +295,7 @@ class Trainer:
 
     def evaluate(self, source: Any) -> Evaluation:
         with self.autocast():
-            return self.task.evaluate(self.model, source, self.device, self.memory_format)
+            return sharded(self.task.evaluate, self.shard)(self.model, source, self.device, self.memory_format)
 
     def test_evaluation(self) -> Evaluation:
         """The test split at the weights `fit` left: the last epoch's evaluation when no step has run since
@@ -325,8 +365,8 @@ class Trainer:
         if self.plan:
             with self.autocast():
                 self._last_hard_pruned = evaluate_hard_pruned(
-                    self.model, self.plan, self.splits.test, self.device, self.memory_format, self.task.evaluate
-                )
+                    self.model, self.plan, self.splits.test, self.device, self.memory_format,
+                    sharded(self.task.evaluate, self.shard))
             result["test_top1_hardprune"] = self._last_hard_pruned[0].top1
         return result
 

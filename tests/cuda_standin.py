@@ -7,7 +7,7 @@ device"; a 0-dim CPU tensor is a scalar and allowed, as on CUDA); `.numpy()` of 
 a device generator of their own (`torch.cuda.manual_seed`, `get_rng_state`, `set_rng_state` reach it), so a
 checkpoint that forgets the CUDA generator resumes with other dropout masks. It counts the host's waits for the
 device (`.item()`, `.cpu()`, `.tolist()`, a CPU index into a device tensor, ops whose output size depends on the
-data): `transfers`.
+data): `transfers`; and the copies from host to device: `uploads`.
 
 What it cannot see: kernels (cuDNN choices, TF32, nondeterministic atomics), memory, speed, streams and
 asynchrony (every transfer here is synchronous), and code that calls the CUDA runtime directly (it is patched to
@@ -33,6 +33,7 @@ TO_HOST = {torch.ops.aten._local_scalar_dense.default}
 INDEXING = {torch.ops.aten.index.Tensor, torch.ops.aten.index_put_.default, torch.ops.aten.index_put.default,
             torch.ops.aten._index_put_impl_.default}
 transfers: Counter[str] = Counter()  # device -> host copies since the last `transfers.clear()`, by kind
+uploads: Counter[str] = Counter()  # host -> device copies since the last `uploads.clear()`, by kind
 
 
 class DeviceTensor(torch.Tensor):
@@ -184,6 +185,7 @@ def _to(self, *args, **kwargs):
     host_args = tuple(CPU if isinstance(a, (str, torch.device)) else a.dtype if isinstance(a, torch.Tensor) else a
                       for a in args)
     out = _plain_to(self, *host_args, **{**kwargs, **({"device": CPU} if "device" in kwargs else {})})
+    uploads["to"] += 1
     return DeviceTensor((out.clone() if out is self else out).detach(), requires_grad=self.requires_grad)
 
 
@@ -239,6 +241,7 @@ def cuda_standin() -> Iterator[None]:
         "torch.cuda.get_device_name": lambda device=None: "CUDA stand-in",
         "torch.cuda.get_device_capability": lambda device=None: (9, 0),
         "torch.nn.Module._apply": _device_apply,
+        "torch.Tensor.pin_memory": lambda self, *a, **k: self.clone(),  # page-locking is the host's business
         # asks the CUDA runtime whether a graph is being captured: none is
         "torch.optim.Optimizer._accelerator_graph_capture_health_check": lambda self: None,
     }
@@ -248,5 +251,6 @@ def cuda_standin() -> Iterator[None]:
         stack.enter_context(torch.backends.cudnn.flags(enabled=False))  # composite ops pick kernels that run on CPU
         GENERATOR.manual_seed(0)
         transfers.clear()
+        uploads.clear()
         stack.enter_context(_Mode())
         yield

@@ -23,7 +23,7 @@ from prunebench.data import (
     default_data_root,
     load_dataset,
 )
-from prunebench.data.base import pad_crop_flip
+from prunebench.data.base import draw_crop_flip, pad_crop_flip
 from prunebench.data.fashion_mnist import DEBIAN_DIR
 from prunebench.registry import UnknownNameError
 
@@ -291,7 +291,8 @@ def test_synthetic_is_fast_deterministic_and_learnable():
 
 def test_pad_crop_keeps_shape_and_takes_a_window_of_the_padded_image():
     x = torch.rand(8, 3, 5, 6)
-    out = pad_crop_flip(x, Augment(pad=2, flip=False), torch.Generator().manual_seed(0))
+    augment = Augment(pad=2, flip=False)
+    out = pad_crop_flip(x, augment, draw_crop_flip([len(x)], augment, torch.Generator().manual_seed(0)))
     assert out.shape == x.shape
     padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
     offsets = []
@@ -306,13 +307,15 @@ def test_pad_crop_keeps_shape_and_takes_a_window_of_the_padded_image():
 
 def test_no_pad_no_flip_is_the_identity():
     x = torch.rand(4, 1, 7, 7)
-    assert torch.equal(pad_crop_flip(x, Augment(pad=0, flip=False), torch.Generator().manual_seed(0)), x)
+    augment = Augment(pad=0, flip=False)
+    assert torch.equal(pad_crop_flip(x, augment, draw_crop_flip([4], augment, None)), x)
 
 
 def test_flip_mirrors_exactly():
     image = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).view(1, 1, 2, 3)
     mirrored = torch.tensor([[3.0, 2.0, 1.0], [6.0, 5.0, 4.0]]).view(1, 1, 2, 3)
-    out = pad_crop_flip(image.expand(32, 1, 2, 3), Augment(pad=0, flip=True), torch.Generator().manual_seed(0))
+    augment = Augment(pad=0, flip=True)
+    out = pad_crop_flip(image.expand(32, 1, 2, 3), augment, draw_crop_flip([32], augment, torch.Generator().manual_seed(0)))
     flipped = [torch.equal(sample, mirrored[0]) for sample in out]
     kept = [torch.equal(sample, image[0]) for sample in out]
     assert all(f != k for f, k in zip(flipped, kept, strict=True))  # every sample is exactly one of the two
@@ -335,6 +338,58 @@ def test_same_generator_seed_gives_the_same_batches():
     assert len(first) == source.num_batches(6) == 4
     assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first, second, strict=True))
     assert not all(torch.equal(a[0], b[0]) for a, b in zip(first, other, strict=True))
+
+
+def test_a_streamed_epoch_is_the_same_whatever_decodes_it_and_its_workers_persist(tmp_path):
+    """ImageNet's loader: a sample's random crop and flip come from the epoch's seed and its index, so the batches
+    are the same with no worker, with two, and after the workers persisted through an earlier epoch; consecutive
+    epochs differ; the generator's stream is two draws an epoch, as with a plain DataLoader."""
+    write_image_folder(tmp_path / "imagenet")
+
+    def epochs(workers: int, count: int) -> list[list[torch.Tensor]]:
+        splits = DATASETS.get("imagenet")(tmp_path, True, False, image_size=24)
+        splits.train.num_workers = workers
+        generator = torch.Generator().manual_seed(3)
+        return [[x for x, _ in splits.train.batches(4, generator)] for _ in range(count)]
+
+    alone, two = epochs(0, 2), epochs(2, 2)
+    assert all(torch.equal(a, b) for e, f in zip(alone, two, strict=True) for a, b in zip(e, f, strict=True))
+    assert not torch.equal(torch.cat(alone[0]), torch.cat(alone[1]))
+    assert DATASETS.get("imagenet")(tmp_path, True, False).train.eval_batch == 250
+
+
+def test_an_epochs_draws_are_the_numbers_a_batch_by_batch_draw_takes():
+    """Drawing the epoch's crops and flips before its first batch changes no number: the batches equal those of
+    drawing each batch's offsets and flips as it comes (the order results were made with)."""
+    source, augment = make_source(shuffle=True, augment=Augment(pad=2, flip=True)), Augment(pad=2, flip=True)
+    generator = torch.Generator().manual_seed(5)
+    order = torch.randperm(20, generator=generator)
+    expected = []
+    for start in range(0, 20, 6):
+        index = order[start : start + 6]
+        n = len(index)
+        dy, dx = (torch.randint(0, 5, (n,), generator=generator) for _ in range(2))
+        flip = torch.rand(n, generator=generator) < 0.5
+        x = torch.nn.functional.pad(source.images[index].float(), (2, 2, 2, 2))
+        x = torch.stack([x[i, :, dy[i] : dy[i] + 8, dx[i] : dx[i] + 8] for i in range(n)])
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        expected.append(((x - source._mean) / source._std, source.labels[index]))
+    got = list(source.batches(6, torch.Generator().manual_seed(5)))
+    assert len(got) == len(expected) == 4 and augment == source.augment
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(got, expected, strict=True))
+
+
+def test_an_epoch_on_the_device_reaches_it_in_one_copy():
+    """The fast path (the split held on the device): the order, crops and flips of a whole epoch are one host ->
+    device copy, where drawing them batch by batch made three blocking copies a batch."""
+    from tests.cuda_standin import cuda_standin, uploads
+
+    with cuda_standin():
+        source = make_source(shuffle=True, augment=Augment(pad=2, flip=True)).to("cuda")
+        uploads.clear()
+        batches = list(source.batches(4, torch.Generator().manual_seed(0)))
+        assert len(batches) == 5 and all(x.device.type == "cuda" for x, _ in batches)
+        assert sum(uploads.values()) == 1
 
 
 def test_tensor_fixed_subset_is_fixed_unshuffled_and_unaugmented():

@@ -63,3 +63,33 @@ def test_the_speed_flags_reach_operational():
     plain = operational(build_parser().parse_args(["run", "--dataset", "synthetic", "--model", "m", "--method", "d",
                                                    "--channels-last", "off"]))
     assert (plain.data_on_device, plain.cudnn_benchmark, plain.channels_last) == (False, False, False)
+
+
+def test_a_compiled_forward_trains_the_same_run_and_checkpoints_the_module_itself(tmp_path):
+    """torch.compile's graph capture (backend "eager": the captured ops run as they are, so the numbers must equal
+    eager's) of an SLR run: same loss and accuracy, and the weights file has the module's own keys (no `_orig_mod.`),
+    so an eager run or a resume reads it."""
+    from prunebench.checkpoint import load_checkpoint
+    from prunebench.paths import RunPaths
+
+    slr = replace(CONFIG, method="slr", epochs=2, prune_rule="convs_and_linear", prune_ratio=0.5,
+                  method_options={"rho": 0.1}, parent=CONFIG)
+    eager = run(slr, Operational(tmp_path / "a", tmp_path / "ab", progress=False))
+    compiled_ops = Operational(tmp_path / "b", tmp_path / "bb", progress=False, compile_backend="eager")
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    compiled = run(slr, compiled_ops)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # the forward was captured
+    assert [h["train_loss"] for h in compiled.history[1:]] == [h["train_loss"] for h in eager.history[1:]]
+    assert compiled.metrics["top1_final"] == eager.metrics["top1_final"]
+    weights = load_checkpoint(RunPaths(slr, compiled_ops.runs_root, compiled_ops.baselines_root).weights)
+    assert not [key for key in weights if "_orig_mod" in key]
+    assert operational(build_parser().parse_args(["run", "--dataset", "s", "--model", "m", "--method", "d",
+                                                  "--compile"])).compile_backend == "inductor"
+
+
+def test_an_unknown_compile_backend_is_refused_before_the_run_folder_exists(tmp_path):
+    ops = Operational(tmp_path / "runs", tmp_path / "baselines", progress=False, compile_backend="no_such_backend")
+    with pytest.raises(Exception, match="no_such_backend"):
+        run(replace(CONFIG, method="finetune", parent=CONFIG), ops)
+    assert not list((tmp_path / "runs").glob("**/config.json"))

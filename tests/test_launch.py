@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.launch import LAUNCHERS, InProcess, SlurmArrays, launcher, parse_option, pending_levels
+from prunebench.launch import (
+    LAUNCHERS,
+    DevicePool,
+    InProcess,
+    SlurmArrays,
+    launcher,
+    parse_option,
+    pending_levels,
+)
 from prunebench.paths import RunPaths
 from prunebench.registry import UnknownNameError
 from prunebench.runner import run
@@ -56,11 +64,15 @@ def test_launcher_options_and_names():
     assert parse_option("slurm_partition=gpu=a") == ("slurm_partition", "gpu=a")
     with pytest.raises(ValueError, match="not KEY=VALUE"):
         parse_option("gpu")
-    with pytest.raises(UnknownNameError, match="unknown launcher 'sge'; known: local, slurm, torchrun"):
+    with pytest.raises(UnknownNameError, match="unknown launcher 'sge'; known: devices, local, slurm, torchrun"):
         launcher(Operational(launcher="sge"))
     with pytest.raises(ValueError, match="takes no options"):
         launcher(Operational(launcher_options=(("timeout_min", 5),)))
-    assert isinstance(launcher(Operational()), InProcess) and LAUNCHERS.names() == ["local", "slurm", "torchrun"]
+    assert isinstance(launcher(Operational()), InProcess) and LAUNCHERS.names() == ["devices", "local", "slurm", "torchrun"]
+    with pytest.raises(ValueError, match="per_device must be an integer >= 1"):
+        DevicePool(per_device=0)
+    with pytest.raises(RuntimeError, match="Expected one of .* device type"):
+        DevicePool(devices="gpu:0")
 
 
 @pytest.mark.smoke
@@ -94,3 +106,25 @@ def test_method_and_launcher_options_are_read_by_one_rule():
     assert parse_key_value("fast=true") == ("fast", True) and parse_key_value("rule=a=b") == ("rule", "a=b")
     with pytest.raises(ValueError, match="method option '=3' is not KEY=VALUE"):
         parse_key_value("=3", "method option")
+
+
+@pytest.mark.smoke
+def test_independent_runs_train_side_by_side_one_process_each_and_equal_runs_in_process(tmp_path):
+    """Two CPU slots: the dense parent alone, then its three arms two at a time, each in its own process."""
+    arms = [replace(SLR, prune_ratio=ratio) for ratio in (0.5, 0.7, 0.8)]
+    pool, ops, here = DevicePool(devices="cpu,cpu"), replace(ops_at(tmp_path / "pool"), threads=1), \
+        replace(ops_at(tmp_path / "here"), threads=1)
+    pool.prepare(arms, ops)
+    assert pool.peak == 2 and len(list((ops.runs_root / "devices").glob("*.log"))) == 4
+    assert not list((ops.runs_root / "devices").glob("*.pkl"))
+    for arm in arms:
+        assert run(arm, ops).skipped
+        assert json.loads(RunPaths(arm, ops.runs_root, ops.baselines_root).result.read_text())["metrics"] == \
+            run(arm, here).metrics
+
+
+@pytest.mark.smoke
+def test_a_failed_run_on_a_device_names_its_run_device_and_log(tmp_path):
+    broken = replace(DENSE, model="no_such_model")
+    with pytest.raises(RuntimeError, match=rf"1 of 1 runs failed: {broken.run_id} on cpu \(exit code 1; log: .*log\)"):
+        DevicePool(devices="cpu").prepare([broken], ops_at(tmp_path))

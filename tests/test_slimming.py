@@ -7,9 +7,10 @@ from torch import nn
 from prunebench.checkpoint import load_checkpoint
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.methods import METHODS, EpochContext
-from prunebench.methods.proximal_slimming import gamma_min_threshold, palm_scaling_step, soft_threshold
+from prunebench.methods.proximal_slimming import gamma_min_threshold, palm_scaling_step
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
+from prunebench.proximal import soft_threshold
 from prunebench.runner import run
 from prunebench.structured import apply_structure
 from prunebench.structured.channels import (

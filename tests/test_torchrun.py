@@ -23,6 +23,7 @@ from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.launch import TorchRun
 from prunebench.paths import RunPaths
 from prunebench.runner import run
+from prunebench.train import evaluate
 
 DENSE = RunConfig(dataset="synthetic", model="vgg16_nobn_cifar", width=0.125, epochs=1, batch_size=64,
                   train_subset=151, seed=3, eval_every=0, model_options={"dropout": 0.0},
@@ -84,3 +85,66 @@ def test_ranks_fed_different_batches_hold_the_same_model_and_method_state_every_
     TorchRun(nproc=2).prepare([slr], ops)  # raises LaunchError if a rank failed
     result = run(slr, ops)
     assert result.skipped and len(result.history) == 3
+
+
+def evaluate_as_rank(rank: int, store: str, found) -> None:
+    """One of two gloo processes: the sharded evaluation of a fixed model, and how many test images it decoded."""
+    from prunebench.train import ShardOfEachBatch, sharded
+
+    torch.distributed.init_process_group("gloo", store=torch.distributed.FileStore(store, 2), rank=rank, world_size=2)
+    model, test = fixed_model_and_test_split()
+    parts = []
+
+    def counting(model, source, device, memory_format):
+        parts.append(source)
+        return evaluate(model, source, device, memory_format)
+
+    got = sharded(counting, (rank, 2))(model, test, "cpu", torch.contiguous_format)
+    found.put((rank, got, parts[0].seen if isinstance(parts[0], ShardOfEachBatch) else None))
+    torch.distributed.destroy_process_group()
+
+
+def fixed_model_and_test_split():
+    from prunebench.data import load_dataset
+    from prunebench.models import build_model
+
+    torch.manual_seed(0)
+    splits = load_dataset("synthetic")
+    model = build_model("resnet18_cifar", in_channels=splits.info.in_channels, num_classes=splits.info.num_classes,
+                        width=0.125)
+    return model, splits.test.subset(150)
+
+
+@pytest.mark.smoke
+def test_each_rank_evaluates_its_part_of_the_test_split_and_both_hold_the_whole_splits_numbers(tmp_path):
+    """Two gloo processes evaluate the same model on the same split: each decodes only its half of every batch, and
+    the all-reduced top-1, top-5 and loss equal one process's evaluation of the whole split."""
+    import torch.multiprocessing as mp
+
+    model, test = fixed_model_and_test_split()
+    whole = evaluate(model, test)
+    found = mp.get_context("spawn").SimpleQueue()
+    mp.spawn(evaluate_as_rank, args=(str(tmp_path / "store"), found), nprocs=2, join=True)
+    results = sorted((found.get() for _ in range(2)), key=lambda r: r[0])
+    assert [seen for _, _, seen in results] == [75, 75]
+    for _, got, _ in results:
+        assert got.top1 == pytest.approx(whole.top1, abs=1e-9) and got.top5 == pytest.approx(whole.top5, abs=1e-9)
+        assert got.loss == pytest.approx(whole.loss, rel=1e-6)
+
+
+@pytest.mark.smoke
+def test_a_method_that_reads_batch_norm_trains_in_one_process_under_the_torchrun_launcher(tmp_path, monkeypatch):
+    """Network slimming's factors act on batch statistics that DDP would compute per shard: its run is trained by
+    the launching process (rank 0 of 1), never by torchrun's processes; the dense parent goes to torchrun."""
+    import prunebench.launch as launch
+
+    parent = replace(DENSE, model="vgg19_ns_cifar", model_options={}, epochs=1)
+    slimming = replace(parent, method="network_slimming", prune_rule=None, method_options={"sparsity": 1e-4},
+                       parent=parent)
+    sent, really = [], launch.subprocess.run
+    monkeypatch.setattr(launch.subprocess, "run", lambda command, **kw: sent.append(command[-1]) or really(command, **kw))
+    ops = ops_at(tmp_path)
+    TorchRun(nproc=2).prepare([slimming], ops)
+    assert len(sent) == 1  # the dense parent
+    assert RunPaths(slimming, ops.runs_root, ops.baselines_root).result.exists()
+

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampler, Subset
+from torch.utils.data import DataLoader, Dataset, Subset
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -53,6 +53,8 @@ class BatchSource(Protocol):
     def batches(self, batch_size: int, generator: torch.Generator | None = None,
                 shard: Shard | None = None) -> Iterable[tuple[torch.Tensor, torch.Tensor]]: ...
 
+    eval_batch: int  # the batch an evaluation reads it in (streamed 224x224 images: fewer, for shared memory)
+
     def num_batches(self, batch_size: int) -> int: ...
 
     def __len__(self) -> int: ...
@@ -82,29 +84,52 @@ class Augment:
     flip: bool = True
 
 
-def pad_crop_flip(x: torch.Tensor, augment: Augment, generator: torch.Generator | None) -> torch.Tensor:
-    """Vectorised per-sample random crop after zero padding, then random horizontal flip, on x's device. The
-    random draws come from the (CPU) generator either way, so a batch is the same wherever it is augmented."""
+def draw_crop_flip(batch_sizes: Iterable[int], augment: Augment, generator: torch.Generator | None) -> torch.Tensor:
+    """A (3, n) int64 tensor of crop offsets (dy, dx) and flips (0/1) for every sample of an epoch, drawn on the CPU
+    batch by batch in the order a per-batch draw takes them (the numbers do not depend on where they are used), so an
+    epoch's draws reach a device in one copy instead of three blocking copies a batch."""
+    parts = []
+    for n in batch_sizes:
+        none = torch.zeros(n, dtype=torch.long)
+        span = 2 * augment.pad + 1
+        dy = torch.randint(0, span, (n,), generator=generator) if augment.pad else none
+        dx = torch.randint(0, span, (n,), generator=generator) if augment.pad else none
+        flip = (torch.rand(n, generator=generator) < 0.5).long() if augment.flip else none
+        parts.append(torch.stack([dy, dx, flip]))
+    return torch.cat(parts, dim=1) if parts else torch.zeros(3, 0, dtype=torch.long)
+
+
+def pad_crop_flip(x: torch.Tensor, augment: Augment, draws: torch.Tensor) -> torch.Tensor:
+    """Vectorised per-sample crop after zero padding, then horizontal flip, on x's device; `draws` is the batch's
+    columns of `draw_crop_flip`, on the same device."""
     n, _, h, w = x.shape
     on = {"device": x.device}
     if augment.pad:
         p = augment.pad
         padded = torch.nn.functional.pad(x, (p, p, p, p))
-        dy = torch.randint(0, 2 * p + 1, (n,), generator=generator).to(**on)
-        dx = torch.randint(0, 2 * p + 1, (n,), generator=generator).to(**on)
-        rows = (dy[:, None] + torch.arange(h, **on))[:, None, :, None]  # n,1,h,1
-        cols = (dx[:, None] + torch.arange(w, **on))[:, None, None, :]  # n,1,1,w
+        rows = (draws[0][:, None] + torch.arange(h, **on))[:, None, :, None]  # n,1,h,1
+        cols = (draws[1][:, None] + torch.arange(w, **on))[:, None, None, :]  # n,1,1,w
         batch = torch.arange(n, **on)[:, None, None, None]
         chans = torch.arange(x.shape[1], **on)[None, :, None, None]
         x = padded[batch, chans, rows, cols]
     if augment.flip:
-        flip = (torch.rand(n, generator=generator) < 0.5).to(**on)
-        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        x = torch.where(draws[2].bool()[:, None, None, None], x.flip(3), x)
     return x
+
+
+def upload(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """`tensor` on `device` in one asynchronous copy from pinned memory (a pageable copy blocks the host)."""
+    if device.type == "cpu":
+        return tensor
+    if device.type == "cuda":
+        tensor = tensor.pin_memory()
+    return tensor.to(device, non_blocking=True)
 
 
 class TensorSource:
     """An in-memory split: uint8 NCHW images and int64 labels, batched without a DataLoader."""
+
+    eval_batch = 1000  # the batch an evaluation reads it in
 
     def __init__(
         self,
@@ -160,13 +185,19 @@ class TensorSource:
 
     def batches(self, batch_size: int, generator: torch.Generator | None = None,
                 shard: Shard | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Every random number of the epoch is drawn on the CPU before its first batch (for the whole batch, so every
+        shard sees the same ones) and reaches the images' device in one copy."""
         order = torch.randperm(len(self), generator=generator) if self.shuffle else torch.arange(len(self))
-        order = order.to(self.images.device)
+        plan = order[None]
+        if self.augment is not None:
+            sizes = [min(batch_size, len(self) - start) for start in range(0, len(self), batch_size)]
+            plan = torch.cat([plan, draw_crop_flip(sizes, self.augment, generator)])
+        plan = upload(plan, self.images.device)
         for start in range(0, len(self), batch_size):
-            index = order[start : start + batch_size]
+            index = plan[0, start : start + batch_size]
             x = self.images[index].float()
-            if self.augment is not None:  # drawn for the whole batch, so every shard sees the same random numbers
-                x = pad_crop_flip(x, self.augment, generator)
+            if self.augment is not None:
+                x = pad_crop_flip(x, self.augment, plan[1:, start : start + batch_size])
             part = shard_slice(len(index), shard)
             yield ((x - self._mean) / self._std)[part], self.labels[index][part]
 
@@ -188,8 +219,11 @@ def in_memory_splits(
     )
 
 
-class _Transformed(Dataset):
-    """(sample, label) pairs with `transform` applied to the sample, so one sample list serves two transforms."""
+class _Seeded(Dataset):
+    """(sample, label) pairs with `transform` applied to the sample, fed (index, seed) keys: torch's generator is
+    seeded from the epoch's seed and the index before each sample's transform, so a sample's random crop and flip
+    depend on neither the worker that decodes it, nor the number of workers, nor whether they persist between epochs
+    (nor on an interruption: the epoch's seed comes from the run's checkpointed generator)."""
 
     def __init__(self, samples: Dataset, transform: Callable[[Any], torch.Tensor]):
         self.samples = samples
@@ -198,9 +232,36 @@ class _Transformed(Dataset):
     def __len__(self) -> int:
         return len(self.samples)  # type: ignore[arg-type]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, int]:
+        index, seed = key
         sample, label = self.samples[index]
+        torch.manual_seed((seed * 1_000_003 + index) % 2**63)
         return self.transform(sample), label
+
+
+class _EpochOrder:
+    """The batch sampler of a loader kept for every epoch: the batches of (index, seed) keys set before each."""
+
+    def __init__(self) -> None:
+        self.parts: list[list[tuple[int, int]]] = []
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return iter(self.parts)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+
+def loader_workers(override: str | None = os.environ.get("PRUNEBENCH_LOADER_WORKERS")) -> int:
+    """Decoding processes: every core this process may use but one (the trainer's), at most 16;
+    $PRUNEBENCH_LOADER_WORKERS overrides."""
+    if override:
+        return int(override)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(16, cores - 1))
+
+
+STREAMED_EVAL_BATCH = 250  # ~150 MB of 224x224 images a batch; two in flight per worker sit in shared memory
 
 
 class LoaderSource:
@@ -208,9 +269,12 @@ class LoaderSource:
 
     `samples` yields raw (sample, label) pairs, e.g. an ImageFolder without a transform; `transform` makes a
     sample a normalised CHW tensor, and `eval_transform` is the deterministic one that `fixed_subset` uses.
-    As for TensorSource, the shuffle order comes from the generator given to `batches`; the workers' random
-    augmentation is seeded from it as well (with num_workers=0 it uses torch's global generator).
+    As for TensorSource, the shuffle order comes from the generator given to `batches`, and so does each epoch's
+    augmentation seed (`_Seeded`). The workers persist between epochs (a fresh pool each epoch re-imports and
+    re-forks), and batches come in page-locked memory where there is a GPU, for an asynchronous copy.
     """
+
+    eval_batch = STREAMED_EVAL_BATCH
 
     def __init__(
         self,
@@ -225,7 +289,9 @@ class LoaderSource:
         self.transform = transform
         self.eval_transform = transform if eval_transform is None else eval_transform
         self.shuffle = shuffle
-        self.num_workers = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
+        self.num_workers = loader_workers() if num_workers is None else num_workers
+        self._order = _EpochOrder()
+        self._loader: DataLoader | None = None
 
     def __len__(self) -> int:
         return len(self.samples)  # type: ignore[arg-type]
@@ -236,18 +302,19 @@ class LoaderSource:
     def batches(self, batch_size: int, generator: torch.Generator | None = None,
                 shard: Shard | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """With `shard`, only this process's part of each batch is decoded."""
-        dataset = _Transformed(self.samples, self.transform)
-        sampler = RandomSampler(dataset, generator=generator) if self.shuffle else SequentialSampler(dataset)
-        order = list(sampler)
-        parts = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        loader = DataLoader(
-            dataset,
-            batch_sampler=[part[shard_slice(len(part), shard)] for part in parts],
-            num_workers=self.num_workers,
-            persistent_workers=False,
-            generator=generator,
-        )
-        return ((images, labels) for images, labels in loader)  # the loader yields lists
+        order = torch.randperm(len(self), generator=generator) if self.shuffle else torch.arange(len(self))
+        # one 64-bit draw, as a DataLoader takes its workers' base seed: the generator's stream is what it was
+        seed = int(torch.empty((), dtype=torch.int64).random_(generator=generator)) if generator is not None else 0
+        keys = [(index, seed) for index in order.tolist()]
+        parts = [keys[i : i + batch_size] for i in range(0, len(keys), batch_size)]
+        self._order.parts = [part[shard_slice(len(part), shard)] for part in parts]
+        if self._loader is None:
+            self._loader = DataLoader(
+                _Seeded(self.samples, self.transform), batch_sampler=self._order, num_workers=self.num_workers,
+                persistent_workers=self.num_workers > 0, pin_memory=torch.cuda.is_available(),
+                generator=torch.Generator(),  # its base seed is unused (`_Seeded`): never the global generator
+            )
+        return ((images, labels) for images, labels in self._loader)  # the loader yields lists
 
     def to(self, device: str | torch.device) -> LoaderSource:
         return self  # streamed from disk: each batch is moved as it comes
@@ -257,3 +324,6 @@ class LoaderSource:
         generator = torch.Generator().manual_seed(seed)
         index = torch.randperm(len(self), generator=generator)[:count].tolist()
         return LoaderSource(Subset(self.samples, index), self.eval_transform, shuffle=False, num_workers=self.num_workers)
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker pool does not travel (a launcher pickles the splits' owner)
+        return {**self.__dict__, "_loader": None}

@@ -42,6 +42,9 @@ class Method:
     # its runs are baselines that tables and sessions share: kept apart, under the baselines folder (`make clean`
     # leaves them)
     trains_baselines: ClassVar[bool] = False
+    # whether `--launcher torchrun` may shard its batches over processes: each normalises by its shard's batch
+    # statistics (no SyncBatchNorm), which a method that reads batch norm would see as a different network
+    data_parallel: ClassVar[bool] = True
 
     @dataclass(frozen=True)
     class Options:

@@ -55,6 +55,12 @@ def group_means(weights: list[torch.Tensor], split: list[tuple[torch.Tensor, tor
     return [(kept, pruned) for kept, pruned in torch.stack(pairs).tolist()] if pairs else []
 
 
+@torch.no_grad()
+def add_penalties(weights: list[torch.Tensor], lams: list[torch.Tensor]) -> None:
+    """grad += λ·w for every layer, as one `_foreach` launch (a fixed cost a step, however deep the network)."""
+    torch._foreach_addcmul_([weight.grad for weight in weights], lams, weights)
+
+
 def normalized_std(weight: torch.Tensor, granularity: str) -> float:
     """std/mean of the groups' L1 norms (GReg Fig. 1, row 1)."""
     norms = group_scores(weight, granularity)
@@ -99,7 +105,7 @@ class GReg1(GroupPruning):
         self.pick_iteration = 0
         self.stabilize_start = 0
         self.initial_pruned: dict[str, torch.Tensor] = {}
-        self._penalties: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # (weight, λ) while λ is unchanged
+        self._penalties: tuple[list[torch.Tensor], list[torch.Tensor]] | None = None  # (weights, λs) while λ is unchanged
         self._splits: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}  # group_split's, per pruned set
 
     # -- λ ------------------------------------------------------------------------------------------
@@ -125,8 +131,9 @@ class GReg1(GroupPruning):
             self._splits[layer.name] = cached
         return cached[1], cached[2]
 
-    def penalties(self, model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """(weight, λ of its groups shaped to broadcast against it) for every layer in scope."""
+    def penalties(self, model: nn.Module) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The weights of the layers in scope, and the λ of each one's groups shaped like it (`_foreach` ops take
+        no broadcasting)."""
         modules = dict(model.named_modules())
         out = []
         for layer in self.layers:
@@ -136,8 +143,8 @@ class GReg1(GroupPruning):
                 lam = torch.full((layer.groups,), self.lambda_pruned(layer.name))
             else:
                 lam = torch.where(self.pruned_mask(layer), self.lambda_pruned(layer.name), self.lambda_kept())
-            out.append((weight, lam.to(weight.device, weight.dtype).reshape(shape)))
-        return out
+            out.append((weight, lam.to(weight.device, weight.dtype).reshape(shape).expand_as(weight).contiguous()))
+        return [weight for weight, _ in out], [lam for _, lam in out]
 
     # -- hooks --------------------------------------------------------------------------------------
     def setup(self, model: nn.Module, context: EpochContext) -> None:
@@ -153,9 +160,7 @@ class GReg1(GroupPruning):
             self.update(model)
         if self._penalties is None:
             self._penalties = self.penalties(model)
-        with torch.no_grad():
-            for weight, lam in self._penalties:
-                weight.grad.addcmul_(lam, weight)
+        add_penalties(*self._penalties)
 
     def after_step(self, model: nn.Module) -> None:
         self.iteration += 1

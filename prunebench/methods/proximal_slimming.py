@@ -28,23 +28,19 @@ from prunebench.config import OptimizerConfig
 from prunebench.methods.base import EpochContext, register
 from prunebench.methods.slimming import Factors, ScalingFactorPruning
 from prunebench.optimizers import OPTIMIZERS
+from prunebench.proximal import soft_threshold_all
 from prunebench.registry import Registry
 from prunebench.structured.channels import ChannelSet, scaling_factors, scaling_layers
 
 
-def soft_threshold(values: torch.Tensor, threshold: float) -> torch.Tensor:
-    """S_t(z) = sign(z)·max(|z| − t, 0)."""
-    return values.sign() * (values.abs() - threshold).clamp_min(0.0)
-
-
 def palm_scaling_step(gammas: list[torch.Tensor], xis: list[torch.Tensor], alpha: float, beta: float, lam: float) -> None:
-    """The γ- and ξ-updates of one PALM iteration, in place, after the gradient step on γ."""
+    """The γ- and ξ-updates of one PALM iteration, in place, after the gradient step on γ: `_foreach` ops over all
+    layers (a fixed number of kernel launches a step, however deep the network)."""
     keep, pull = alpha / (alpha + beta), beta / (alpha + beta)
     torch._foreach_mul_(gammas, keep)
     torch._foreach_add_(gammas, xis, alpha=pull)
     mixed = torch._foreach_add(torch._foreach_mul(xis, keep), gammas, alpha=pull)
-    for xi, z in zip(xis, mixed, strict=True):
-        xi.copy_(soft_threshold(z, lam / (alpha + beta)))
+    torch._foreach_copy_(xis, soft_threshold_all(mixed, lam / (alpha + beta)))
 
 
 # which channels a pruning rule removes: (γ per layer, ξ per layer) -> pruned masks

@@ -45,8 +45,12 @@ def factor_counts(factors: Factors) -> dict[str, float]:
 
 
 class ScalingFactorPruning(Method):
+    """Channel pruning decided by BN scaling factors; subclasses say which channels `pruned_channels`. Trained in one
+    process (`data_parallel` False): the factors it sparsifies act on batch statistics, which data-parallel shards
+    would compute per shard (these are CIFAR runs: `--launcher devices` runs several side by side instead)."""
+
     prunes = "scaling_factors"
-    """Channel pruning decided by BN scaling factors; subclasses say which channels `pruned_channels`."""
+    data_parallel = False
 
     def __init__(self, options: Any, plan: dict[str, float]):
         super().__init__(options, plan)

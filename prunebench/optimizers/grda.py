@@ -27,6 +27,8 @@ from typing import Any
 
 import torch
 
+from prunebench.proximal import soft_threshold, soft_threshold_all
+
 CHOICES = {
     "threshold_form": ("incremental", "closed_form"),
     "accumulator_init": ("initial", "zero"),
@@ -42,20 +44,6 @@ def threshold_increment(c: float, mu: float, lr: float, k: int) -> float:
 def closed_form_threshold(c: float, mu: float, lr: float, k: int) -> float:
     """g(k, lr) = c·lr^{1/2}·(k·lr)^μ."""
     return c * math.sqrt(lr) * (k * lr) ** mu
-
-
-def soft_threshold(values: torch.Tensor, threshold: float) -> torch.Tensor:
-    """S_θ(v) = sign(v)·max(|v| − θ, 0)."""
-    return values.sign() * (values.abs() - threshold).clamp_(min=0)
-
-
-def soft_threshold_all(values: list[torch.Tensor], threshold: float) -> list[torch.Tensor]:
-    """`soft_threshold` of each tensor, as `torch._foreach_*` ops: sign(v)·max(|v| − θ, 0)."""
-    magnitudes = torch._foreach_abs(values)
-    torch._foreach_sub_(magnitudes, threshold)
-    torch._foreach_clamp_min_(magnitudes, 0.0)
-    torch._foreach_mul_(magnitudes, torch._foreach_sign(values))
-    return magnitudes
 
 
 class GRDA(torch.optim.Optimizer):

@@ -1,6 +1,7 @@
-"""One process of a `--launcher torchrun` run: joins the process group torchrun set up (RANK, WORLD_SIZE, LOCAL_RANK
-and the rendezvous in the environment), then trains the pickled (config, ops) on its shard of every batch.
-`python -m prunebench.torchrun_worker JOB.pkl`; the launcher writes the file and starts torchrun."""
+"""One pickled (config, ops) run in a process of its own: `python -m prunebench.job JOB.pkl`, started by a launcher
+(prunebench.launch) that wrote the file. Under `torch.distributed.run` (RANK, WORLD_SIZE, LOCAL_RANK and the
+rendezvous in the environment) the process joins the group and trains its shard of every batch; otherwise it trains
+the whole run on `ops.device`."""
 from __future__ import annotations
 
 import os
@@ -11,12 +12,11 @@ from dataclasses import replace
 import torch
 import torch.distributed as dist
 
+from prunebench.config import Operational, RunConfig
 from prunebench.runner import run
 
 
-def main(job: str) -> int:
-    with open(job, "rb") as file:
-        config, ops = pickle.load(file)
+def data_parallel(config: RunConfig, ops: Operational) -> None:
     rank, world, local = (int(os.environ[name]) for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
     cuda = torch.device(ops.device).type == "cuda"
     device = f"cuda:{local}" if cuda else ops.device
@@ -27,6 +27,15 @@ def main(job: str) -> int:
         run(config, replace(ops, device=device, rank=rank, world_size=world, progress=ops.progress and rank == 0))
     finally:
         dist.destroy_process_group()
+
+
+def main(job: str) -> int:
+    with open(job, "rb") as file:
+        config, ops = pickle.load(file)
+    if "RANK" in os.environ:
+        data_parallel(config, ops)
+    else:
+        run(config, ops)
     return 0
 
 
