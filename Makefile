@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench paper-check gpu-check report nightly audit update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
+.PHONY: help setup data quick test lint bench paper-check gpu-check report status nightly audit update-reference reproduce-table1 reproduce-slr-table1 reproduce-greg $(addprefix reproduce-greg-,$(GREG)) clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ gpu-check: setup  ## on a GPU machine: kill/resume bit-identical, seconds per pa
 
 report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
 	$(BIN)/python -m prunebench.report --quiet
+
+status: $(STAMP)  ## docs/status.md from results/*/meta/*.json, the verdicts and results/gpu_check.md
+	$(BIN)/python -m prunebench.status
 
 nightly: setup  ## every reproduce-<word> aggregate at SCALE=quick + benchmarks, compared with results/reference/
 	$(BIN)/python -m prunebench.nightly run

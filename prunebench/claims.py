@@ -16,7 +16,6 @@ import pandas as pd
 
 from prunebench.cells import published_cell
 from prunebench.evidence import (
-    CHANCE_MARGIN,
     CHANCE_METRIC,
     FAILS,
     HOLDS,
@@ -26,9 +25,12 @@ from prunebench.evidence import (
     NOT_RUN,
     RULE,
     Interval,
+    Judged,
+    chance_ceiling,
     combine,
     no_signal,
 )
+from prunebench.stand_ins import notes
 
 __all__ = ["FAILS", "HOLDS", "INCONCLUSIVE", "NO_SIGNAL", "NOT_RUN"]  # the statuses, re-exported for the scripts
 
@@ -44,9 +46,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Claim:
+    """A finding as its paper states it. `source`: the paper's own words and where they are (table, figure, section;
+    or the repository file, where a claim comes from code or logs, saying so). `bound`: where a threshold of the check
+    is prunebench's choice, not the paper's, what was chosen and why ("" where every number is the paper's)."""
+
     id: str
     statement: str
     check: Callable[[pd.DataFrame], Verdict]
+    source: str = ""
+    bound: str = ""
 
     def evaluate(self, results: pd.DataFrame) -> Verdict:
         return self.check(results)
@@ -64,12 +72,7 @@ def arm_stats(results: pd.DataFrame, metric: str) -> pd.DataFrame:
 def seed_values(results: pd.DataFrame, metric: str, method: str | None = None, cell: str | None = None) -> pd.Series:
     """`metric`'s value per seed (indexed by seed) for one method and cell, where given: what a paired comparison
     subtracts."""
-    rows = results[results["metric"] == metric]
-    if method is not None:
-        rows = rows[rows["method"] == method]
-    if cell is not None:
-        rows = rows[rows["cell"] == cell]
-    return one_seed_once(rows, ["cell", "method"]).groupby("seed")["value"].mean()
+    return one_seed_once(arm_rows(results, metric, method, cell), ["cell", "method"]).groupby("seed")["value"].mean()
 
 
 def one_seed_once(rows: pd.DataFrame, arm: list[str]) -> pd.DataFrame:
@@ -104,6 +107,7 @@ class Pair:
     a: pd.Series  # indexed by seed
     b: pd.Series
     chance: float | None
+    runs_at_chance: bool = False  # every run behind a and b is at chance (whatever metric a and b are)
 
     @property
     def interval(self) -> Interval:
@@ -111,9 +115,9 @@ class Pair:
 
     @property
     def silent(self) -> bool:
-        return no_signal([*self.a, *self.b], self.chance)
+        return self.runs_at_chance or no_signal([*self.a, *self.b], self.chance)
 
-    def judge(self, claimed: str, bound: float = 0.0) -> str:
+    def judge(self, claimed: str, bound: float = 0.0) -> str | Judged:
         return NO_SIGNAL if self.silent else self.interval.judge(claimed, bound)
 
     def describe(self, better: str, worse: str) -> str:
@@ -121,16 +125,39 @@ class Pair:
                 f"Δ {self.interval}" + (" — no signal" if self.silent else ""))
 
 
+INPUT_ACCURACY_WORDS = ("baseline", "start")  # a top-1 row naming one of these describes the model the run started from
+
+
+def runs_at_chance(results: pd.DataFrame) -> set[str]:
+    """Run ids whose every top-1 accuracy row of their own (not the model they started from: a metric naming
+    INPUT_ACCURACY_WORDS) is at chance (`evidence.chance_ceiling` of the run's CHANCE_METRIC): whatever else those
+    runs report (sparsity, FLOPs, a loss gap) measured a network that learnt nothing."""
+    chance = results[results["metric"] == CHANCE_METRIC].groupby("run_id")["value"].first()
+    metric = results["metric"].astype(str)
+    own = ~metric.str.contains("|".join(INPUT_ACCURACY_WORDS))
+    top1 = results[metric.str.startswith("top1") & (metric != CHANCE_METRIC) & own
+                   & results["run_id"].isin(chance.index)]
+    best = top1.groupby("run_id")["value"].max()
+    return {run for run, value in best.items() if value <= chance_ceiling(chance[run])}
+
+
+def all_runs_at_chance(rows: pd.DataFrame, at_chance: set[str]) -> bool:
+    return not rows.empty and set(rows["run_id"]) <= at_chance
+
+
 def paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> list[Pair]:
     """The seed-paired values of two arms in every (cell, prune_ratio) where both ran (seeds only one ran are left
     out: a difference needs both)."""
     rows = results[results["metric"] == metric]
+    at_chance = runs_at_chance(results)
     out = []
     for (cell, ratio), group in rows.groupby(["cell", "prune_ratio"], sort=True):
         a, b = seed_values(group, metric, better), seed_values(group, metric, worse)
         seeds = a.index.intersection(b.index)
         if len(seeds):
-            out.append(Pair(cell, float(ratio), a[seeds], b[seeds], _chance_for(metric, results, cell)))
+            arms = group[group["method"].isin([better, worse]) & group["seed"].isin(seeds)]
+            out.append(Pair(cell, float(ratio), a[seeds], b[seeds], _chance_for(metric, results, cell),
+                            all_runs_at_chance(arms, at_chance)))
     return out
 
 
@@ -139,7 +166,16 @@ def paired_arms(results: pd.DataFrame, a: tuple[str, str | None, str], b: tuple[
     paired by seed; the chance level is that of `a`'s cell where `a`'s metric is an accuracy."""
     x, y = seed_values(results, *a), seed_values(results, *b)
     seeds = x.index.intersection(y.index)
-    return Pair(a[2], math.nan, x[seeds], y[seeds], _chance_for(a[0], results, a[2]))
+    rows = pd.concat([arm_rows(results, *a), arm_rows(results, *b)])
+    return Pair(a[2], math.nan, x[seeds], y[seeds], _chance_for(a[0], results, a[2]),
+                all_runs_at_chance(rows[rows["seed"].isin(seeds)], runs_at_chance(results)))
+
+
+def arm_rows(results: pd.DataFrame, metric: str, method: str | None, cell: str | None) -> pd.DataFrame:
+    rows = results[results["metric"] == metric]
+    if method is not None:
+        rows = rows[rows["method"] == method]
+    return rows if cell is None else rows[rows["cell"] == cell]
 
 
 def interval_verdict(statuses: list[str], evidence: str, intervals: list[Interval], rule: str = RULE) -> Verdict:
@@ -166,6 +202,13 @@ def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verd
     return check
 
 
+def beats_at_published(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
+    """`beats` on the rows of the cells the paper's table prints only: the sweep points and ablations a
+    reproduction adds are not what the paper claims (`evaluate_claims` marks the rows)."""
+    judge = beats(metric, better, worse)
+    return lambda results: judge(results[results[IN_PAPER]] if IN_PAPER in results.columns else results)
+
+
 def no_worse_and_wins_at_top(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
     """`better` is not below `worse` at any ratio of a cell (no interval below 0) and ahead at its largest ratio
     (interval above 0) (claims.md GREG-C1)."""
@@ -174,12 +217,17 @@ def no_worse_and_wins_at_top(metric: str, better: str, worse: str) -> Callable[[
         pairs = paired(results, metric, better, worse)
         if not pairs:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
-        statuses = []
+        tests: list[str | Judged] = []
+        tops_silent = False
         for cell in dict.fromkeys(p.cell for p in pairs):
-            sweep = [p for p in pairs if p.cell == cell]
-            below = any(not p.silent and p.interval.side(0.0) == "below" for p in sweep)
-            statuses.append(FAILS if below else sweep[-1].judge("above"))
-        return _verdict(combine(statuses), pairs, [p.describe(better, worse) for p in pairs])
+            *lower, top = [p for p in pairs if p.cell == cell]
+            tests += [NO_SIGNAL if p.silent else p.interval.not_beyond("above") for p in lower]
+            tests.append(top.judge("above"))
+            tops_silent = tops_silent or top.silent
+        status = combine(tests)
+        if status == HOLDS and tops_silent:
+            status = NO_SIGNAL  # the part that can make it hold (ahead at the top) measured nothing
+        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs])
 
     return check
 
@@ -237,13 +285,15 @@ def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
 
     def check(results: pd.DataFrame) -> Verdict:
         rows = results[(results["metric"] == metric) & (results["method"] == method)]
+        at_chance = runs_at_chance(results)
         statuses, parts, intervals = [], [], []
         for cell, group in rows.groupby("cell", sort=True):
             by_ratio = group.pivot_table(index="seed", columns="prune_ratio", values="value", aggfunc="mean")
             if by_ratio.shape[1] < 2:
                 continue
             drop = Interval.of(list((by_ratio.iloc[:, 0] - by_ratio.iloc[:, -1]).dropna()))
-            silent = no_signal(list(group["value"]), _chance_for(metric, results, cell))
+            silent = no_signal(list(group["value"]), _chance_for(metric, results, cell)) or \
+                all_runs_at_chance(group, at_chance)
             statuses.append(NO_SIGNAL if silent else drop.judge("above"))
             means = ", ".join(f"p={r:g}: {m:.2f}" for r, m in by_ratio.mean().items())
             parts.append(f"{cell}: {means}; drop first − last {drop}" + (" — no signal" if silent else ""))
@@ -255,43 +305,38 @@ def falls(metric: str, method: str) -> Callable[[pd.DataFrame], Verdict]:
     return check
 
 
-def _every_run(metric: str, method: str, holds: Callable[[float], bool], what: str,
-               signal: str | None = None) -> Callable[[pd.DataFrame], Verdict]:
-    """A property of every run: one run without it is a counterexample (fails); it holds once MIN_SEEDS runs have
-    it, and is inconclusive with fewer. With `signal` (a top-1 metric of the same run), a run whose `signal` is
-    within CHANCE_MARGIN of its chance level measured nothing and is left out; none left is no signal."""
+def _every_run(metric: str, method: str, holds: Callable[[float], bool], what: str) -> Callable[[pd.DataFrame], Verdict]:
+    """A property of every run, on the MIN_SEEDS floor of every rule: with n ≥ MIN_SEEDS runs, one run without it is
+    a counterexample (fails) and none holds; with fewer the direction is inconclusive. A run at chance measured
+    nothing and is left out; none left is no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
         rows = results[(results["metric"] == metric) & (results["method"] == method)].dropna(subset=["value"])  # NaN: diverged
         if rows.empty:
             return Verdict(NOT_RUN, f"no {metric} rows")
-        silent_note = ""
-        if signal is not None:
-            per_run = results[results["method"] == method].pivot_table(index="run_id", columns="metric", values="value")
-            at_chance = set(per_run.index[per_run[signal] <= per_run[CHANCE_METRIC] + CHANCE_MARGIN]) \
-                if {signal, CHANCE_METRIC} <= set(per_run.columns) else set()
-            silent_note = (f"; {len(at_chance & set(rows['run_id']))} of {len(rows)} run(s) left out: their {signal} is "
-                           f"within {CHANCE_MARGIN:g} points of chance")
-            rows = rows[~rows["run_id"].isin(at_chance)]
-            if rows.empty:
-                return Verdict(NO_SIGNAL, f"{metric}: no run measured anything{silent_note}", 0, "",
-                               f"a run at chance in {signal} measures nothing; none left is no signal")
+        rule = (f"every run must satisfy it: with ≥ {MIN_SEEDS} runs one counterexample fails and none holds; fewer "
+                f"runs are inconclusive; a run at chance is left out")
+        silent = rows["run_id"].isin(runs_at_chance(results))
+        note = f"; {int(silent.sum())} of {len(rows)} run(s) at chance left out" if silent.any() else ""
+        rows = rows[~silent]
+        if rows.empty:
+            return Verdict(NO_SIGNAL, f"{metric}: no run measured anything{note}", 0, "", rule)
         values = rows["value"]
         failing = [v for v in values if not holds(v)]
-        status = FAILS if failing else HOLDS if len(values) >= MIN_SEEDS else INCONCLUSIVE
+        enough = len(values) >= MIN_SEEDS
+        status = (FAILS if failing else HOLDS) if enough else INCONCLUSIVE
         evidence = (f"{metric} over {len(values)} run(s): min {values.min():g}, max {values.max():g}; {what}"
-                    + (f"; {len(failing)} run(s) outside" if failing else "") + silent_note)
-        rule = f"every run must satisfy it: one counterexample fails, ≥ {MIN_SEEDS} runs without one hold"
-        if signal is not None:
-            rule += f"; a run at chance in {signal} (within {CHANCE_MARGIN:g} points) is left out"
+                    + (f"; {len(failing)} run(s) outside" if failing else "") + note
+                    + ("" if enough else f"; n={len(values)} < {MIN_SEEDS}: the direction "
+                                         f"{'fails' if failing else 'holds'}, no verdict"))
         return Verdict(status, evidence, len(values), "", rule)
 
     return check
 
 
-def at_most(metric: str, method: str, limit: float, signal: str | None = None) -> Callable[[pd.DataFrame], Verdict]:
+def at_most(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
     """Every run's `metric` (e.g. the longest run of violated conditions) is <= `limit`."""
-    return _every_run(metric, method, lambda v: v <= limit, f"limit ≤ {limit:g}", signal)
+    return _every_run(metric, method, lambda v: v <= limit, f"limit ≤ {limit:g}")
 
 
 def at_least(metric: str, method: str, limit: float) -> Callable[[pd.DataFrame], Verdict]:
@@ -308,46 +353,63 @@ def seeds_per_arm(results: pd.DataFrame) -> int:
 
 
 def all_at_chance(results: pd.DataFrame) -> bool:
-    """Every run's headline accuracy within CHANCE_MARGIN of its chance level: the table measured nothing."""
-    chance = results[results["metric"] == CHANCE_METRIC].groupby("run_id")["value"].first()
-    top1 = results[results["metric"].str.startswith("top1") & (results["metric"] != CHANCE_METRIC)]
-    top1 = top1[top1["run_id"].isin(chance.index)]
-    return not top1.empty and bool((top1["value"] <= top1["run_id"].map(chance) + CHANCE_MARGIN).all())
+    """Every run with an accuracy is at chance: the table measured nothing."""
+    measured = results[results["metric"] == CHANCE_METRIC]
+    return not measured.empty and set(measured["run_id"]) <= runs_at_chance(results)
 
 
 def held_to_the_rule(verdict: Verdict, results: pd.DataFrame) -> Verdict:
-    """A script's own check that names no n: judged on the same floor as the core's comparisons."""
-    if verdict.n is not None or verdict.status == NOT_RUN:
+    """Every verdict on the same floor: a table whose every run is at chance has no signal, and a holds or fails on
+    fewer than MIN_SEEDS seeds is inconclusive, whatever check made it (the core's rules or a script's own, which
+    may name no n: then the table's fewest seeds per arm count)."""
+    if verdict.status == NOT_RUN:
         return verdict
-    n = seeds_per_arm(results)
+    n = verdict.n if verdict.n is not None else seeds_per_arm(results)
     if verdict.status == NO_SIGNAL:
         return replace(verdict, n=n, rule=verdict.rule or RULE)
     if all_at_chance(results):
-        return replace(verdict, status=NO_SIGNAL, n=n, rule=RULE,
+        return replace(verdict, status=NO_SIGNAL, n=n, rule=verdict.rule or RULE,
                        evidence=f"{verdict.evidence}; every run's accuracy is at chance: no signal "
                                 f"(the check alone said {verdict.status})")
     if n < MIN_SEEDS and verdict.status != INCONCLUSIVE:
-        return replace(verdict, status=INCONCLUSIVE, n=n, rule=RULE,
+        return replace(verdict, status=INCONCLUSIVE, n=n, rule=verdict.rule or RULE,
                        evidence=f"{verdict.evidence}; n={n} seed(s) < {MIN_SEEDS}: the direction {verdict.status}, "
                                 f"no verdict")
     return replace(verdict, n=n, rule=verdict.rule or "the claim's own check on the seed means; no interval: it is not "
                                                       "a paired comparison of two arms")
 
 
-def evaluate_claims(claims: list[Claim], results: pd.DataFrame) -> list[tuple[Claim, Verdict]]:
+def on_stand_in_data(verdict: Verdict, results: pd.DataFrame) -> Verdict:
+    """The verdict with what its stand-in data sets can test (`prunebench.stand_ins`), where its runs used one."""
+    said = notes(set(results["dataset"].dropna().astype(str))) if "dataset" in results.columns else []
+    return replace(verdict, evidence=f"{verdict.evidence}; " + "; ".join(said)) if said else verdict
+
+
+IN_PAPER = "in_paper"  # a row's column while claims are judged: its cell is one the paper's table prints
+
+
+def evaluate_claims(claims: list[Claim], results: pd.DataFrame,
+                    paper_cells: set[str] | None = None) -> list[tuple[Claim, Verdict]]:
+    """Each claim's verdict, on the floor of every rule. A variant (sweep point, ablation) is judged with its
+    published cell; `paper_cells` (None: every cell) are the cells the paper's table prints."""
     if not results.empty:
-        results = results.assign(cell=results["cell"].map(published_cell))  # a variant is judged with its cell
-    return [(claim, held_to_the_rule(claim.evaluate(results), results)) for claim in claims]
+        results = results.assign(**{IN_PAPER: results["cell"].isin(paper_cells) if paper_cells is not None else True},
+                                 cell=results["cell"].map(published_cell))
+    return [(claim, on_stand_in_data(held_to_the_rule(claim.evaluate(results), results), results)) for claim in claims]
 
 
-VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "status", "n", "interval", "evidence", "rule",
-                   "evaluated_at", "git_sha"]
+VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "source", "bound", "status", "verdict", "n",
+                   "interval", "evidence", "rule", "evaluated_at", "git_sha"]
 
 
-def verdict_frame(claims: list[Claim], results: pd.DataFrame, **identity: str) -> pd.DataFrame:
+def verdict_frame(claims: list[Claim], results: pd.DataFrame, paper_cells: set[str] | None = None,
+                  **identity: str) -> pd.DataFrame:
     """The verdicts as rows of `results/<scale>/claims/<paper>_<table>.csv`, which the report reads;
-    `identity` gives paper, table, scale, evaluated_at and git_sha."""
-    rows = [{**identity, "claim": c.id, "statement": c.statement, "status": v.status,
+    `identity` gives paper, table, scale, evaluated_at and git_sha. `verdict` is the status with its scope ("holds
+    at quick scale"): a reduced-scale verdict is about the proxy runs, never the paper's setting."""
+    scope = f" at {identity['scale']} scale" if identity.get("scale") else ""
+    rows = [{**identity, "claim": c.id, "statement": c.statement, "source": c.source, "bound": c.bound,
+             "status": v.status, "verdict": v.status + ("" if v.status == NOT_RUN else scope),
              "n": "" if v.n is None else v.n, "interval": v.interval, "evidence": v.evidence, "rule": v.rule}
-            for c, v in evaluate_claims(claims, results)]
+            for c, v in evaluate_claims(claims, results, paper_cells)]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

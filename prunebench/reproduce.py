@@ -6,6 +6,7 @@ so a killed table loses nothing that finished.
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 import sys
@@ -34,6 +35,7 @@ from prunebench.paths import (
     figure_csv,
     meta_json,
     method_log_csv,
+    published_csv,
     results_csv,
 )
 from prunebench.provenance import not_run_meta, table_meta
@@ -144,7 +146,7 @@ def execute(
 
 def record_not_run(paper: str, table: str, scale: str, why: str, declaration: Declaration | None,
                    results_root: Path = RESULTS) -> None:
-    """A table that declares `NotRun` at `scale`: its rows, update log and figure series from earlier sessions go
+    """A table that declares `NotRun` at `scale`: its rows, update log and figure series from earlier runs go
     (the report would show them as current), the metadata says why, and every claim is "not run" with the reason."""
     for stale in (results_csv(scale, paper, table, results_root), method_log_csv(scale, paper, table, results_root),
                   figure_csv(scale, paper, table, results_root), claims_csv(scale, paper, table, results_root)):
@@ -244,6 +246,17 @@ def judge_all(declared: Callable[[str, str], Declaration | None], results_root: 
     return [p for p in written if p is not None]
 
 
+def printed_cells(paper: str, table: str) -> set[str] | None:
+    """The cells the paper's table prints (its published CSV), None where it has no published table (none, or a
+    figure's points)."""
+    path = published_csv(paper, table)
+    if not path.exists():
+        return None
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = csv.DictReader(file)
+        return {row["cell"] for row in rows} if "cell" in (rows.fieldnames or ()) else None
+
+
 def judge_claims(paper: str, table: str, scale: str, claims: Sequence[Claim], results_root: Path = RESULTS) -> Path | None:
     """Judge the table's declared claims on its whole results CSV and write the verdicts for the report."""
     rows = results_csv(scale, paper, table, results_root)
@@ -252,8 +265,8 @@ def judge_claims(paper: str, table: str, scale: str, claims: Sequence[Claim], re
         if not claims or results.empty:
             return None
         path = claims_csv(scale, paper, table, results_root)
-        verdicts = verdict_frame(claims, results, paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
-                                 git_sha=git_sha())
+        verdicts = verdict_frame(claims, results, printed_cells(paper, table), paper=paper, table=table, scale=scale,
+                                 evaluated_at=utc_now(), git_sha=git_sha())
         write_text_atomic(verdicts.to_csv(index=False), path)
     return path
 

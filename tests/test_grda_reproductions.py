@@ -51,8 +51,9 @@ def test_smoke_run_writes_table_figure_and_claims(roots, script):
         rises = bool((by_mu.diff().dropna() > 0).all())
         gain = next(c for c in script.CLAIMS if c.id == "GRDA-C1").check(frame)  # per step of μ, one seed: no interval
         steps = [float(step.split()[0]) for step in gain.interval.split("; ")]
-        assert rises and gain.n == 1 and all(step > 0 for step in steps) and gain.status == "inconclusive"
-        assert verdicts["GRDA-C1"] == "inconclusive"
+        one_seed = ("inconclusive", "no signal")  # no verdict either way (smoke runs may sit at chance)
+        assert rises and gain.n == 1 and all(step > 0 for step in steps) and gain.status in one_seed
+        assert verdicts["GRDA-C1"] in one_seed
         meta = json.loads((results / "meta" / f"grda_{script.TABLE}.json").read_text())
         assert meta["runs"] == frame["run_id"].nunique()  # one session: the trained and the magnitude arms
     if script is figure4_accuracy_sparsity:

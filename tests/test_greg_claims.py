@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from prunebench.claims import FAILS, HOLDS, INCONCLUSIVE
-from reproductions.greg.table9 import insensitive_to_interval
+from reproductions.greg.table9 import every_interval_beats_l1, insensitive_to_interval
 from tests.report_fixtures import claim_rows
 
 pytestmark = pytest.mark.unit
@@ -16,19 +16,21 @@ def table9(ku: dict[int, list[float]], l1: list[float]):
     return claim_rows(values, paper="greg", table="table9")
 
 
-def test_interval_insensitivity_is_the_per_seed_margin_of_the_smallest_gain_over_the_spread():
-    # seeds: GReg-1 (K_u 1, 5, 10) = (62, 63, 62.5), (61, 61.5, 62), (63, 63, 63.5); L1 = 58, 57, 59
-    # smallest gain 4, 4, 4; spread 1, 1, 0.5 → margins 3, 3, 3.5: mean 3.17, sd 0.289 → [2.45, 3.88]
-    held = insensitive_to_interval(table9({1: [62.0, 61.0, 63.0], 5: [63.0, 61.5, 63.0], 10: [62.5, 62.0, 63.5]},
-                                          [58.0, 57.0, 59.0]))
-    assert held.status == HOLDS and held.n == 3 and "+3.17 [+2.45, +3.88] (n=3)" in held.interval
+def test_every_k_u_beating_l1_is_a_paired_interval_per_k_u():
+    ku = {1: [62.0, 61.0, 63.0], 5: [63.0, 61.5, 63.0], 10: [62.5, 62.0, 63.5]}
+    held = every_interval_beats_l1(table9(ku, [58.0, 57.0, 59.0]))  # gains (4, 4, 4), (5, 4.5, 4), (4.5, 5, 4.5)
+    assert held.status == HOLDS and held.n == 3 and "+4.50 [+3.26, +5.74] (n=3)" in held.interval
+    worse = every_interval_beats_l1(table9({1: [62.0, 61.0, 63.0], 10: [55.0, 54.5, 56.5]}, [58.0, 57.0, 59.0]))
+    assert worse.status == FAILS  # K_u 10 − L1 = (−3, −2.5, −2.5): below 0 past Holm's threshold
 
 
-def test_a_spread_over_k_u_beyond_the_gain_fails_and_a_straddling_margin_is_inconclusive():
-    spread_wins = table9({1: [62.0, 61.0, 63.0], 10: [58.0, 57.0, 59.0]}, [57.0, 56.0, 58.0])  # 1 − 4 = −3 per seed
-    assert insensitive_to_interval(spread_wins).status == FAILS
-    close = table9({1: [60.0, 61.0, 62.0], 10: [59.0, 61.5, 61.0]}, [58.0, 59.5, 59.0])  # margins 0, 1, 1: [−0.77, +2.10]
-    assert insensitive_to_interval(close).status == INCONCLUSIVE
+def test_insensitivity_to_k_u_is_an_equivalence_test_within_a_point():
+    close = table9({1: [62.0, 61.0, 63.0], 5: [62.2, 61.1, 63.1], 10: [61.9, 61.0, 62.9]}, [58.0] * 3)
+    assert insensitive_to_interval(close).status == HOLDS  # every change inside ±1, both one-sided tests
+    apart = table9({1: [62.0, 61.0, 63.0], 10: [58.0, 56.5, 59.5]}, [57.0, 56.0, 58.0])  # −4, −4.5, −3.5
+    assert insensitive_to_interval(apart).status == FAILS
+    unsure = table9({1: [60.0, 61.0, 62.0], 10: [59.0, 61.5, 61.0]}, [58.0, 59.5, 59.0])  # −1, 0.5, −1: straddles −1
+    assert insensitive_to_interval(unsure).status == INCONCLUSIVE
 
 
 def test_quick_runs_greg2_on_cifar_and_the_imagenet_tables_not_at_all_saying_why():

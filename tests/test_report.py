@@ -65,34 +65,47 @@ def row(md: str, table: str, scale: str, cell: str, method: str, metric: str) ->
     return found[0]
 
 
-def test_paper_cell_within_one_point_is_reproduced_with_mean_std_over_three_seeds(tree):
+def test_a_paper_cell_is_judged_by_the_interval_of_its_mean_against_the_band(tree):
+    # 90.80 ± 0.20 over 3 seeds: 95 % interval [90.30, 91.30] against 90 ± 1 crosses 91: neither in nor out
     r = row(build_md(tree), "toy · t1", "paper", "c/a", "slr", "top1_hardprune")
-    assert r["published"] == "90.00"
-    assert r["reproduced"] == "90.80 ± 0.20 (n=3)"
-    assert r["Δ"] == "+0.80"
-    assert r["status"] == "reproduced"
+    assert r["published"] == "90.00" and r["reproduced"] == "90.80 ± 0.20 (n=3)"
+    assert (r["Δ"], r["status"]) == ("(+0.80)", "inconclusive: the interval straddles the tolerance")
 
 
-def test_paper_cell_beyond_tolerance_is_outside_and_single_seed_says_n1(tree):
+def test_one_seed_is_no_verdict_at_paper_scale(tree):
     r = row(build_md(tree), "toy · t1", "paper", "c/a", "admm", "top1_hardprune")
-    assert (r["reproduced"], r["Δ"], r["status"]) == ("78.50 (n=1)", "-1.50", "outside tolerance")
+    assert (r["reproduced"], r["Δ"], r["status"]) == ("78.50 (n=1)", "(-1.50)", "inconclusive: n < 3")
 
 
-def test_tolerance_widens_to_two_std_over_seeds(tree):
+def test_noise_widens_the_interval_never_the_band(tree):
     md = build_md(tree)
-    noisy = row(md, "toy · t1", "paper", "c/b", "slr", "top1_hardprune")  # Δ -2, std 2 -> tolerance 4
-    tight = row(md, "toy · t1", "paper", "c/b", "admm", "top1_hardprune")  # Δ -2, std 0.1 -> tolerance 1
-    assert (noisy["reproduced"], noisy["Δ"], noisy["status"]) == ("68.00 ± 2.00 (n=3)", "-2.00", "reproduced")
+    noisy = row(md, "toy · t1", "paper", "c/b", "slr", "top1_hardprune")  # Δ -2, std 2: [63.03, 72.97] vs 70 ± 1
+    tight = row(md, "toy · t1", "paper", "c/b", "admm", "top1_hardprune")  # Δ -2, std 0.1: [67.75, 68.25]
+    assert (noisy["reproduced"], noisy["status"]) == ("68.00 ± 2.00 (n=3)", "inconclusive: the interval straddles "
+                                                                          "the tolerance")
     assert (tight["reproduced"], tight["Δ"], tight["status"]) == ("68.00 ± 0.10 (n=3)", "-2.00", "outside tolerance")
+
+
+def test_the_judgement_by_hand():
+    from prunebench.evidence import Interval
+    from prunebench.report.tables import REPRODUCED, acceptance, tolerance
+
+    assert acceptance(Interval.of([93.4, 93.5, 93.6]), 93.5, 1.0) == REPRODUCED  # [93.25, 93.75] inside [92.5, 94.5]
+    assert acceptance(Interval.of([92.6]), 93.5, 1.0) == "inconclusive: n < 3"
+    # speedups 1.0 / 1.6 / 2.2 beside 2.55: the interval [0.11, 3.09] is not inside 2.55 ± 0.051
+    assert acceptance(Interval.of([1.0, 1.6, 2.2]), 2.55, tolerance("x", 2.55)) == "inconclusive: the interval " \
+        "straddles the tolerance"
+    assert tolerance("M", 0.853, "0.8530") == pytest.approx(5e-5)  # the printed trailing zero counts
+    assert tolerance("M", 0.853) == pytest.approx(5e-4)
 
 
 def test_compression_is_judged_relative_and_epochs_exactly_for_each_method_of_a_both_row(tree):
     md = build_md(tree)
     assert row(md, "toy · t1", "paper", "c/a", "slr", "compression")["status"] == "reproduced"  # 1.3 % off
-    assert row(md, "toy · t1", "paper", "c/a", "admm", "compression")["status"] == "outside tolerance"  # 3.6 % off
+    assert row(md, "toy · t1", "paper", "c/a", "admm", "compression")["status"] == "inconclusive: n < 3"  # one seed
     assert row(md, "toy · t1", "paper", "c/a", "slr", "epochs")["status"] == "reproduced"
     epochs = row(md, "toy · t1", "paper", "c/a", "admm", "epochs")
-    assert (epochs["published"], epochs["Δ"], epochs["status"]) == ("40.00", "-1.00", "outside tolerance")
+    assert (epochs["published"], epochs["Δ"], epochs["status"]) == ("40.00", "(-1.00)", "inconclusive: n < 3")
 
 
 def test_reproduced_rows_without_published_number_keep_only_headline_metrics(tree):
@@ -137,7 +150,7 @@ def test_a_table_declared_not_run_at_a_scale_shows_the_reason_instead_of_old_row
     claims = {(r["id"], r["scale"]): r for r in tables(toy)[-1]}
     assert claims[("C-BEAT", "quick")]["verdict"] == "not run"
     assert claims[("C-BEAT", "quick")]["evidence"] == "not run at quick scale: its proxy sits at chance"
-    assert claims[("C-BEAT", "paper")]["verdict"] == "inconclusive"  # the other scale is untouched
+    assert claims[("C-BEAT", "paper")]["verdict"] == "inconclusive at paper scale"  # the other scale is untouched
 
 
 def test_a_nan_seed_is_a_failed_run_counted_in_n(tree):
@@ -158,12 +171,12 @@ def test_quick_rows_are_proxies_even_within_tolerance(tree):
 def test_claims_are_read_from_the_verdict_csvs_per_scale(tree):
     claims = {(r["id"], r["scale"]): r for r in tables(table_part(build_md(tree), "toy · t1"))[-1]}
     paper = claims[("C-BEAT", "paper")]
-    assert paper["verdict"] == "inconclusive"  # c/b: paired Δ -1.9, 0, +1.9 straddles 0; c/a: one paired seed
+    assert paper["verdict"] == "inconclusive at paper scale"  # c/b: paired Δ -1.9, 0, +1.9 straddles 0; c/a: one paired seed
     assert "c/b p=0.5: slr 68.00 vs admm 68.00" in paper["evidence"]
     assert paper["n"] == "1" and "+0.00 [-4.72, +4.72] (n=3)" in paper["95 % interval"]
-    assert claims[("C-BEAT", "quick")]["verdict"] == "inconclusive"  # 90.10 vs 75.00, one seed: a direction
+    assert claims[("C-BEAT", "quick")]["verdict"] == "inconclusive at quick scale"  # 90.10 vs 75.00, one seed: a direction
     assert claims[("C-BEAT", "smoke")]["verdict"] == "not run"
-    assert claims[("C-LIMIT", "paper")]["verdict"] == "holds"
+    assert claims[("C-LIMIT", "paper")]["verdict"] == "holds at paper scale"
     assert claims[("C-BEAT", "quick")]["statement"] == "SLR beats ADMM after the hard prune."
 
 
@@ -351,12 +364,12 @@ def test_an_empty_published_value_is_no_published_number_in_its_place(tree):
     ("unit", "published", "values", "status"),
     [
         ("x", 2.55, [1.60, 1.61, 1.59], "outside tolerance"),  # a GReg speedup 1.6× is not 2.55×
-        ("x", 2.55, [2.54, 2.55, 2.56], "reproduced"),  # within 2 % of the published ratio
-        ("0/1", 1.0, [0.0], "outside tolerance"),  # a flag that did not flip is not "within 1 point"
-        ("0/1", 1.0, [1.0], "reproduced"),
-        ("epochs", 15.0, [16.0], "outside tolerance"),  # epochs_to_threshold: exact, not ±1
-        ("count", 853_018.0, [853_019.0], "outside tolerance"),
-        ("%", 90.0, [89.2], "reproduced"),  # percentage points: ±1
+        ("x", 2.55, [2.549, 2.55, 2.551], "reproduced"),  # [2.5475, 2.5525] within 2 % of the published ratio
+        ("0/1", 1.0, [0.0] * 3, "outside tolerance"),  # a flag that did not flip is not "within 1 point"
+        ("0/1", 1.0, [1.0] * 3, "reproduced"),
+        ("epochs", 15.0, [16.0] * 3, "outside tolerance"),  # epochs_to_threshold: exact, not ±1
+        ("count", 853_018.0, [853_019.0] * 3, "outside tolerance"),
+        ("%", 90.0, [89.2] * 3, "reproduced"),  # percentage points: ±1
     ],
 )
 def test_tolerance_follows_the_published_unit(unit, published, values, status):

@@ -41,13 +41,8 @@ def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
     assert verdicts["SLR-C1"].n == 1 and verdicts["SLR-C1"].status in ("inconclusive", "no signal")
     assert all(f"Δ {a - b:+.2f} (n=1, no interval)" in verdicts["SLR-C1"].evidence for a, b in zip(slr, admm, strict=True))
     assert verdicts["ADMM-C1"].status in ("inconclusive", "no signal")
-    longest = 0
-    for _, updates in slr_log.groupby("run_id"):
-        run = 0
-        for held in updates.sort_values("update")["cond3_held"]:
-            run = 0 if held else run + 1
-            longest = max(longest, run)
-    assert verdicts["SLR-C6"].status == ("holds" if longest <= 5 else "fails")  # a property of each of 3 runs
+    # two updates a run cannot break a limit of five violated updates in a row: nothing measured
+    assert verdicts["SLR-C6"].status == "no signal" and "at most 2 updates" in verdicts["SLR-C6"].evidence
 
     # asking again trains nothing (any training would raise) and rewrites the same rows
     def no_training(self):

@@ -18,7 +18,15 @@ from prunebench.report import plots
 from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
 from prunebench.report.sources import discover_figures, discover_tables, read_papers
 from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
-from prunebench.report.views import PaperView, badge, figure_views, paper_views, regressions, summary
+from prunebench.report.views import (
+    ClaimView,
+    PaperView,
+    badge,
+    figure_views,
+    paper_views,
+    regressions,
+    summary,
+)
 from prunebench.results import git_sha
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -78,6 +86,12 @@ def markdown_table(headers: list[str], align: list[str], rows: list[list[str]]) 
     return [line(cells[0]), rule, *(line(r) for r in cells[1:])]
 
 
+def claim_text(claim: ClaimView) -> str:
+    """A claim's statement with the paper's words and a bound chosen here, for the Markdown report."""
+    return claim.statement + (f" (paper: {claim.source})" if claim.source else "") + (
+        f" ({claim.bound})" if claim.bound else "")
+
+
 def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | None) -> str:
     out = [f"# {TITLE}", "", *(x for line in header for x in (line, ""))]
     out += [*markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
@@ -93,7 +107,8 @@ def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | 
                 rows = [long_row(r) for r in s.rows]
                 out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
             out += [TOLERANCE_RULE, "", "#### Claims", ""]
-            claim_rows = [[c.id, c.statement, v.scale, v.status, v.n, v.interval, v.evidence] for c in t.claims for v in c.verdicts]
+            claim_rows = [[c.id, claim_text(c), v.scale, v.words, v.n, v.interval, v.evidence]
+                          for c in t.claims for v in c.verdicts]
             out += [*markdown_table(["id", "statement", "scale", "verdict", "n", "95 % interval", "evidence"], ["l"] * 7,
                                     claim_rows), ""] \
                 if claim_rows else []

@@ -102,6 +102,7 @@ def read_published(path: Path) -> pd.DataFrame:
     `n/a` and the like are errors, not a missing number), each (cell, method, metric) once."""
     frame = read_csv_checked(path, PUBLISHED_COLUMNS, written_by_us=False)
     no_duplicate_keys(path, frame, ["cell", "method", "metric"])
+    frame["value_text"] = frame["value"].astype(str)  # as printed: a size's last digit sets its tolerance
     frame["value"] = numeric_column(path, frame, "value")
     return frame
 

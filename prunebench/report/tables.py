@@ -7,10 +7,14 @@ Row statuses, first matching rule wins:
 - no published number: a reproduced headline row the paper does not report (sweep cells, extra metrics), or a
   published row whose value is empty (the paper's number is not available; the row keeps its place in the layout);
 - <scale>-scale proxy (not comparable): any scale other than "paper"; Δ is shown in parentheses;
-- reproduced / outside tolerance: paper scale, |Δ| <= tolerance or not, where the tolerance follows the
-  published number's `unit` (`TOLERANCES`): max(1 percentage point, 2·std over seeds) for %, max(2 % of the
-  published value, 2·std) for ratios (×: speedup, compression), half a unit of the last printed digit for sizes
-  in M / G (a base model's #params, FLOPs), exact for counts, epochs, runs and 0/1 flags.
+- inconclusive: paper scale with fewer than MIN_SEEDS seeds, or the reproduced mean's 95 % interval straddles an
+  edge of the acceptance band;
+- reproduced / outside tolerance: paper scale, the reproduced mean's 95 % Student-t interval lies inside the band
+  published ± max(tolerance, the paper's own ±) or wholly outside it. The tolerance follows the published number's
+  `unit` (`TOLERANCES`): 1 percentage point for %, 2 % of the published value for ratios (×: speedup,
+  compression), half a unit of the last digit printed in the published CSV for sizes in M / G (a base model's
+  #params, FLOPs), exact for counts, epochs, runs and 0/1 flags. The seeds' spread widens the interval, never the
+  band: a noisier reproduction is harder to call reproduced, not easier.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from prunebench.cells import split_cell
+from prunebench.evidence import MIN_SEEDS, Interval
 
 HEADLINE_METRICS = (
     "top1_baseline", "top5_baseline", "top1_hardprune", "top5_hardprune", "top1_oneshot_magnitude",
@@ -28,6 +33,8 @@ HEADLINE_METRICS = (
 )
 PAPER_SCALE = "paper"
 REPRODUCED, OUTSIDE, NO_PUBLISHED, FAILED = "reproduced", "outside tolerance", "no published number", "failed run"
+TOO_FEW, STRADDLES = f"inconclusive: n < {MIN_SEEDS}", "inconclusive: the interval straddles the tolerance"
+PAPER_STD_SUFFIX = "_std"  # a published CSV gives the paper's ± of a metric as the metric `<metric>_std`
 ROW_NOT_RUN = "not run"
 PERCENT_POINTS = 1.0  # minimum tolerance for % metrics, in percentage points
 RATIO_RELATIVE = 0.02  # minimum tolerance for × metrics, relative to the published value
@@ -37,30 +44,29 @@ WIDE = 12  # more published (method, metric) columns than this: the table is sho
 BOTH = "both"  # a published number shared by every method of its cell (epochs, compression)
 
 TOLERANCE_RULE = (
-    "Tolerance (judged at paper scale only), by the published number's unit: |Δ| ≤ max(1.00 percentage point, "
-    "2·std over seeds) for %; ≤ max(2 % of the published value, 2·std) for × (speedup, compression); half a unit "
-    "of the last printed digit for sizes in M / G; exact for counts, epochs, runs and 0/1 flags. "
+    f"Judged at paper scale only, on ≥ {MIN_SEEDS} seeds: reproduced when the 95 % interval of the reproduced mean "
+    "lies inside published ± max(tolerance, the paper's own ±), outside when it lies wholly outside, inconclusive "
+    "otherwise. Tolerance by the published number's unit: 1.00 percentage point for %; 2 % of the published value "
+    "for × (speedup, compression); half a unit of the last printed digit for sizes in M / G; exact for counts, "
+    "epochs, runs and 0/1 flags. The seeds' spread widens the interval, never the band. "
     "Δ = reproduced mean − published; a Δ in parentheses is shown for information and not judged."
 )
 
 
-def _exact(published: float, std: float) -> float:
+def _exact(published: float, printed: str) -> float:
     return 0.0
 
 
-def _spread(std: float) -> float:
-    return 2 * std if not math.isnan(std) else 0.0
+def _printed_precision(published: float, printed: str) -> float:
+    """Half a unit of the last decimal the published CSV prints (a size printed as 0.8530M: ±5e-5, trailing zero
+    kept)."""
+    decimals = printed.strip().partition(".")[2]
+    return 0.5 * 10 ** -len(decimals)
 
 
-def _printed_precision(published: float, std: float) -> float:
-    """Half a unit of the published number's last decimal (a size printed as 0.8530M, 3.66G)."""
-    decimals = repr(float(published)).partition(".")[2]
-    return 0.5 * 10 ** -len(decimals.rstrip("0") or "")
-
-
-TOLERANCES: dict[str, Callable[[float, float], float]] = {  # published unit -> (published, std over seeds) -> |Δ| allowed
-    "%": lambda published, std: max(PERCENT_POINTS, _spread(std)),
-    "x": lambda published, std: max(RATIO_RELATIVE * abs(published), _spread(std)),
+TOLERANCES: dict[str, Callable[[float, str], float]] = {  # published unit -> (published, its text) -> |Δ| allowed
+    "%": lambda published, printed: PERCENT_POINTS,
+    "x": lambda published, printed: RATIO_RELATIVE * abs(published),
     "M": _printed_precision,  # millions (a base model's #params)
     "G": _printed_precision,  # billions (a base model's FLOPs)
     "epochs": _exact,
@@ -84,6 +90,8 @@ class Row:
     scale: str
     column: tuple[str, str] | None = None  # the published (method, metric) it is set beside; None: not in the published CSV
     unit: str = ""  # the published number's unit, which picks its tolerance
+    printed: str = ""  # the published number as its CSV prints it (its last digit sets a size's tolerance)
+    paper_std: float | None = None  # the paper's own ± of the number, where it prints one
     status: str = ""
     delta: float | None = None
     tolerance: float | None = None
@@ -110,12 +118,12 @@ class Row:
         return math.sqrt(sum((v - m) ** 2 for v in ok) / (len(ok) - 1))
 
 
-def tolerance(unit: str, published: float, std: float) -> float:
+def tolerance(unit: str, published: float, printed: str = "") -> float:
     try:
         rule = TOLERANCES[unit]
     except KeyError:
         raise ValueError(f"published unit {unit!r} has no tolerance rule; known units: {sorted(TOLERANCES)}") from None
-    return rule(published, std)
+    return rule(published, printed or repr(float(published)))
 
 
 def judge(row: Row) -> Row:
@@ -132,9 +140,21 @@ def judge(row: Row) -> Row:
     elif row.scale != PAPER_SCALE:
         row.status = proxy_status(row.scale)
     else:
-        row.tolerance = tolerance(row.unit, row.published, row.std)
-        row.status = REPRODUCED if abs(row.delta) <= row.tolerance + EPS else OUTSIDE
+        row.tolerance = max(tolerance(row.unit, row.published, row.printed), row.paper_std or 0.0)
+        row.status = acceptance(Interval.of(row.ok), row.published, row.tolerance)
     return row
+
+
+def acceptance(interval: Interval, published: float, band: float) -> str:
+    """Where the reproduced mean's interval lies against published ± band."""
+    if interval.n < MIN_SEEDS:
+        return TOO_FEW
+    low, high = (interval.mean, interval.mean) if interval.std == 0 else (interval.low, interval.high)
+    if published - band - EPS <= low and high <= published + band + EPS:
+        return REPRODUCED
+    if high < published - band - EPS or low > published + band + EPS:
+        return OUTSIDE
+    return STRADDLES
 
 
 def published_number(value: object) -> float | None:
@@ -168,21 +188,24 @@ def comparison_rows(published: pd.DataFrame, results: pd.DataFrame | None, scale
             groups[tuple(map(str, key))] = [float(v) for v in vals]
     pub = published.drop_duplicates(["cell", "method", "metric"]) if not published.empty else published
     pub_keys = {(str(r.cell), str(r.method), str(r.metric)) for r in pub.itertuples()}
+    paper_std = {(str(r.cell), str(r.method), str(r.metric)[:-len(PAPER_STD_SUFFIX)]): published_number(r.value)
+                 for r in pub.itertuples() if str(r.metric).endswith(PAPER_STD_SUFFIX)}
     rows: list[Row] = []
     used: set[tuple[str, str, str]] = set()
     for p in pub.itertuples():
         cell, method, metric, value = str(p.cell), str(p.method), str(p.metric), published_number(p.value)
         key, column, unit = (cell, method, metric), (method, metric), str(p.unit)
+        printed = {"printed": str(getattr(p, "value_text", "") or ""), "paper_std": paper_std.get(key)}
         if key in groups or method != BOTH:
-            rows.append(Row(cell, method, metric, value, groups.get(key), scale, column, unit))
+            rows.append(Row(cell, method, metric, value, groups.get(key), scale, column, unit, **printed))
             used.add(key)
             continue
         shared = [k for k in groups if k[0] == cell and k[2] == metric and k not in pub_keys]
         for k in shared:
-            rows.append(Row(cell, k[1], metric, value, groups[k], scale, column, unit))
+            rows.append(Row(cell, k[1], metric, value, groups[k], scale, column, unit, **printed))
             used.add(k)
         if not shared:
-            rows.append(Row(cell, method, metric, value, None, scale, column, unit))
+            rows.append(Row(cell, method, metric, value, None, scale, column, unit, **printed))
     for key, vals in groups.items():
         if key not in used and key[2] in HEADLINE_METRICS:
             rows.append(Row(*key, None, vals, scale))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from prunebench.cells import published_cell
-from prunebench.evidence import RULE
+from prunebench.evidence import NOT_RUN, RULE, STATUSES
 from prunebench.provenance import make_command, scale_differences
 from prunebench.report.sources import FigureData, TableData, scale_order
 from prunebench.report.tables import (
@@ -19,6 +19,8 @@ from prunebench.report.tables import (
     OUTSIDE,
     REPRODUCED,
     ROW_NOT_RUN,
+    STRADDLES,
+    TOO_FEW,
     Matrix,
     Row,
     comparison_rows,
@@ -34,7 +36,8 @@ CLAIM_NOT_RUN = "not run"
 def badge(status: str) -> tuple[str, str]:
     """(css class, short label) of a row status."""
     fixed = {REPRODUCED: ("ok", "reproduced"), OUTSIDE: ("bad", "outside tolerance"), ROW_NOT_RUN: ("na", "not run"),
-             NO_PUBLISHED: ("info", "no published number"), FAILED: ("bad", "failed run")}
+             NO_PUBLISHED: ("info", "no published number"), FAILED: ("bad", "failed run"),
+             TOO_FEW: ("na", TOO_FEW), STRADDLES: ("na", "inconclusive")}
     if status in fixed:
         return fixed[status]
     return "proxy", status.replace(" (not comparable)", "")  # "<scale>-scale proxy"
@@ -60,12 +63,19 @@ class VerdictView:
     interval: str = ""  # 95 % interval of the judged difference(s)
     rule: str = ""
 
+    @property
+    def words(self) -> str:
+        """The status with its scope ("fails at quick scale"), so a reduced-scale verdict never reads as the paper's."""
+        return f"{self.status} at {self.scale} scale" if self.status in STATUSES and self.status != NOT_RUN else self.status
+
 
 @dataclass
 class ClaimView:
     id: str
     statement: str
     verdicts: list[VerdictView]
+    source: str = ""  # the paper's words and where
+    bound: str = ""  # a threshold chosen here, and why
 
 
 @dataclass
@@ -143,7 +153,7 @@ def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
         ("device-seconds", f"{seconds:.1f} (Σ of each run's wall seconds, one device per run)"),
     ]
     if meta:
-        out.append(("last session", f"{meta.get('session_wall_seconds', math.nan):.1f} s wall for {meta.get('runs')} "
+        out.append(("wall time", f"{meta.get('session_wall_seconds', math.nan):.1f} s wall for {meta.get('runs')} "
                                     f"run(s) (finished runs are skipped), `{meta.get('argv', '')}`"))
     return out
 
@@ -171,6 +181,10 @@ def scale_views(data: TableData) -> list[ScaleView]:
     return views
 
 
+def text(value: object) -> str:
+    return "" if pd.isna(value) else str(value)
+
+
 def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
     if not data.claims:
         return [], (f"No claim verdicts recorded for {data.paper} {data.table} (a reproduction that declares CLAIMS "
@@ -178,8 +192,13 @@ def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
                     f"`prunebench claims` re-judges existing results).")
     scales = scale_order([*SCALES.names(), *data.results, *data.claims])
     statements: dict[str, str] = {}
+    sources: dict[str, tuple[str, str]] = {}
     for frame in data.claims.values():
         statements.update(zip(frame["claim"].astype(str), frame["statement"].astype(str), strict=True))
+        for column in ("source", "bound"):
+            if column not in frame.columns:  # a verdict file written before claims named their source
+                frame[column] = ""
+        sources.update((str(r["claim"]), (text(r["source"]), text(r["bound"]))) for _, r in frame.iterrows())
     views = []
     for claim, statement in statements.items():
         verdicts = []
@@ -198,7 +217,7 @@ def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
                 verdicts.append(VerdictView(scale, NOT_JUDGED, "results present, no verdict recorded: run `prunebench claims`"))
             else:
                 verdicts.append(VerdictView(scale, CLAIM_NOT_RUN, "no results at this scale"))
-        views.append(ClaimView(claim, statement, verdicts))
+        views.append(ClaimView(claim, statement, verdicts, *sources.get(claim, ("", ""))))
     note = ("Claims are judged on each scale's results CSV alone (sweep cells count with their published cell); a "
             "verdict at a reduced scale is about the proxy runs, not the paper's setting. The rule: " + RULE + ".")
     return views, note

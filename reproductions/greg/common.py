@@ -121,7 +121,7 @@ QUICK_PICKING = ("quick: GReg-2's picking phase at the paper's δλ' 1e-5 and τ
 IMAGENET_AT_QUICK = NotRun(
     "ResNet50 trained from scratch for 4 epochs on the 64×64 Tiny-ImageNet-200 subset reaches 2.67 % top-1 (chance "
     "0.5 %), and every GReg-1 arm of Tables 3 and 4 ended within a point of chance (0.7-1.3 % after fine-tuning, "
-    "3 seeds, 2026-12-01), so the rows measured nothing, and GReg-2's picking at the paper's δλ' does not fit the "
+    "3 seeds), so the rows measured nothing, and GReg-2's picking at the paper's δλ' does not fit the "
     "budget beside them; their 10 minutes go to the CIFAR tables. --scale smoke checks the pipeline, --scale paper "
     "reproduces")
 IMAGENET_SMOKE = ("smoke: synthetic data, ResNet50 at 1/8 width from scratch instead of torchvision's pretrained weights, "

@@ -9,14 +9,11 @@ Scales: paper: VGG19/CIFAR-100 at `[1-15:0.7]`, snapshots every 10k iterations; 
 iteration), snapshots every 100 iterations, 3 seeds; smoke: synthetic data. The runs snapshot the drawn layer only
 (every layer's norms every 100 iterations made a 9 MB log).
 Output: results/<scale>/figures/greg_figure2.csv.
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 255 s for the 3 GReg-2 runs with the VGG19 base cached
-(it trains in 60 s to 53.32 %; 396 s before, base included, when every layer was snapshot).
 """
 from __future__ import annotations
 
 from functools import partial
 
-from prunebench.claims import Claim, at_least
 from reproductions.greg import figure1
 from reproductions.greg.common import main
 
@@ -25,8 +22,7 @@ ROWS = {"vgg19": ("8.84x", "[1-15:0.7]", 10_000)}
 LAYER = r"features\.7"  # the third conv (conv index 2) of the VGG19 feature stack
 
 DIFFERENCES = figure1.DIFFERENCES
-CLAIMS = [Claim("GREG-C6", "The normalised std of filter norms rises with λ in ≥ 90% of the pruned layers.",
-                at_least("pick_std_monotone_fraction", "greg2", 0.9))]
+CLAIMS = figure1.CLAIMS
 
 
 def arms(scale, seed_override=None):

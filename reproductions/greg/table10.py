@@ -12,8 +12,6 @@ paper's std is the population std (ddof = 0); the report's is ddof = 1 and says 
 Command: make reproduce-greg-table10 SCALE=quick|paper|smoke
 Scales: paper: ResNet56 r = 90% and VGG19 r = 70%, 5 runs; quick: ResNet56 r = 0.9, 3 runs (1/4 width, 3k
 images of the CIFAR-10 JPEG copy, budget proxy); smoke: 2 runs. The L1 one-shot arm is Table 1's (run once).
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 285 s after Table 1 (the base and L1 one-shot arms
-cached).
 """
 from __future__ import annotations
 
@@ -44,10 +42,14 @@ DIFFERENCES = [
 
 
 CLAIMS = [  # the runs of a network are its seeds: run k trains with seed k − 1, as the L1 arm of that seed
-    Claim("GREG-C4", "On the same random set, GReg-1 beats one-shot in every run.",
-          per_network(beats("top1_finetuned", "greg1", "random_oneshot"))),
+    Claim("GREG-C4", "On the same random set, GReg-1 beats one-shot.",
+          per_network(beats("top1_finetuned", "greg1", "random_oneshot")),
+          source='Appendix G, Table 10 (5 of 5 runs, both networks): "in each run, the regularization-based way also '
+                 'significantly surpasses its one-shot counterpart"'),
     Claim("GREG-C5", "Under one-shot, a random set is worse than the L1 set.",
-          per_network(beats("top1_finetuned", "l1_oneshot", "random_oneshot"))),
+          per_network(beats("top1_finetuned", "l1_oneshot", "random_oneshot")),
+          source='Appendix G: "the mean accuracy of pruning randomly picked filters should be less than pruning those '
+                 'picked by L1-norm, confirmed by 86.85% vs. 87.34% for ResNet56 and 65.04% vs. 66.05% for VGG19"'),
 ]
 
 

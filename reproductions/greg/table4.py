@@ -9,8 +9,7 @@ Command: make reproduce-greg-table4 SCALE=quick|paper|smoke
 Scales:
 - paper: torchvision pretrained ResNet50, `--wg weight` `[0,0.827,0.827,0.827,0.827,0.827]` (stem kept;
   all four stages and the FC at 82.7%), ImageNet settings of Table 3. Needs ImageNet.
-- quick: not run, as Table 3 (`common.IMAGENET_AT_QUICK`; GReg-1 ended at 0.77 % after fine-tuning, 242 s
-  measured 2026-12-01).
+- quick: not run, as Table 3 (`common.IMAGENET_AT_QUICK`; GReg-1 ended at 0.77 % after fine-tuning).
 - smoke: the same ratios, GReg-1 and GReg-2, synthetic data, 1 seed (tests).
 """
 from __future__ import annotations

@@ -13,7 +13,6 @@ shows the published columns beside ours instead of matching them cell by cell.
 Command: make reproduce-greg-table7 SCALE=quick|paper|smoke
 Scales: paper: ResNet56/CIFAR-10 and VGG19/CIFAR-100 at global ratios 0.7/0.8/0.85/0.9/0.95, 3 seeds;
 quick: ResNet56 (1/4 width, 3k images of the CIFAR-10 JPEG copy, the base on 12k) at 0.7/0.9, 3 seeds; smoke: 0.7/0.9, 1 seed.
-Measured at quick scale on an idle 2-core CPU (2026-12-01): 646 s after Table 1 (its base cached).
 """
 from __future__ import annotations
 
@@ -45,9 +44,13 @@ DIFFERENCES = [
 
 CLAIMS = [
     Claim("GREG-C3", "On OBD-picked filters GReg-1 is at least one-shot at every ratio and ahead at the largest.",
-          per_network(no_worse_and_wins_at_top("top1_finetuned", "greg1", "obd_oneshot"))),
+          per_network(no_worse_and_wins_at_top("top1_finetuned", "greg1", "obd_oneshot")),
+          source='Appendix D, Table 7: "our pruning scheme based on growing regularization is still consistently '
+                 'better than the one-shot counterpart"'),
     Claim("GREG-C3b", "On OBD-picked filters the GReg-1 − one-shot gain grows with the ratio.",
-          per_network(gap_grows("top1_finetuned", "greg1", "obd_oneshot"))),
+          per_network(gap_grows("top1_finetuned", "greg1", "obd_oneshot")),
+          source='Appendix D, Table 7: "a better pruning schedule can bring more accuracy gain when the speedup is '
+                 'larger" (ResNet56 0.04 → 1.79, VGG19 0.40 → 5.34 points)'),
 ]
 
 

@@ -12,9 +12,6 @@ Scales (the arms are Table 1's, with per-epoch hard-prune evaluation, the stop r
   (Figs. 1f/1g run ADMM to 60 / 50). Our choice; the paper gives no horizon.
 - quick: the ResNet-18 row on the CIFAR-10 JPEG copy (1/4 width, 12k images) at the published ratio 0.9, horizon
   10 epochs, 3 seeds (the scale's); the dense baselines are Table 1's (cached).
-  Measured on an idle 2-core CPU, 2026-12-01: 864 s after Table 1 (6 runs of 10 epochs, about 2.4 min each; no run
-  reached the threshold, so none stopped early).
-- smoke: the same on synthetic data, horizon 3 epochs (tests).
 Outputs: results/<scale>/slr_figure1.csv (per arm: epochs_trained, reached_threshold, top1_hardprune) and the
 curves in results/<scale>/figures/slr_figure1.csv (panel = cell, series = method, x = epoch).
 """
@@ -106,7 +103,11 @@ def _epochs(per_seed: pd.DataFrame, method: str, seed: int) -> str:
     return f"{trained:g}" if per_seed["reached_threshold"][method][seed] else f"not in {trained:g}"
 
 
-CLAIMS = [Claim("SLR-C5", "SLR reaches the hard-prune accuracy threshold in fewer epochs than ADMM.", faster)]
+CLAIMS = [Claim(
+    "SLR-C5", "SLR reaches the hard-prune accuracy threshold in fewer epochs than ADMM.", faster,
+    source='Sec. 4.1, Figure 1: "SLR quickly converges and reaches the desired accuracy, almost 3× faster than ADMM on '
+           'CIFAR-10"',
+    bound=f"threshold chosen here: dense top-1 − {GAP:g} points (the paper's thresholds appear only in its figure)")]
 
 
 def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Path, ops: Operational) -> None:

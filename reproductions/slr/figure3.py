@@ -8,7 +8,6 @@ Runs: exactly Table 4's (same run ids; whichever script runs first trains them, 
 scales, the data caveat (quick = a tiny generated set in the TuSimple layout, not TuSimple) and the time are
 Table 4's. Output: results/<scale>/figures/slr_figure3.csv (panel "hard-prune", series = method, x = the
 published compression rate, y = lane accuracy %, one point per seed; panel "after retraining" likewise).
-Measured at quick scale on an idle 2-core CPU, 2026-12-01: 12 s after Table 4 (its runs cached); alone it trains them.
 """
 from __future__ import annotations
 

@@ -9,8 +9,6 @@ The paper-faithful arm is Figure 5's default arm (same run id: it runs once for 
 
 Command: make reproduce-slr-figure6 SCALE=quick|paper|smoke  (= python -m reproductions.slr.figure6 --scale quick)
 Scales: as Figure 5 (paper: CIFAR-10, 50 epochs, one update per epoch; quick: the CIFAR-10 JPEG copy, 4 epochs).
-Measured at quick scale (3 seeds) on an idle 2-core CPU, 2026-12-01: 154 s after Figure 5 (three official-code SLR
-runs of 4 epochs; the paper-faithful runs are Figure 5's).
 Outputs: results/<scale>/slr_figure6.csv, results/<scale>/logs/slr_figure6_updates.csv (every logged quantity
 per update), results/<scale>/figures/slr_figure6.csv (panels: condition (3), condition (8), and the margin
 rhs − lhs of each, > 0 when the condition holds).
@@ -21,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from prunebench.claims import Claim, at_most
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.methods.slr import OFFICIAL_CODE
@@ -30,7 +27,7 @@ from prunebench.reproduce import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from reproductions.slr import figure5, table1
-from reproductions.slr.common import PAPER, main_for
+from reproductions.slr.common import CONDITION_CLAIM, PAPER, main_for
 
 FIGURE = "figure6"
 EVALUATIONS = {"paper": {}, "official_code": OFFICIAL_CODE}  # series name -> SLR options
@@ -46,8 +43,7 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 CLAIMS = [
-    Claim("SLR-C6", "SLR's surrogate optimality condition (3) is never violated more than 5 updates in a row.",
-          at_most("slr_longest_cond3_violation_run", "slr", 5)),
+    CONDITION_CLAIM,
 ]
 
 PANELS = {  # panel -> (column or margin pair, y label)

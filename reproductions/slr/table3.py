@@ -22,11 +22,6 @@ Scales:
 - smoke: a generated set of coloured boxes (8 / 4 images of 64 px, ultralytics' own mAP), the 1.19x and 3.33x rows,
   1 epoch (tests).
 Per-layer ratios are unpublished: one uniform ratio on every conv but the first, solved per rate at full size.
-Measured: quick 566 s on a 2-core CPU (2026-12-01; the dense run 53 s and the first pruning run 77 s beside a dry
-run, the other 11 33-52 s, at 2 threads; alone the dense run takes 25.6 s, and 41.6 s at ultralytics' own choice of
-one thread on 2 cores); smoke 18 s. At quick scale every mAP is 0.00: a YOLOv3-tiny trained from scratch for 3 + 2
-epochs on 128 images finds nothing, so the quick rows exercise the pipeline on real images and COCO's scoring, and
-say nothing about SLR vs ADMM (no signal).
 """
 from __future__ import annotations
 

@@ -21,14 +21,11 @@ Scales:
   SETTINGS["quick"].baseline_epochs epochs that starts all 3 seeds' arms (they differ in data order), two of the eight
   rates (1.82x and 77.67x), 3 SLR/ADMM epochs and 1 retraining epoch. A proxy of the pipeline, not of the paper's numbers.
 - smoke: `tusimple_generated_smoke` (16 / 8 frames, input 64x128), 1/8 width, 2 rates, 1 epoch each (tests).
-Measured at quick scale on an idle 2-core CPU, 2026-12-01: 578 s for 25 runs, the 60-epoch dense baseline (190 s, lane
-accuracy 56.06 %) included; each run of 3 epochs ADMM 18-19 s, SLR 26-28 s, each retraining epoch 7-9 s. (A 6-epoch baseline
-predicted "no lane" everywhere, 33.76 % = the share of absent points, and said nothing about SLR vs ADMM.) Smoke: ~2-4
-min contended.
 The rows also hold Figure 3's data (hard-prune accuracy vs compression); `figure3.py` writes the series.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -51,6 +48,7 @@ BATCH = 32
 UFLD_WEIGHTS = "tusimple_18.pth"  # looked up under <data root>/tusimple/ unless absolute
 RETRAIN_FREE_POINTS = 0.5
 ADMM_RECOVERY_POINTS = 5.0
+HIGH_RATIO = 0.8  # where ADMM's retraining gain is compared with SLR's
 
 
 @dataclass(frozen=True)
@@ -142,50 +140,68 @@ def retrained_metrics(result: RunResult) -> dict[str, float]:
 
 
 def retrain_free(results: pd.DataFrame) -> Verdict:
-    """Per rate, paired by seed: SLR's retraining gain has its interval below RETRAIN_FREE_POINTS, and at ratios
-    >= 0.8 ADMM's gain − SLR's has its interval above 0."""
-    pairs = paired(results, "retrain_gain", "admm", "slr")
-    if not pairs:
-        return Verdict(NOT_RUN, "no retraining rows for both methods")
-    statuses, parts, intervals = [], [], []
-    for p in pairs:
-        slr = Interval.of(list(p.b))
-        statuses.append(slr.judge("below", RETRAIN_FREE_POINTS))
-        intervals.append(slr)
-        parts.append(f"p={p.prune_ratio:g}: SLR gain {slr}")
-        if p.prune_ratio >= 0.8:
-            statuses.append(p.judge("above"))
-            intervals.append(p.interval)
-            parts[-1] += f", ADMM − SLR gain {p.interval}"
-    return interval_verdict(statuses, "; ".join(parts) + f"; claimed: SLR gain < {RETRAIN_FREE_POINTS:g}, ADMM's larger "
-                            "at p >= 0.8", intervals)
-
-
-def admm_recovers(results: pd.DataFrame) -> Verdict:
-    """ADMM's retraining gain per rate: interval above 0 everywhere, above ADMM_RECOVERY_POINTS at the highest."""
-    rows = results[(results["metric"] == "retrain_gain") & (results["method"] == "admm")]
+    """Per rate: SLR's retraining gain (hard-prune -> retrained) has its interval below RETRAIN_FREE_POINTS."""
+    rows = results[(results["metric"] == "retrain_gain") & (results["method"] == "slr")]
     if rows.empty:
-        return Verdict(NOT_RUN, "no ADMM retraining rows")
+        return Verdict(NOT_RUN, "no SLR retraining rows")
     gains = rows.pivot_table(index="seed", columns="prune_ratio", values="value").sort_index(axis=1)
-    statuses, parts, intervals = [], [], []
-    for ratio, column in gains.items():
-        gain = Interval.of(list(column.dropna()))
-        statuses.append(gain.judge("above"))
-        if ratio == gains.columns[-1]:
-            statuses.append(gain.judge("above", ADMM_RECOVERY_POINTS))
-        intervals.append(gain)
-        parts.append(f"p={ratio:g}: {gain}")
-    return interval_verdict(statuses, "ADMM gains " + "; ".join(parts) + f"; claimed: > 0 everywhere, >= "
-                            f"{ADMM_RECOVERY_POINTS:g} at the highest ratio", intervals)
+    intervals = [Interval.of(list(column.dropna())) for _, column in gains.items()]
+    parts = [f"p={ratio:g}: SLR gain {gain}" for ratio, gain in zip(gains.columns, intervals, strict=True)]
+    return interval_verdict([gain.judge("below", RETRAIN_FREE_POINTS) for gain in intervals],
+                            "; ".join(parts) + f"; claimed: SLR gain < {RETRAIN_FREE_POINTS:g} at every rate", intervals)
 
 
+def admm_gains_more(results: pd.DataFrame) -> Verdict:
+    """At ratios >= HIGH_RATIO, paired by seed: ADMM's retraining gain − SLR's, interval above 0."""
+    pairs = [p for p in paired(results, "retrain_gain", "admm", "slr") if p.prune_ratio >= HIGH_RATIO]
+    if not pairs:
+        return Verdict(NOT_RUN, f"no retraining rows for both methods at ratios >= {HIGH_RATIO:g}")
+    return interval_verdict([p.judge("above") for p in pairs],
+                            "; ".join(p.describe("ADMM gain", "SLR gain") for p in pairs), [p.interval for p in pairs])
+
+
+def admm_gain_at(where: str) -> Callable[[pd.DataFrame], Verdict]:
+    """ADMM's retraining gain per rate, interval above 0 (`where` "every"), or above ADMM_RECOVERY_POINTS at the
+    highest rate ("highest")."""
+
+    def check(results: pd.DataFrame) -> Verdict:
+        rows = results[(results["metric"] == "retrain_gain") & (results["method"] == "admm")]
+        if rows.empty:
+            return Verdict(NOT_RUN, "no ADMM retraining rows")
+        gains = rows.pivot_table(index="seed", columns="prune_ratio", values="value").sort_index(axis=1)
+        if where == "highest":
+            gains = gains.iloc[:, -1:]
+        bound = ADMM_RECOVERY_POINTS if where == "highest" else 0.0
+        intervals = [Interval.of(list(column.dropna())) for _, column in gains.items()]
+        parts = [f"p={ratio:g}: {gain}" for ratio, gain in zip(gains.columns, intervals, strict=True)]
+        return interval_verdict([gain.judge("above", bound) for gain in intervals],
+                                "ADMM gains " + "; ".join(parts) + f"; claimed: > {bound:g}", intervals)
+
+    return check
+
+
+TABLE4 = "Table 4 (5 masked-retraining epochs)"
 CLAIMS = [
     *comparison_claims("lane_acc_hardprune", "lane accuracy"),
-    Claim("SLR-C3", "SLR is retrain-free: masked retraining gains it <= 0.5 points; ADMM gains more at ratios >= 0.8.",
-          retrain_free),
+    Claim("SLR-C3", f"SLR is retrain-free: masked retraining gains it < {RETRAIN_FREE_POINTS:g} points at every rate.",
+          retrain_free,
+          source=f'Abstract: SLR "achieves a high model accuracy even at the hard-pruning stage without retraining"; '
+                 f'{TABLE4}: SLR gains −0.07 to +0.46 points',
+          bound=f"bound chosen here: {RETRAIN_FREE_POINTS:g} points (claims.md's suggestion, just above Table 4's largest)"),
+    Claim("SLR-C3b", f"ADMM gains more from the same masked retraining than SLR at ratios >= {HIGH_RATIO:g}.",
+          admm_gains_more,
+          source=f"{TABLE4}: ADMM gains +1.79 (1.82×) to +42.24 (77.67×) points, SLR at most +0.46",
+          bound=f"ratios chosen here: >= {HIGH_RATIO:g} (where the paper's gaps are large)"),
     Claim("SLR-C4", "After the same masked retraining SLR matches or beats ADMM.",
-          within_noise_or_better("lane_acc_retrained", "slr", "admm")),
-    Claim("ADMM-C2", "Masked retraining recovers ADMM (gain > 0 everywhere, >= 5 points at the highest rate).", admm_recovers),
+          within_noise_or_better("lane_acc_retrained", "slr", "admm"),
+          source=f'{TABLE4}, 8 of 8 rows (+0.25 to +1.85); abstract: "Given a limited budget of retraining epochs, our '
+                 f'approach quickly recovers the model accuracy"',
+          bound="'matches' chosen here: no more than one seed std of ADMM below it"),
+    Claim("ADMM-C2", "Masked retraining raises ADMM's accuracy at every rate.", admm_gain_at("every"),
+          source=f"{TABLE4}: ADMM gains +1.79 (1.82×) to +42.24 (77.67×) points; retrained ADMM at 88.33–94.45 %"),
+    Claim("ADMM-C2b", f"Masked retraining raises ADMM's accuracy by >= {ADMM_RECOVERY_POINTS:g} points at the highest rate.",
+          admm_gain_at("highest"), source=f"{TABLE4}: +42.24 points at 77.67×",
+          bound=f"bound chosen here: {ADMM_RECOVERY_POINTS:g} points (claims.md's suggestion)"),
 ]
 
 
