@@ -38,11 +38,11 @@ bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, 
 	$(BIN)/pytest benchmarks --benchmark-enable -p no:cacheprovider
 
 paper-check: setup  ## every reproduction's paper-scale runs for 2 steps each on the offline real data (nothing written to results/)
-	$(BIN)/python -m prunebench.paper_check
+	$(BIN)/python -m reproductions.paper_check
 
 DEVICE ?= cuda
 gpu-check: setup  ## on a GPU machine: kill/resume bit-identical, seconds per paper-scale epoch, peak memory, DDP -> results/gpu_check.json (DEVICE=cpu: a rehearsal)
-	$(BIN)/python -m prunebench.gpu_check --device $(DEVICE)
+	$(BIN)/python -m reproductions.gpu_check --device $(DEVICE)
 
 report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
 	$(BIN)/python -m prunebench.report --quiet

@@ -50,11 +50,18 @@ def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
         from prunebench.registry import UnknownNameError
 
         raise UnknownNameError(f"unknown reproduction {args.name!r}; known: {', '.join(REPRODUCTIONS)}")
+    return run_module(REPRODUCTIONS[args.name], rest, f"prunebench reproduce {args.name}")
+
+
+def run_module(module: str, argv: list[str], typed: str) -> int:
+    """Exactly what `python -m <module> <argv>` does, `--help` included: the commands that walk the reproductions
+    (a script, paper-check, claims) are found by module name, as `make` finds them, so no core module imports one.
+    `typed`: what the user typed, for the scripts' metadata (COMMAND_ENV)."""
     saved_argv, saved_command = sys.argv, os.environ.get(COMMAND_ENV)
-    sys.argv = [REPRODUCTIONS[args.name], *rest]
-    os.environ[COMMAND_ENV] = f"prunebench reproduce {args.name}"
-    try:  # exactly what `python -m <module> <rest>` does, `--help` included
-        runpy.run_module(REPRODUCTIONS[args.name], run_name="__main__", alter_sys=True)
+    sys.argv = [module, *argv]
+    os.environ[COMMAND_ENV] = typed
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     finally:
@@ -105,18 +112,11 @@ def _report(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _paper_check(args: argparse.Namespace, rest: list[str]) -> int:
-    from prunebench.paper_check import main as paper_check_main
-
-    return paper_check_main(rest, prog="prunebench paper-check")
+    return run_module("reproductions.paper_check", rest, "prunebench paper-check")
 
 
 def _claims(args: argparse.Namespace, rest: list[str]) -> int:
-    from prunebench.reproduce import judge_all
-    from reproductions.plans import declaration
-
-    for path in judge_all(declaration, args.results):
-        print(f"claims judged -> {path}")
-    return 0
+    return run_module("reproductions.judge", ["--results", str(args.results), *rest], "prunebench claims")
 
 
 def _list(args: argparse.Namespace, rest: list[str]) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from prunebench.gpu_check import markdown, method_overhead
+from reproductions.gpu_check import markdown, method_overhead
 
 pytestmark = pytest.mark.unit
 

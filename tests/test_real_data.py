@@ -191,7 +191,7 @@ def test_a_shifted_real_lane_loses_exactly_what_laneeval_says(tusimple_labels):
 def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_copy(tmp_path, capsys, monkeypatch):
     """The fast subset of `make paper-check`: SLR Table 1's first paper-scale CIFAR-10 runs (full-width ResNet-18
     baseline, then ADMM from it) for one step each on a small tree in the cifar10_jpeg layout."""
-    from prunebench.paper_check import main as paper_check
+    from reproductions.paper_check import main as paper_check
 
     for label, name in enumerate(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                                   "truck"]):
@@ -209,7 +209,7 @@ def test_paper_check_trains_a_tables_paper_scale_runs_briefly_on_the_offline_cop
 
 def test_paper_check_stand_ins_follow_the_run_chain():
     from prunebench.config import RunConfig
-    from prunebench.paper_check import stand_in
+    from reproductions.paper_check import stand_in
 
     dense = RunConfig(dataset="cifar100", model="vgg19_bn_cifar")
     pruned = RunConfig(dataset="cifar100", model="vgg19_bn_cifar", method="greg1", parent=dense)
@@ -223,7 +223,7 @@ def test_paper_check_stand_ins_follow_the_run_chain():
 
 def test_paper_check_covers_every_reproduction_or_says_why_not():
     from prunebench.cli import REPRODUCTIONS
-    from prunebench.paper_check import CHECKS, NOT_CHECKED
+    from reproductions.paper_check import CHECKS, NOT_CHECKED
 
     assert set(CHECKS) | set(NOT_CHECKED) == set(REPRODUCTIONS) and not set(CHECKS) & set(NOT_CHECKED)
 
@@ -232,7 +232,7 @@ def test_paper_check_groups_runs_that_differ_only_in_numbers():
     from dataclasses import replace
 
     from prunebench.config import OptimizerConfig, RunConfig
-    from prunebench.paper_check import variant
+    from reproductions.paper_check import variant
 
     dense = RunConfig(dataset="cifar10", model="resnet56")
     greg = RunConfig(dataset="cifar10", model="resnet56", method="greg1", prune_ratio=0.5, parent=dense,

@@ -55,6 +55,22 @@ def alpha(k: int, M: float, r: float) -> float:
     return 1.0 - 1.0 / (M * k ** (1.0 - 1.0 / k**r))
 
 
+@dataclass
+class ConditionStep:
+    """One half of an SLR iteration: the condition's two sides, whether it held and was taken, the step size after
+    it, the norms the next step's ratio divides, and the direction it stepped along (W − Z)."""
+
+    alpha: float
+    held: bool
+    taken: bool
+    lhs: float
+    rhs: float
+    step: torch.Tensor
+    numerator: torch.Tensor  # (3): ||W^{k-1} − Z^{k-1}||; (8): ||W^k − Z^k||
+    direction: list[torch.Tensor]
+    z_change: float = 0.0
+
+
 @register("slr")
 class SLR(AugmentedLagrangian):
     @dataclass(frozen=True)
@@ -148,82 +164,93 @@ class SLR(AugmentedLagrangian):
     def on_epoch_end(self, model: nn.Module, context: EpochContext) -> dict[str, float]:
         if not self.due(context.epoch):
             return {}
-        opt = self.options
         weights = [w.detach().clone() for w in self.parameters(model)]
-        f_now = context.fixed_subset_loss() if opt.condition_loss == "fixed_subset_eval" else context.mean_train_loss
+        loss = context.fixed_subset_loss() if self.options.condition_loss == "fixed_subset_eval" else context.mean_train_loss
         u_before = [u.clone() for u in self.U]
-        a1 = alpha(self.k, opt.M, opt.r)
+        first = self.multiplier_update(weights, loss)
+        second = self.z_update(weights, loss, first)
+        row = self.log_row(context.epoch, loss, weights, u_before, first, second)
+        self.log.append(row)
+        return {key: row[key] for key in ("cond3", "cond8", "s", "residual_w_minus_z")}
 
-        # (3) and (4)-(5)
+    def multiplier_update(self, weights: list[torch.Tensor], f_now: float) -> ConditionStep:
+        """Condition (3) on W^k against Z^{k-1}, and where it is taken the multiplier step (4)-(5)."""
+        a = alpha(self.k, self.options.M, self.options.r)
         w_prev, z_old = self.previous(weights)
         diff_old_z = torch._foreach_sub(weights, z_old)  # W^k − Z^{k-1}
-        lhs3 = f_now + self.lagrangian_terms(diff_old_z)
-        rhs3 = self.f_prev + self.lagrangian_terms(torch._foreach_sub(w_prev, z_old))
-        held3 = lhs3 < rhs3
-        cond3 = self.taken(held3)
+        lhs = f_now + self.lagrangian_terms(diff_old_z)
+        rhs = self.f_prev + self.lagrangian_terms(torch._foreach_sub(w_prev, z_old))
+        held = lhs < rhs
+        taken = self.taken(held)
         numerator = norms(torch._foreach_sub(w_prev, self.z_prev))  # ||W^{k-1} − Z^{k-1}||
-        s_prime = self.s
-        if cond3:
-            s_prime = self.scaled_step(a1, self.s, self.step_ratio(numerator, norms(diff_old_z)))
-            self.add_multiplier_step(s_prime, diff_old_z)
-            if opt.k_counting == "per_condition":
+        step = self.s
+        if taken:
+            step = self.scaled_step(a, self.s, self.step_ratio(numerator, norms(diff_old_z)))
+            self.add_multiplier_step(step, diff_old_z)
+            if self.options.k_counting == "per_condition":
                 self.k += 1
             if self.official:
                 self.w_prev_is_live, self.z_prev = True, self.Z
                 w_prev, z_old = self.previous(weights)
                 diff_old_z = torch._foreach_sub(weights, z_old)
                 numerator = norms(torch._foreach_sub(w_prev, z_old))
+        return ConditionStep(a, held, taken, lhs, rhs, step, numerator, diff_old_z)
 
-        # (7): the Z-subproblem, then (8) and (9)-(10)
+    def z_update(self, weights: list[torch.Tensor], f_now: float, first: ConditionStep) -> ConditionStep:
+        """The Z-subproblem (7), condition (8), and where it is taken the multiplier step (9)-(10)."""
+        opt = self.options
         z_new = self.project(torch._foreach_add(weights, self.U))
-        f_rhs8 = self.f_prev if opt.condition_loss == "epoch_mean_ce" else f_now  # f cancels in the paper
+        f_rhs = self.f_prev if opt.condition_loss == "epoch_mean_ce" else f_now  # f cancels in the paper
         diff_new_z = torch._foreach_sub(weights, z_new)  # W^k − Z^k
-        lhs8 = f_now + self.lagrangian_terms(diff_new_z)
-        rhs8 = f_rhs8 + self.lagrangian_terms(diff_old_z)  # with Λ after (4)
-        held8 = lhs8 < rhs8
-        cond8 = self.taken(held8)
-        residual_new_z = norms(diff_new_z)
-        a2 = alpha(self.k, opt.M, opt.r)
-        step = s_prime
-        if cond8:
-            step = self.scaled_step(a2, s_prime, self.step_ratio(numerator, residual_new_z))
+        lhs = f_now + self.lagrangian_terms(diff_new_z)
+        rhs = f_rhs + self.lagrangian_terms(first.direction)  # with Λ after (4)
+        held = lhs < rhs
+        taken = self.taken(held)
+        residual = norms(diff_new_z)
+        a = alpha(self.k, opt.M, opt.r)
+        step = first.step
+        if taken:
+            step = self.scaled_step(a, first.step, self.step_ratio(first.numerator, residual))
             self.add_multiplier_step(step, diff_new_z)
             self.k += 1
             self.w_prev, self.z_prev = weights, z_new
             self.w_prev_is_live = self.official
-        if cond8 or opt.condition_loss == "epoch_mean_ce":
+        if taken or opt.condition_loss == "epoch_mean_ce":
             self.f_prev = f_now  # the code compares consecutive epochs whatever happened
-        dz = float(norms(torch._foreach_sub(z_new, self.Z)).norm())
+        z_change = float(norms(torch._foreach_sub(z_new, self.Z)).norm())
         self.Z, self.s = z_new, step
         self._refresh_target()
+        return ConditionStep(a, held, taken, lhs, rhs, step, residual, diff_new_z, z_change)
 
-        row = {
-            "epoch": context.epoch,
+    def log_row(self, epoch: int, f_now: float, weights: list[torch.Tensor], u_before: list[torch.Tensor],
+                first: ConditionStep, second: ConditionStep) -> dict[str, Any]:
+        """One update's row of the method log (Figure 6 and the claims read it)."""
+        rho = self.options.rho
+        return {
+            "epoch": epoch,
             "update": len(self.log) + 1,
             "k": self.k,
-            "alpha": a1,
-            "alpha_second": a2,
-            "cond3": int(cond3),  # taken (held, or forced by take_while_k_is_1)
-            "cond8": int(cond8),
-            "cond3_held": int(held3),  # the raw test, as the reference code records it
-            "cond8_held": int(held8),
-            "lhs3": lhs3,
-            "rhs3": rhs3,
-            "lhs8": lhs8,
-            "rhs8": rhs8,
+            "alpha": first.alpha,
+            "alpha_second": second.alpha,
+            "cond3": int(first.taken),  # taken (held, or forced by take_while_k_is_1)
+            "cond8": int(second.taken),
+            "cond3_held": int(first.held),  # the raw test, as the reference code records it
+            "cond8_held": int(second.held),
+            "lhs3": first.lhs,
+            "rhs3": first.rhs,
+            "lhs8": second.lhs,
+            "rhs8": second.rhs,
             "f": f_now,
-            "s_prime": float(s_prime.mean()),
-            "s": float(step.mean()),
-            "s_min": float(step.min()),
-            "s_max": float(step.max()),
-            "residual_w_minus_z": float(residual_new_z.norm()),  # ||W^k − Z^k|| (Figure 6 needs it)
-            "z_change": dz,
-            "lambda_norm": float(norms(self.U).norm()) * opt.rho,
-            "lambda_change": float(norms(torch._foreach_sub(self.U, u_before)).norm()) * opt.rho,
+            "s_prime": float(first.step.mean()),
+            "s": float(second.step.mean()),
+            "s_min": float(second.step.min()),
+            "s_max": float(second.step.max()),
+            "residual_w_minus_z": float(second.numerator.norm()),  # ||W^k − Z^k|| (Figure 6 needs it)
+            "z_change": second.z_change,
+            "lambda_norm": float(norms(self.U).norm()) * rho,
+            "lambda_change": float(norms(torch._foreach_sub(self.U, u_before)).norm()) * rho,
             "mass_outside_support": self.mass_outside_support(weights),
         }
-        self.log.append(row)
-        return {key: row[key] for key in ("cond3", "cond8", "s", "residual_w_minus_z")}
 
     def summary(self) -> dict[str, float]:
         if not self.log:

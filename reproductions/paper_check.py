@@ -290,7 +290,7 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
             f"(final accuracy {result.metrics['top1_final']:.1f} %)")
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m prunebench.paper_check") -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m reproductions.paper_check") -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("tables", nargs="*", metavar="paper/table", help=f"default: all of {', '.join(CHECKS)}")
     parser.add_argument("--steps", type=int, default=2, help="training steps per epoch of each run")

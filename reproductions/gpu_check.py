@@ -108,7 +108,7 @@ REHEARSED_TABLES = ("slr/figure6",)  # the CPU rehearsal's paper-check pass: 3 r
 def paper_check_pass(ops: Operational, tables: tuple[str, ...], steps: int) -> dict[str, Any]:
     """paper-check's walk of `tables` on the device, two epochs of `steps` steps per run; a table that fails is named
     with its error and the others go on."""
-    from prunebench.paper_check import check_table
+    from reproductions.paper_check import check_table
 
     checked = replace(ops, runs_root=ops.runs_root / "paper-check", baselines_root=ops.runs_root / "paper-check-base",
                       budget=CheckBudget(epochs=2, steps_per_epoch=steps, eval_images=64))
@@ -171,7 +171,7 @@ def ddp_smoke(ops: Operational) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m prunebench.gpu_check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m reproductions.gpu_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda", help="cuda (default) or cpu for a rehearsal")
     parser.add_argument("--out", type=Path, default=RESULTS / "gpu_check.json")
     parser.add_argument("--steps", type=int, help="timed steps per model and variant (default 30 on CUDA, 2 on the CPU)")
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             for variant in variants:
                 report["epoch_seconds"].append(epoch_seconds(name, args.device, variant, steps))
                 print(report["epoch_seconds"][-1], flush=True)
-        from prunebench.paper_check import CHECKS
+        from reproductions.paper_check import CHECKS
 
         report["paper_check"] = paper_check_pass(ops, CHECKS if cuda else REHEARSED_TABLES, 5 if cuda else 2)
         report["ddp"] = ddp_smoke(ops)
