@@ -44,8 +44,20 @@ DEVICE ?= cuda
 gpu-check: setup  ## on a GPU machine: kill/resume bit-identical, seconds per paper-scale epoch, peak memory, DDP -> results/gpu_check.json (DEVICE=cpu: a rehearsal)
 	$(BIN)/python -m reproductions.gpu_check --device $(DEVICE)
 
-report: $(STAMP)  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs
-	$(BIN)/python -m prunebench.report --quiet
+# the report reads CSVs only: where the full environment is not installed it gets a light one of its own (no torch)
+REPORT_VENV  ?= .venv-report
+REPORT_DEPS  := numpy>=1.26 pandas>=2.2 matplotlib>=3.8 jinja2>=3.1 weasyprint==70.0 pypdf==7.1.0 scipy>=1.13 filelock>=3.12
+$(REPORT_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(REPORT_VENV)
+	$(REPORT_VENV)/bin/pip install --quiet --upgrade pip
+	$(REPORT_VENV)/bin/pip install --quiet $(REPORT_DEPS)
+	$(REPORT_VENV)/bin/pip install --quiet --no-deps -e .
+	@bash scripts/report_deps.sh
+	touch $@
+
+report:  ## report/build/{index.html,report.pdf,report.md} from results/**/*.csv and the published CSVs (no torch needed)
+	@if [ -f $(STAMP) ]; then $(BIN)/python -m prunebench.report; \
+	else $(MAKE) --no-print-directory $(REPORT_VENV)/.installed && $(REPORT_VENV)/bin/python -m prunebench.report; fi
 
 status: $(STAMP)  ## docs/status.md from results/*/meta/*.json, the verdicts and results/gpu_check.md
 	$(BIN)/python -m prunebench.status

@@ -120,17 +120,9 @@ def _claims(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _list(args: argparse.Namespace, rest: list[str]) -> int:
-    from prunebench.data import DATASETS
-    from prunebench.methods import METHODS
-    from prunebench.models import MODELS
-    from prunebench.scales import SCALES
-    from prunebench.sparsity import PRUNE_SETS
+    from prunebench.catalog import render
 
-    for title, names in [
-        ("data sets", DATASETS.names()), ("models", MODELS.names()), ("methods", METHODS.names()),
-        ("prune sets", PRUNE_SETS.names()), ("scales", SCALES.names()), ("reproductions", list(REPRODUCTIONS)),
-    ]:
-        print(f"{title}: {', '.join(names)}")
+    print(render({name: f"python -m {module}" for name, module in REPRODUCTIONS.items()}))
     return 0
 
 

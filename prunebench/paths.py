@@ -59,3 +59,13 @@ def claims_csv(scale: str, paper: str, table: str, root: Path = RESULTS) -> Path
 def meta_json(scale: str, paper: str, table: str, root: Path = RESULTS) -> Path:
     """What the rows of a table cannot say: the command, the differences from the paper, the session."""
     return Path(root) / scale / "meta" / f"{paper}_{table}.json"
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as reports and logs print it: relative to the project (or to where the command ran), never the
+    machine's absolute path."""
+    path = Path(path).resolve()
+    for base in (PROJECT_ROOT, Path.cwd()):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name

@@ -87,7 +87,7 @@ def validate(config: RunConfig) -> None:
         DATASETS.get(config.dataset)
         MODELS.get(config.model)
     if kind.method_is_registered:
-        METHODS.get(config.method)
+        METHODS.get(config.method).options_from_dict(config.method_options)
     validate_ratio(config.prune_ratio)
     if config.prune_rule is not None:
         PRUNE_SETS.get(config.prune_rule)

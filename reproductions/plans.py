@@ -29,7 +29,7 @@ def declared_arms(name: str, scale: Scale, seeds: tuple[int, ...] | None = None)
 
 
 def declaration(paper: str, table: str) -> Declaration | None:
-    """What `reproductions.<paper>.<table>` declares beside its runs — its docstring's first line, CLAIMS,
+    """What `reproductions.<paper>.<table>` declares beside its runs — its docstring's first paragraph (the title), CLAIMS,
     DIFFERENCES — for the core (metadata, verdicts, `prunebench judge`); None if there is no such script."""
     name = f"reproductions.{paper}.{table}"
     main = sys.modules.get("__main__")
@@ -42,6 +42,6 @@ def declaration(paper: str, table: str) -> Declaration | None:
             if err.name in {f"reproductions.{paper}", name}:
                 return None
             raise
-    doc = (module.__doc__ or "").strip().splitlines()
-    return Declaration(doc[0] if doc else f"{paper} {table}", tuple(getattr(module, "CLAIMS", ())),
+    title = " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())  # the first paragraph, whole
+    return Declaration(title or f"{paper} {table}", tuple(getattr(module, "CLAIMS", ())),
                        tuple(getattr(module, "DIFFERENCES", ())))

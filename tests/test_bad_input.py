@@ -142,3 +142,19 @@ def test_a_result_json_missing_a_metric_is_named_in_one_line(tmp_path, capsys):
     result.write_text(json.dumps(stored))
     code = main(cli(tmp_path))
     assert_clean_error(capsys, tmp_path, code, "lacks the metric 'compression_nonbias'", str(result), fresh=False)
+
+
+def test_a_bad_method_flag_is_refused_before_the_dense_baseline_trains(tmp_path, capsys, monkeypatch):
+    """`prunebench run --method slr --rho nan` with the default data set: refused at once, before the baseline run
+    it starts from (minutes of training) — no data set loaded, no run folder."""
+    import time
+
+    import prunebench.runner as runner
+
+    loaded = []
+    monkeypatch.setattr(runner, "load_splits", lambda *a, **k: loaded.append(a) or pytest.fail("data loaded"))
+    began = time.perf_counter()
+    code = main(["run", "--method", "slr", "--rho", "nan", "--no-progress", "--runs-root", str(tmp_path / "runs"),
+                 "--baselines-root", str(tmp_path / "base"), "--results", str(tmp_path / "results")])
+    assert_clean_error(capsys, tmp_path, code, "option rho=nan is not a finite number")
+    assert not loaded and time.perf_counter() - began < 10

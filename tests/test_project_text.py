@@ -43,3 +43,11 @@ def test_no_script_docstring_carries_a_dated_measurement():
 def test_the_status_page_is_what_the_committed_results_give():
     assert (ROOT / "docs" / "status.md").read_text(encoding="utf-8") == status.render(ROOT / "results"), \
         "docs/status.md is out of date: run `make status`"
+
+
+def test_the_reports_light_install_pins_what_the_project_pins():
+    """`make report` without the full environment installs REPORT_DEPS only: each must be the project's own pin."""
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    light = re.search(r"^REPORT_DEPS\s*:=\s*(.+)$", make, re.MULTILINE).group(1).split()
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert light and all(f'"{dep}"' in project for dep in light), light

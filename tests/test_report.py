@@ -292,11 +292,15 @@ def test_regressions_section_lists_what_moved(tree):
     assert "c/a / slr / 0 / 0.9 / top1_hardprune" in part and "compression" not in part.split("</p>", 1)[1]
 
 
-def test_main_writes_everything_fast_and_prints_the_markdown(tree, capsys):
+def test_main_writes_everything_fast_quietly_and_prints_the_markdown_when_asked(tree, capsys):
+    where = ["--results", str(tree["results"]), "--out", str(tree["out"]), "--published", str(tree["published"]),
+             "--nightly", str(tree["nightly"]), "--no-pdf"]
     start = time.perf_counter()
-    assert build.main(["--results", str(tree["results"]), "--out", str(tree["out"]), "--published",
-                       str(tree["published"]), "--nightly", str(tree["nightly"]), "--no-pdf"]) == 0
+    assert build.main(where) == 0
     assert time.perf_counter() - start < 10.0
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and len(quiet.err.splitlines()) == 1  # one line: what was written where, how long
+    assert build.main([*where, "--print"]) == 0
     out = capsys.readouterr().out
     assert out == (tree["out"] / "report.md").read_text(encoding="utf-8")
     assert out.startswith("# prunebench reproduction report") and "git sha `feedbee`" in out
@@ -308,7 +312,7 @@ def test_pdf_without_weasyprint_is_a_clear_error_after_the_html_and_its_figures(
 
     monkeypatch.setattr(pdf, "weasyprint_module", unusable)
     assert build.main(["--results", str(tree["results"]), "--out", str(tree["out"]), "--published",
-                       str(tree["published"]), "--quiet"]) == 2
+                       str(tree["published"])]) == 2
     assert "cannot build the PDF: test" in capsys.readouterr().err and (tree["out"] / "index.html").exists()
     images = re.findall(r'<img src="([^"]+)"', (tree["out"] / "index.html").read_text(encoding="utf-8"))
     assert images and all((tree["out"] / image).exists() for image in images)
@@ -406,3 +410,9 @@ def test_paper_names_and_titles_come_from_the_published_folder(tmp_path):
     assert split_name(tmp_path / "my_paper_table_cifar.csv", papers) == ("my_paper", "table_cifar")
     assert split_name(tmp_path / "slr_table1.csv", papers) == ("slr", "table1")
     assert read_papers(tmp_path / "absent") == {}
+
+
+def test_no_absolute_path_of_the_build_machine_in_the_report(tree):
+    md, html = build_md(tree), (tree["out"] / "index.html").read_text(encoding="utf-8")
+    roots = {str(tree["results"].parent), str(Path.cwd()), str(Path.home())}
+    assert not [root for root in roots if root in md or root in html]

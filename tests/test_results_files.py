@@ -214,7 +214,7 @@ def test_a_corrupt_meta_json_fails_the_report_in_one_line(tmp_path, capsys):
     (results / "meta").mkdir(parents=True)
     pd.DataFrame(rows(0, 0)).assign(paper="toy", table="t1").to_csv(results / "toy_t1.csv", index=False)
     (results / "meta" / "toy_t1.json").write_text("{not json")
-    code = report_main(["--results", str(tmp_path / "results"), "--out", str(tmp_path / "out"), "--no-pdf", "--quiet",
+    code = report_main(["--results", str(tmp_path / "results"), "--out", str(tmp_path / "out"), "--no-pdf",
                         "--published", str(tmp_path / "published"), "--nightly", str(tmp_path / "nightly")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("prunebench report: error: ") and "toy_t1.json is not valid JSON" in err

@@ -7,6 +7,7 @@ point; the labels are exact (x at h_samples 160..710, -2 above the horizon or ou
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,14 +62,17 @@ def write_tusimple_generated(folder: Path, train: int = TRAIN, test: int = TEST,
     return folder
 
 
-def _register(name: str, train: int, test: int, input_size: tuple[int, int]) -> None:
-    @DATASETS.register(name)
+def generated_loader(name: str) -> Callable[[Path | None, bool, bool], DataSplits]:
+    train, test, input_size = SIZES[name]
+
     def load(root: Path | None, augment: bool, download: bool) -> DataSplits:
         """Generated on first use under <data root>/<name> (seed 0), then read as TuSimple (in-process decoding:
         worker processes cost more than they save on a few frames)."""
         folder = write_tusimple_generated((root or default_data_root()) / name, train, test)
         return read_tusimple(folder, input_size, name=name, workers=0)
 
+    return load
 
-for _name, _size in SIZES.items():
-    _register(_name, *_size)
+
+DATASETS.register("tusimple_generated")(generated_loader("tusimple_generated"))
+DATASETS.register("tusimple_generated_smoke")(generated_loader("tusimple_generated_smoke"))

@@ -64,6 +64,12 @@ class Method:
 
     @classmethod
     def from_dict(cls, options: dict[str, Any], plan: SparsityPlan) -> Method:
+        return cls(cls.options_from_dict(options), plan)
+
+    @classmethod
+    def options_from_dict(cls, options: dict[str, Any]) -> Any:
+        """The method's `Options`, checked: unknown names, non-finite numbers and each option's own range (its
+        `__post_init__`) fail here, before any training (the runner checks a run and its parents first)."""
         known = {f.name for f in dataclasses.fields(cls.Options)}
         unknown = sorted(set(options) - known)
         if unknown:
@@ -71,7 +77,7 @@ class Method:
         for name, value in options.items():  # NaN passes every `x > 0` check a method makes by failing none
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"method {cls.name!r} option {name}={value} is not a finite number")
-        return cls(cls.Options(**options), plan)
+        return cls.Options(**options)
 
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         """Called once before the first epoch (not again on resume); context.epoch is 0."""

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from prunebench.csv_files import DataFileError
-from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS
+from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS, shown_path
 from prunebench.report import plots
 from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
 from prunebench.report.sources import discover_figures, discover_tables, read_papers
@@ -176,7 +176,8 @@ def build_report(
                         for v in p.figures] for p in papers}
     nightly_view = regressions(Path(nightly))
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    header = [f"Generated {now} at git sha `{git_sha()}` from `{results_root}` and `{published_root}`.", LEGEND]
+    header = [f"Generated {now} at git sha `{git_sha()}` from `{shown_path(results_root)}` and `{shown_path(published_root)}`.",
+              LEGEND]
     if not tables and not figures:
         header.append("No published numbers and no results found.")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m prunebench.report
     parser.add_argument("--published", type=Path, default=PUBLISHED, help="folder of published <paper>_<table>.csv")
     parser.add_argument("--nightly", type=Path, default=NIGHTLY, help="folder of the nightly comparison (regressions.csv)")
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no WeasyPrint needed)")
-    parser.add_argument("--quiet", action="store_true", help="do not print the Markdown")
+    parser.add_argument("--print", action="store_true", help="also print report.md (the long tables) to the terminal")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     try:
@@ -223,8 +224,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m prunebench.report
     except DataFileError as err:
         print(f"prunebench report: error: {err}", file=sys.stderr)
         return 2
-    if not args.quiet:
+    if args.print:
         sys.stdout.write((html.parent / "report.md").read_text(encoding="utf-8"))
     outputs = "index.html" + ("" if args.no_pdf else ", report.pdf") + ", report.md"
-    print(f"report: {outputs} in {html.parent} ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
+    print(f"report: {outputs} in {shown_path(html.parent)} ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ import pandas as pd
 
 from prunebench.cells import published_cell
 from prunebench.evidence import NOT_RUN, RULE, STATUSES
+from prunebench.paths import shown_path
 from prunebench.provenance import make_command, scale_differences
 from prunebench.report.sources import FigureData, TableData, scale_order
 from prunebench.report.tables import (
@@ -174,7 +175,7 @@ def scale_views(data: TableData) -> list[ScaleView]:
         else:
             about = provenance(data, scale)
         views.append(ScaleView(scale, description, rows, matrix(rows, data.published), about, status_counts(rows),
-                               str(data.sources[scale])))
+                               shown_path(data.sources[scale])))
     if not views:
         rows = comparison_rows(data.published, None, DASH)
         views.append(ScaleView(None, "not run at any scale", rows, matrix(rows, data.published), [], status_counts(rows), ""))
@@ -241,7 +242,7 @@ def figure_views(data: FigureData) -> list[FigureView]:
     out = []
     for scale in scale_order(list(data.series)) or [None]:
         name = f"{data.paper}_{data.figure}_{scale or 'published'}.svg"
-        used = [str(data.sources[k]) for k in (scale, "published") if k in data.sources]
+        used = [shown_path(data.sources[k]) for k in (scale, "published") if k in data.sources]
         out.append(FigureView(data.paper, data.figure, scale, f"figures/{name}", "; ".join(used)))
     return out
 
