@@ -50,7 +50,7 @@ REPORT_DEPS  := numpy>=1.26 pandas>=2.2 matplotlib>=3.8 jinja2>=3.1 weasyprint==
 $(REPORT_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(REPORT_VENV)
 	$(REPORT_VENV)/bin/pip install --quiet --upgrade pip
-	$(REPORT_VENV)/bin/pip install --quiet $(REPORT_DEPS)
+	$(REPORT_VENV)/bin/pip install --quiet $(foreach dep,$(REPORT_DEPS),'$(dep)')
 	$(REPORT_VENV)/bin/pip install --quiet --no-deps -e .
 	@bash scripts/report_deps.sh
 	touch $@
