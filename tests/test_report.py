@@ -416,3 +416,13 @@ def test_no_absolute_path_of_the_build_machine_in_the_report(tree):
     md, html = build_md(tree), (tree["out"] / "index.html").read_text(encoding="utf-8")
     roots = {str(tree["results"].parent), str(Path.cwd()), str(Path.home())}
     assert not [root for root in roots if root in md or root in html]
+
+
+def test_the_reports_first_section_is_every_claims_verdict_per_scale(tree):
+    md = build_md(tree)
+    html = (tree["out"] / "index.html").read_text(encoding="utf-8")
+    assert md.split("\n## ", 1)[1].startswith("Verdicts at a glance")
+    first_table = next(t for t in tables(md.split("\n## ", 2)[1]) if t)
+    assert {r["claim"] for r in first_table} >= {"C-BEAT", "C-LIMIT"}
+    assert "paper" in first_table[0] and "quick" in first_table[0]
+    assert html.index('class="verdicts"') < html.index('class="summary"') < html.index('class="paper"')

@@ -20,12 +20,14 @@ from prunebench.report.sources import discover_figures, discover_tables, read_pa
 from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
 from prunebench.report.views import (
     ClaimView,
+    Glance,
     PaperView,
     badge,
     figure_views,
     paper_views,
     regressions,
     summary,
+    verdicts_at_a_glance,
 )
 from prunebench.results import git_sha
 
@@ -92,9 +94,21 @@ def claim_text(claim: ClaimView) -> str:
         f" ({claim.bound})" if claim.bound else "")
 
 
+def glance_note(glance: Glance) -> str:
+    """What the verdict table says in one line per scale, and how to read it."""
+    per_scale = "; ".join(f"{scale}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                          for scale, counts in glance.counts.items())
+    return (f"Each claim of the papers, as its paper states it, judged per scale ({per_scale}). A verdict at a "
+            "reduced scale is about that scale's proxy runs, never the paper's setting; the reasons are in each "
+            "table's section.")
+
+
 def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | None) -> str:
     out = [f"# {TITLE}", "", *(x for line in header for x in (line, ""))]
-    out += [*markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
+    glance = verdicts_at_a_glance(papers)
+    out += ["## Verdicts at a glance", "", glance_note(glance), "",
+            *markdown_table(glance.columns, ["l"] * len(glance.columns), glance.rows), ""]
+    out += ["## Contents", "", *markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
     for paper in papers:
         out += [f"## {paper.key} · {paper.title}", ""]
         if not paper.tables and not paper.figures:
@@ -183,7 +197,9 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(render_markdown(header, papers, nightly_view), encoding="utf-8")
     html = out_dir / "index.html"
+    glance = verdicts_at_a_glance(papers)
     context = {"header": header, "summary": summary(papers), "summary_columns": SUMMARY_COLUMNS,
+               "glance": glance, "glance_note": glance_note(glance),
                "tolerance": TOLERANCE_RULE, "nightly": nightly_view}
     html.write_text(render_html(papers, **context), encoding="utf-8")
     if pdf:

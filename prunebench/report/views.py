@@ -259,6 +259,33 @@ def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[st
     return list(papers.values())
 
 
+@dataclass
+class Glance:
+    """Every claim's verdict per scale that judged any, first in the report: the question a reader comes with."""
+
+    scales: list[str]
+    rows: list[list[str]]  # claim, paper · table, statement, then one verdict per scale
+    counts: dict[str, dict[str, int]]  # scale -> status -> claims
+
+    @property
+    def columns(self) -> list[str]:
+        return ["claim", "table", "statement", *self.scales]
+
+
+def verdicts_at_a_glance(papers: list[PaperView]) -> Glance:
+    claims = [(t, c) for paper in papers for t in paper.tables for c in t.claims]
+    judged = [v.scale for _, c in claims for v in c.verdicts if v.status not in (CLAIM_NOT_RUN, NOT_JUDGED)]
+    scales = scale_order(set(judged))
+    rows, counts = [], {s: {} for s in scales}
+    for t, c in claims:
+        by_scale = {v.scale: v.status for v in c.verdicts}
+        rows.append([c.id, f"{t.paper} · {t.table}", c.statement, *(by_scale.get(s, CLAIM_NOT_RUN) for s in scales)])
+        for s in scales:
+            status = by_scale.get(s, CLAIM_NOT_RUN)
+            counts[s][status] = counts[s].get(status, 0) + 1
+    return Glance(scales, rows, counts)
+
+
 def summary(papers: list[PaperView]) -> list[list[str]]:
     """One line per table: scales run, row statuses, claim verdicts; the report's first page."""
     out = []
