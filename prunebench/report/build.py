@@ -34,7 +34,8 @@ from prunebench.results import git_sha
 TEMPLATES = Path(__file__).parent / "templates"
 TITLE = "prunebench reproduction report"
 LEGEND = (
-    "Statuses: **reproduced** = paper scale, |Δ| within tolerance · **outside tolerance** = paper scale, |Δ| beyond it · "
+    "Statuses: **reproduced** = paper scale, the interval of the mean within the tolerance · **outside tolerance** = "
+    "paper scale, wholly beyond it · **inconclusive** = paper scale, fewer than 3 seeds or an interval across its edge · "
     "**quick/smoke-scale proxy** = reduced-scale run, never a reproduction of the paper's number (Δ in parentheses, "
     "not judged) · **no published number** = reproduced row the paper does not report · **failed run** = at least "
     "one seed gave NaN · **not run** = no result at that scale."
