@@ -426,3 +426,18 @@ def test_the_reports_first_section_is_every_claims_verdict_per_scale(tree):
     assert {r["claim"] for r in first_table} >= {"C-BEAT", "C-LIMIT"}
     assert "paper" in first_table[0] and "quick" in first_table[0]
     assert html.index('class="verdicts"') < html.index('class="summary"') < html.index('class="paper"')
+
+
+def test_a_scale_with_no_published_number_run_is_one_line_with_its_reason_not_a_grid(tree):
+    from prunebench.declaration import Declaration
+    from prunebench.reproduce import record_not_run
+    from tests.report_fixtures import TOY_CLAIMS
+
+    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Declaration("Toy table", tuple(TOY_CLAIMS)),
+                   tree["results"])
+    html = html_of(tree)
+    quick = html[html.index('id="toy-t1"'):]
+    quick = quick[quick.index('reduced">quick'):]
+    quick = quick[:quick.index('class="scale"') if 'class="scale"' in quick else len(quick)]
+    assert "Not run at this scale: none of the" in quick and "its proxy sits at chance" in quick
+    assert 'class="matrix"' not in quick  # the grid of "not run" cells is gone

@@ -54,6 +54,11 @@ class ScaleView:
     counts: dict[str, int]
     source: str
 
+    @property
+    def all_not_run(self) -> bool:
+        """Every published number of the table lacks a result at this scale: one line says so instead of a grid."""
+        return self.scale is not None and bool(self.rows) and all(r.status == ROW_NOT_RUN for r in self.rows)
+
 
 @dataclass
 class VerdictView:
