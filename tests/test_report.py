@@ -441,3 +441,10 @@ def test_a_scale_with_no_published_number_run_is_one_line_with_its_reason_not_a_
     quick = quick[:quick.index('class="scale"') if 'class="scale"' in quick else len(quick)]
     assert "Not run at this scale: none of the" in quick and "its proxy sits at chance" in quick
     assert 'class="matrix"' not in quick  # the grid of "not run" cells is gone
+
+
+def test_tables_come_in_the_papers_order():
+    from prunebench.report.views import in_paper_order
+
+    names = ["table10", "figure2", "table2", "table_cifar", "figure1", "table1"]
+    assert sorted(names, key=in_paper_order) == ["table1", "table2", "table10", "table_cifar", "figure1", "figure2"]

@@ -252,12 +252,19 @@ def figure_views(data: FigureData) -> list[FigureView]:
     return out
 
 
+def in_paper_order(name: str) -> tuple:
+    """Tables before figures, each by number as the paper numbers them (table2 before table10), others by name."""
+    kind = 0 if name.startswith("table") else 1 if name.startswith("figure") else 2
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return kind, int(digits) if digits and name.rstrip("0123456789").isalpha() else 10**6, name
+
+
 def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[str, str], FigureData],
                 drawn: dict[tuple[str, str], list[FigureView]], titles: dict[str, str]) -> list[PaperView]:
     """One view per paper: those of `titles` (the published folder's papers.csv) first, in its order."""
     keys = list(dict.fromkeys([*titles, *(k[0] for k in tables), *(k[0] for k in figures)]))
     papers = {k: PaperView(k, titles.get(k, k)) for k in keys}
-    for (paper, _), data in tables.items():
+    for (paper, _), data in sorted(tables.items(), key=lambda item: in_paper_order(item[0][1])):
         papers[paper].tables.append(table_view(data))
     for (paper, figure) in figures:
         papers[paper].figures.extend(drawn[(paper, figure)])
