@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from prunebench.cli import COMMAND_ENV, add_location_options, operational, precision
-from prunebench.config import Operational
-from prunebench.launch import LAUNCHERS, parse_option
+from prunebench.config import Operational, RunConfig
+from prunebench.launch import LAUNCHERS, parse_option, pending_levels
+from prunebench.paths import meta_json
 from prunebench.reproduce import Arm, execute, print_overrides, record_not_run
 from prunebench.runner import validate
 from prunebench.scales import SCALES, NotRunAtScale, Override, Scale
@@ -61,6 +64,30 @@ def declared(plan: Plan, scale: Scale, args: argparse.Namespace, add_methods: bo
     return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
 
+def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], ops: Operational, results: Path) -> str:
+    """The header of a dry run: how many runs the table declares (their inputs included), how many are cached, and
+    an estimate of the time left from the table's own recorded session (its metadata), scaled by the runs left."""
+    pending = [c for level in pending_levels([a.config for a in arms], ops) for c in level]
+    every = {c.run_id for a in arms for c in chain(a.config)}
+    line = (f"{paper} {table} at {scale} scale: {len(arms)} arms, {len(every)} runs with their inputs, "
+            f"{len(every) - len(pending)} cached, {len(pending)} to train")
+    meta = meta_json(scale, paper, table, results)
+    recorded = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+    seconds, runs = recorded.get("session_wall_seconds"), recorded.get("runs")
+    if pending and seconds and runs:
+        left = seconds * len(pending) / max(int(runs), len(pending))
+        line += (f"; about {left / 60:.0f} min left, estimated from the recorded session ({seconds / 60:.0f} min for "
+                 f"{runs} runs on {recorded.get('hardware', {}).get('processor', 'its machine')})")
+    elif pending:
+        line += "; no recorded session of this table at this scale to estimate the time from"
+    return line
+
+
+def chain(config: RunConfig) -> list[RunConfig]:
+    """A run and every run it starts from."""
+    return [config, *(c for source in config.inputs for c in chain(source))]
+
+
 def run_plan(
     paper: str, table: str, prog: str, description: str, plan: Plan, argv: list[str] | None, *,
     after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None,
@@ -96,9 +123,12 @@ def run_plan(
         return 0
     changed = overrides(scale) if overrides else []
     if args.dry_run:
+        print(dry_run_summary(paper, table, scale.name, arms, ops, args.results))
         print_overrides(changed, scale.name)
+        pending = {c.run_id for level in pending_levels([a.config for a in arms], ops) for c in level}
         for arm in arms:
-            print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {arm.config.run_id}")
+            state = "to run" if arm.config.run_id in pending else "cached"
+            print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {state:7s} {arm.config.run_id}")
             detail = describe(arm) if describe else ""
             if detail:
                 print("    " + detail.replace("\n", "\n    "))

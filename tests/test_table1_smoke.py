@@ -54,3 +54,19 @@ def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
     assert again.drop(columns=[c for c in ("finished_at",) if c in again]).equals(
         frame.drop(columns=[c for c in ("finished_at",) if c in frame])
     )
+
+
+def test_a_dry_run_counts_what_is_cached_and_what_is_left_and_estimates_from_the_recorded_session(tmp_path, capsys):
+    args = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
+            "--baselines-root", str(tmp_path / "base"), "--results", str(tmp_path / "results")]
+    assert table1.main([*args, "--dry-run"]) == 0
+    before = capsys.readouterr().out.splitlines()
+    assert before[0] == ("slr table1 at smoke scale: 7 arms, 7 runs with their inputs, 0 cached, 7 to train; no "
+                         "recorded session of this table at this scale to estimate the time from")
+    assert all(" to run " in line for line in before[1:] if line.startswith("  cifar10"))
+    assert table1.main(args) == 0
+    capsys.readouterr()
+    assert table1.main([*args, "--dry-run"]) == 0
+    after = capsys.readouterr().out.splitlines()
+    assert after[0] == "slr table1 at smoke scale: 7 arms, 7 runs with their inputs, 7 cached, 0 to train"
+    assert all(" cached " in line for line in after[1:] if line.startswith("  cifar10"))
