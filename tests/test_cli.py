@@ -79,3 +79,14 @@ def test_a_method_flag_reaches_the_run_and_beats_option(monkeypatch):
     args = build_parser("slr").parse_args(["run", "--method", "slr", "--rho", "0.2", "--option", "rho=0.3",
                                            "--option", "M=10", "--take-while-k-is-1", "true"])
     assert method_options(args) == {"rho": 0.2, "M": 10, "take_while_k_is_1": True}
+
+
+def test_run_has_a_dry_run_that_checks_and_lists_without_training(tmp_path, capsys):
+    where = ["--runs-root", str(tmp_path / "runs"), "--baselines-root", str(tmp_path / "base"),
+             "--results", str(tmp_path / "results")]
+    assert main(["run", "--method", "slr", "--rho", "0.1", "--dry-run", *where]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("to run  ") for line in lines)
+    assert lines[0].split()[-1].startswith("dense-") and lines[1].split()[-1].startswith("slr-")
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
+    assert main(["run", "--method", "slr", "--rho", "nan", "--dry-run", *where]) == 2
