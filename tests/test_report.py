@@ -448,3 +448,14 @@ def test_tables_come_in_the_papers_order():
 
     names = ["table10", "figure2", "table2", "table_cifar", "figure1", "table1"]
     assert sorted(names, key=in_paper_order) == ["table1", "table2", "table10", "table_cifar", "figure1", "figure2"]
+
+
+def test_the_committed_results_build_without_a_warning(tmp_path):
+    """Every figure of the committed results laid out (a series list too long for a legend becomes a colour scale)."""
+    import warnings
+
+    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build.build_report(PROJECT_ROOT / "results", tmp_path / "out", PUBLISHED, tmp_path / "nightly", pdf=False)

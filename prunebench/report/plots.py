@@ -22,6 +22,7 @@ matplotlib.rcParams.update({
 })
 MAX_COLUMNS = 3
 PANEL_SIZE = (3.6, 2.6)  # inches per subplot
+LEGEND_ENTRIES = 10  # more series than this: a colour scale in their order instead of a legend
 
 
 def _ordered(values: pd.Series) -> list[str]:
@@ -54,10 +55,15 @@ def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
     colors = {s: f"C{i % 10}" for i, s in enumerate(series_names)}
     cols = min(MAX_COLUMNS, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows), squeeze=False,
+                             layout="constrained")
     for ax, panel in zip(axes.flat, panels, strict=False):
         mine = ours[ours["panel"].astype(str) == panel] if ours is not None else None
         theirs = published[published["panel"].astype(str) == panel] if published is not None else None
+        present = [n for n in series_names if any(f is not None and (f["series"].astype(str) == n).any()
+                                                   for f in (mine, theirs))]
+        if len(present) > LEGEND_ENTRIES:  # too many for a legend: a colour scale in the panel's series order
+            colors = {n: plt.get_cmap("viridis")(i / (len(present) - 1)) for i, n in enumerate(present)}
         for name in series_names:
             if mine is not None and not (part := mine[mine["series"].astype(str) == name]).empty:
                 _ours(ax, part, colors[name], f"{name} (ours, {scale})")
@@ -69,13 +75,16 @@ def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
         ax.set_xlabel(next((t for f in labelled if (t := _label(f, "x_label"))), "x"))
         ax.set_ylabel(next((t for f in labelled if (t := _label(f, "y_label"))), "y"))
         ax.set_title(panel)
-        ax.legend(loc="best", frameon=False)
+        if len(present) > LEGEND_ENTRIES:
+            ax.text(0.01, 0.99, f"{len(present)} series, dark → light: {present[0]} … {present[-1]}",
+                    transform=ax.transAxes, fontsize=5, va="top")
+        else:
+            ax.legend(loc="best", frameon=False)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     what = f"ours at {scale} scale (solid)" if scale else "not run: published series only"
     fig.suptitle(f"{figure.paper} · {figure.figure} — {what}"
                  + ("; published (dashed)" if published is not None and scale else ""), fontsize=9)
-    fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, format="svg", metadata={"Date": None})
     plt.close(fig)
