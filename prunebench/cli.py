@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prunebench import COMMAND_ENV
+
 if TYPE_CHECKING:
     from prunebench.config import Operational
 
@@ -24,7 +26,6 @@ REPRODUCTIONS = {
     f"{path.parent.name}/{path.stem}": f"reproductions.{path.parent.name}.{path.stem}"
     for path in sorted(REPRODUCTIONS_ROOT.glob("*/*.py")) if path.stem not in NOT_SCRIPTS
 }
-COMMAND_ENV = "PRUNEBENCH_COMMAND"  # what a reproduction script calls itself in --help and its metadata
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

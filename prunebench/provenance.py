@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from prunebench.cli import COMMAND_ENV
+from prunebench import COMMAND_ENV
 from prunebench.config import RunConfig
 from prunebench.declaration import Declaration
 from prunebench.paths import PROJECT_ROOT

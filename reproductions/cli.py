@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from prunebench.cli import COMMAND_ENV, add_location_options, operational, precision
+from prunebench import COMMAND_ENV
+from prunebench.cli import add_location_options, operational, precision
 from prunebench.config import Operational, RunConfig
 from prunebench.launch import LAUNCHERS, parse_option, pending_levels
 from prunebench.paths import meta_json
@@ -21,7 +22,7 @@ Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
-    # `prunebench reproduce <name>` tells the script what the user typed (prunebench.cli.COMMAND_ENV)
+    # `prunebench reproduce <name>` tells the script what the user typed (prunebench.COMMAND_ENV)
     p = argparse.ArgumentParser(prog=os.environ.get(COMMAND_ENV, prog), description=description)
     p.add_argument("--scale", default="quick", choices=SCALES.names(), help="smoke | quick | paper (default quick)")
     p.add_argument("--seeds", type=int, nargs="+", help="override the scale's seeds")

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from prunebench.cli import COMMAND_ENV, main
+from prunebench import COMMAND_ENV
+from prunebench.cli import main
 
 pytestmark = pytest.mark.unit
 
