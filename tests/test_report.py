@@ -35,8 +35,10 @@ def build_md(tree: dict[str, Path]) -> str:
 
 
 def html_of(tree: dict[str, Path]) -> str:
+    """The report's HTML as a screen shows it (the tables' print-only parts for the PDF left out)."""
     build_md(tree)
-    return (tree["out"] / "index.html").read_text(encoding="utf-8")
+    html = (tree["out"] / "index.html").read_text(encoding="utf-8")
+    return re.sub(r'<div class="print-only">.*?<!-- /print-only -->', "", html, flags=re.S)
 
 
 def table_part(md: str, name: str) -> str:
@@ -333,7 +335,8 @@ def test_a_wide_table_is_transposed(tree):
     html = html_of(tree)
     part = html[html.index('id="wide-t3"'):]
     assert '<th class="cellhead">method</th><th class="cellhead">metric</th><th class="method">w/a</th>' in part
-    assert part.count('<th class="metric">top1_finetuned</th>') == 13  # a row per published column
+    screen = part.split('class="print-only"', 1)[0]
+    assert screen.count('<th class="metric">top1_finetuned</th>') == 13  # a row per published column
 
 
 def test_an_empty_published_value_is_no_published_number_in_its_place(tree):
@@ -355,7 +358,7 @@ def test_an_empty_published_value_is_no_published_number_in_its_place(tree):
         assert (r["published"], r["reproduced"], r["Δ"], r["status"]) == ("—", "70.00 (n=1)", "—", "no published number")
         r = row(md, "toy · t1", scale, "c/e", "pns", "top1_pruned")
         assert (r["published"], r["Δ"], r["status"]) == ("—", "—", "not run")
-    html = (tree["out"] / "index.html").read_text(encoding="utf-8")
+    html = re.sub(r"<div class=\"print-only\">.*?<!-- /print-only -->", "", (tree["out"] / "index.html").read_text(encoding="utf-8"), flags=re.S)
     assert not re.search(r"\bnan\b", md + html)  # how a NaN float prints (the legend says "NaN")
     paper = html[html.index('id="toy-t1"'):]
     paper = paper[:paper.index("Scale: <span class=\"scale-tag reduced\">quick")]
@@ -459,3 +462,32 @@ def test_the_committed_results_build_without_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         build.build_report(PROJECT_ROOT / "results", tmp_path / "out", PUBLISHED, tmp_path / "nightly", pdf=False)
+
+
+def test_a_wide_table_prints_in_parts_that_keep_every_column():
+    """A PDF page has room for PRINT_COLUMNS published columns side by side: a wider table prints in several parts
+    of the same cells, every column in one of them (the screen keeps one table that scrolls in its box)."""
+    from prunebench.report.tables import PRINT_COLUMNS, Matrix
+
+    columns = [("ns", f"m{i}") for i in range(10)] + [("proximal_ns", f"m{i}") for i in range(5)]
+    wide = Matrix(columns, [f"c/{i}" for i in range(20)])  # more cells than columns: not transposed
+    parts = wide.parts(PRINT_COLUMNS)
+    assert not wide.transposed and len(parts) == 3
+    assert [c for part in parts for c in part.columns] == columns and all(p.cells == wide.cells for p in parts)
+    assert all(len(p.columns) <= PRINT_COLUMNS and not p.transposed for p in parts)
+    tall = Matrix(columns, [f"c/{i}" for i in range(9)])  # transposed: its cells are the printed columns
+    assert tall.transposed and [c for p in tall.parts(PRINT_COLUMNS) for c in p.cells] == tall.cells
+    assert all(len(p.cells) <= PRINT_COLUMNS and p.columns == columns for p in tall.parts(PRINT_COLUMNS))
+
+
+def test_the_committed_proximal_ns_table_prints_its_own_methods_columns(tmp_path):
+    import re
+
+    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+
+    build.build_report(PROJECT_ROOT / "results", tmp_path / "out", PUBLISHED, tmp_path / "nightly", pdf=False)
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="proxns-table1"'):]
+    table = table[:table.index("<article", 10)] if "<article" in table[10:] else table
+    printed = "".join(re.findall(r'<div class="print-only">(.*?)<!-- /print-only -->', table, re.S))
+    assert ">proximal_ns<" in printed and ">ns<" in printed

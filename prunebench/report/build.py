@@ -17,7 +17,7 @@ from prunebench.paths import NIGHTLY, PUBLISHED, REPORT_BUILD, RESULTS, shown_pa
 from prunebench.report import plots
 from prunebench.report.pdf import FOOTERLESS, Part, PdfUnavailable, write_pdf
 from prunebench.report.sources import discover_figures, discover_tables, read_papers
-from prunebench.report.tables import TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
+from prunebench.report.tables import PRINT_COLUMNS, TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
 from prunebench.report.views import (
     ClaimView,
     Glance,
@@ -201,7 +201,7 @@ def build_report(
     glance = verdicts_at_a_glance(papers)
     context = {"header": header, "summary": summary(papers), "summary_columns": SUMMARY_COLUMNS,
                "glance": glance, "glance_note": glance_note(glance),
-               "tolerance": TOLERANCE_RULE, "nightly": nightly_view}
+               "tolerance": TOLERANCE_RULE, "nightly": nightly_view, "print_columns": PRINT_COLUMNS}
     html.write_text(render_html(papers, **context), encoding="utf-8")
     if pdf:
         try:  # the parts draw their own figures, in parallel

@@ -41,6 +41,7 @@ RATIO_RELATIVE = 0.02  # minimum tolerance for × metrics, relative to the publi
 EPS = 1e-9  # float noise when comparing |Δ| with a tolerance
 DASH = "—"
 WIDE = 12  # more published (method, metric) columns than this: the table is shown transposed
+PRINT_COLUMNS = 5  # at most this many published columns side by side on a PDF page (A4 landscape)
 BOTH = "both"  # a published number shared by every method of its cell (epochs, compression)
 
 TOLERANCE_RULE = (
@@ -241,6 +242,13 @@ class Matrix:
     def transposed(self) -> bool:
         """Many method x metric columns and few cells (e.g. GReg Table 2): a row per column reads better."""
         return len(self.columns) > WIDE and len(self.columns) > len(self.cells)
+
+    def parts(self, width: int) -> list[Matrix]:
+        """The matrix in pieces of at most `width` printed columns (its columns, or its cells where it is transposed),
+        each with the same entries: a page prints every column instead of cutting the right edge off."""
+        if self.transposed:
+            return [Matrix(self.columns, self.cells[i : i + width], self.entries) for i in range(0, len(self.cells), width)]
+        return [Matrix(self.columns[i : i + width], self.cells, self.entries) for i in range(0, len(self.columns), width)]
 
     @property
     def method_groups(self) -> list[tuple[str, int]]:
