@@ -92,11 +92,11 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     ).with_precision(precision(args))
     ops = operational(args)
     if args.dry_run:
-        from prunebench.launch import pending_levels
+        from prunebench.launch import pending_ids
         from prunebench.runner import validate
 
         validate(config)
-        pending = {c.run_id for level in pending_levels([config], ops) for c in level}
+        pending = pending_ids([config], ops)
         for run in (dense, config):
             print(f"{'to run' if run.run_id in pending else 'cached':7s} {run.run_id}")
         return 0

@@ -86,6 +86,11 @@ class RunConfig:
         return tuple(c for c in (self.parent, self.partner) if c is not None)
 
     @property
+    def lineage(self) -> list[RunConfig]:
+        """The run and every run it starts from, depth first (its inputs', their inputs', ...)."""
+        return [self, *(config for source in self.inputs for config in source.lineage)]
+
+    @property
     def config_hash(self) -> str:
         blob = json.dumps(self.scientific_dict(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:8]

@@ -85,7 +85,7 @@ class SlurmArrays:
 
 @LAUNCHERS.register("torchrun")
 class TorchRun:
-    """Each pending run in its own `torch.distributed.run --standalone` of `nproc` processes (prunebench.torchrun_worker);
+    """Each pending run in its own `torch.distributed.run --standalone` of `nproc` processes (prunebench.job);
     each process trains its shard of every batch, rank 0 writes. Logs under <runs root>/torchrun/. A run of a kind
     or method that is not data-parallel (`RunKind.data_parallel`, `Method.data_parallel`: network slimming reads
     batch norm) runs in this process instead, in its turn."""
@@ -123,6 +123,8 @@ class DevicePool:
     cuda:N sees only that GPU (CUDA_VISIBLE_DEVICES); CPU processes share the cores. Logs under <runs root>/devices/.
     `peak`: the most runs that trained at once (for the tests)."""
 
+    Started = tuple[RunConfig, str, Path, Path]  # a running process's run, device, job file and log
+
     def __init__(self, devices: str | None = None, per_device: int = 1, **options: Any):
         if options:
             raise ValueError(f"the devices launcher takes devices and per_device (got {', '.join(options)})")
@@ -144,23 +146,26 @@ class DevicePool:
                 raise LaunchError(f"{len(failed)} of {len(level)} runs failed: " + "; ".join(failed))
 
     def run_level(self, level: list[RunConfig], ops: Operational, logs: Path) -> list[str]:
-        waiting, running, failed = list(level), {}, []
+        waiting, failed = list(level), []
+        running: dict[subprocess.Popen, DevicePool.Started] = {}
         free = list(self.slots)
         while waiting or running:
             while waiting and free:
                 config, device = waiting.pop(0), free.pop(0)
-                running[self.start(config, device, ops, logs)] = (config, device)
+                process, job, log = self.start(config, device, ops, logs)
+                running[process] = (config, device, job, log)
             self.peak = max(self.peak, len(running))
             time.sleep(0.2)
             for process in [p for p in running if p.poll() is not None]:
-                config, device = running.pop(process)
+                config, device, job, log = running.pop(process)
                 free.append(device)
-                process.job.unlink()
+                job.unlink()
                 if process.returncode != 0:
-                    failed.append(f"{config.run_id} on {device} (exit code {process.returncode}; log: {process.log})")
+                    failed.append(f"{config.run_id} on {device} (exit code {process.returncode}; log: {log})")
         return failed
 
-    def start(self, config: RunConfig, device: str, ops: Operational, logs: Path) -> subprocess.Popen:
+    def start(self, config: RunConfig, device: str, ops: Operational,
+              logs: Path) -> tuple[subprocess.Popen, Path, Path]:
         on = torch.device(device)
         environment, threads = dict(os.environ), ops.threads
         if on.type == "cuda":
@@ -174,8 +179,7 @@ class DevicePool:
         with open(log, "w") as out:
             process = subprocess.Popen([sys.executable, "-m", "prunebench.job", str(job)], stdout=out,
                                        stderr=subprocess.STDOUT, env=environment)
-        process.job, process.log = job, log
-        return process
+        return process, job, log
 
 
 def write_job(config: RunConfig, ops: Operational, logs: Path) -> tuple[Path, Path]:
@@ -212,6 +216,11 @@ def pending_levels(configs: Sequence[RunConfig], ops: Operational) -> list[list[
     for run_id, config in pending.items():
         levels[depth[run_id]].append(config)
     return levels
+
+
+def pending_ids(configs: Sequence[RunConfig], ops: Operational) -> set[str]:
+    """The run ids among `configs` and their inputs that have no finished result yet (what a dry run calls "to run")."""
+    return {config.run_id for level in pending_levels(configs, ops) for config in level}
 
 
 def launcher(ops: Operational) -> Launcher:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from prunebench import COMMAND_ENV
 from prunebench.cli import add_location_options, operational, precision
-from prunebench.config import Operational, RunConfig
-from prunebench.launch import LAUNCHERS, parse_option, pending_levels
+from prunebench.config import Operational
+from prunebench.launch import LAUNCHERS, parse_option, pending_ids
 from prunebench.paths import meta_json
 from prunebench.reproduce import Arm, execute, print_overrides, record_not_run
 from prunebench.runner import validate
@@ -65,11 +65,11 @@ def declared(plan: Plan, scale: Scale, args: argparse.Namespace, add_methods: bo
     return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
 
-def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], ops: Operational, results: Path) -> str:
-    """The header of a dry run: how many runs the table declares (their inputs included), how many are cached, and
-    an estimate of the time left from the table's own recorded session (its metadata), scaled by the runs left."""
-    pending = [c for level in pending_levels([a.config for a in arms], ops) for c in level]
-    every = {c.run_id for a in arms for c in chain(a.config)}
+def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], pending: set[str], results: Path) -> str:
+    """The header of a dry run: how many runs the table declares (their inputs included), how many are cached (not
+    in `pending`), and an estimate of the time left from the table's own recorded session (its metadata), scaled by
+    the runs left."""
+    every = {c.run_id for a in arms for c in a.config.lineage}
     line = (f"{paper} {table} at {scale} scale: {len(arms)} arms, {len(every)} runs with their inputs, "
             f"{len(every) - len(pending)} cached, {len(pending)} to train")
     meta = meta_json(scale, paper, table, results)
@@ -82,11 +82,6 @@ def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], ops: Op
     elif pending:
         line += "; no recorded session of this table at this scale to estimate the time from"
     return line
-
-
-def chain(config: RunConfig) -> list[RunConfig]:
-    """A run and every run it starts from."""
-    return [config, *(c for source in config.inputs for c in chain(source))]
 
 
 def run_plan(
@@ -124,9 +119,9 @@ def run_plan(
         return 0
     changed = overrides(scale) if overrides else []
     if args.dry_run:
-        print(dry_run_summary(paper, table, scale.name, arms, ops, args.results))
+        pending = pending_ids([a.config for a in arms], ops)
+        print(dry_run_summary(paper, table, scale.name, arms, pending, args.results))
         print_overrides(changed, scale.name)
-        pending = {c.run_id for level in pending_levels([a.config for a in arms], ops) for c in level}
         for arm in arms:
             state = "to run" if arm.config.run_id in pending else "cached"
             print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {state:7s} {arm.config.run_id}")

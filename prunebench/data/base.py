@@ -252,9 +252,10 @@ class _EpochOrder:
         return len(self.parts)
 
 
-def loader_workers(override: str | None = os.environ.get("PRUNEBENCH_LOADER_WORKERS")) -> int:
+def loader_workers() -> int:
     """Decoding processes: every core this process may use but one (the trainer's), at most 16;
     $PRUNEBENCH_LOADER_WORKERS overrides."""
+    override = os.environ.get("PRUNEBENCH_LOADER_WORKERS")
     if override:
         return int(override)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

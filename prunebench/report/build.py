@@ -104,9 +104,8 @@ def glance_note(glance: Glance) -> str:
             "table's section.")
 
 
-def render_markdown(header: list[str], papers: list[PaperView], nightly: dict | None) -> str:
+def render_markdown(header: list[str], papers: list[PaperView], glance: Glance, nightly: dict | None) -> str:
     out = [f"# {TITLE}", "", *(x for line in header for x in (line, ""))]
-    glance = verdicts_at_a_glance(papers)
     out += ["## Verdicts at a glance", "", glance_note(glance), "",
             *markdown_table(glance.columns, ["l"] * len(glance.columns), glance.rows), ""]
     out += ["## Contents", "", *markdown_table(SUMMARY_COLUMNS, ["l"] * 5, summary(papers)), ""]
@@ -196,9 +195,9 @@ def build_report(
     if not tables and not figures:
         header.append("No published numbers and no results found.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.md").write_text(render_markdown(header, papers, nightly_view), encoding="utf-8")
-    html = out_dir / "index.html"
     glance = verdicts_at_a_glance(papers)
+    (out_dir / "report.md").write_text(render_markdown(header, papers, glance, nightly_view), encoding="utf-8")
+    html = out_dir / "index.html"
     context = {"header": header, "summary": summary(papers), "summary_columns": SUMMARY_COLUMNS,
                "glance": glance, "glance_note": glance_note(glance),
                "tolerance": TOLERANCE_RULE, "nightly": nightly_view, "print_columns": PRINT_COLUMNS}
