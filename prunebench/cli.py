@@ -15,18 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prunebench import COMMAND_ENV
+from prunebench.training_options import add_location_options, operational, precision
 
 if TYPE_CHECKING:
-    from prunebench.config import Operational
-
-REPRODUCTIONS_ROOT = Path(__file__).resolve().parent.parent / "reproductions"
-NOT_SCRIPTS = {"__init__", "common", "cli"}
-# "<paper>/<table>" -> module: every script under reproductions/<paper>/ (each is also `python -m <module>`)
-REPRODUCTIONS = {
-    f"{path.parent.name}/{path.stem}": f"reproductions.{path.parent.name}.{path.stem}"
-    for path in sorted(REPRODUCTIONS_ROOT.glob("*/*.py")) if path.stem not in NOT_SCRIPTS
-}
-
+    pass
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """The exceptions that are the user's to fix (imported only once a command runs)."""
@@ -44,14 +36,18 @@ def user_errors() -> tuple[type[BaseException], ...]:
 
 
 def _reproduce(args: argparse.Namespace, rest: list[str]) -> int:
+    """One reproduction, or each one a group selects (a paper, or a table name such as table1) in turn, each
+    exactly as `python -m reproductions.<paper>.<table>` runs it; a group stops at the first that fails."""
+    from prunebench.reproduction import selected
+
     if args.name is None:
         print(REPRODUCE_HELP)
         return 0
-    if args.name not in REPRODUCTIONS:
-        from prunebench.registry import UnknownNameError
-
-        raise UnknownNameError(f"unknown reproduction {args.name!r}; known: {', '.join(REPRODUCTIONS)}")
-    return run_module(REPRODUCTIONS[args.name], rest, f"prunebench reproduce {args.name}")
+    for name in selected(args.name):
+        code = run_module(f"reproductions.{name.replace('/', '.')}", rest, f"prunebench reproduce {name}")
+        if code:
+            return code
+    return 0
 
 
 def run_module(module: str, argv: list[str], typed: str) -> int:
@@ -79,7 +75,8 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
 
     from prunebench.config import OptimizerConfig, RunConfig
     from prunebench.paths import ADHOC
-    from prunebench.reproduce import Arm, execute
+    from prunebench.reproduce import execute
+    from prunebench.reproduction import Arm
 
     optimizer = OptimizerConfig(args.optimizer, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
     dense = RunConfig(
@@ -131,64 +128,18 @@ def _claims(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _list(args: argparse.Namespace, rest: list[str]) -> int:
     from prunebench.catalog import render
+    from prunebench.reproduction import scripts
 
-    print(render({name: f"python -m {module}" for name, module in REPRODUCTIONS.items()}))
+    print(render({name: f"python -m {module}" for name, module in scripts().items()}))
     return 0
 
 
 REPRODUCE_HELP = (
     "usage: prunebench reproduce NAME [options of that reproduction]\n\n"
-    "Run one reproduction; `prunebench reproduce NAME --help` shows its own options (--scale, --seeds, ...).\n"
-    f"NAME is one of: {', '.join(REPRODUCTIONS)}"
+    "Run one reproduction (e.g. slr/table1), every table of a paper (slr) or one table of every paper (table1);\n"
+    "`prunebench reproduce NAME --help` shows a reproduction's own options (--scale, --seeds, ...).\n"
+    "The names: `prunebench list`."
 )
-
-
-def add_location_options(parser: argparse.ArgumentParser) -> None:
-    """Where data, runs and results live, the device, progress bars: shared by every command that trains."""
-    parser.add_argument("--data-root", type=Path,
-                        help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
-    parser.add_argument("--runs-root", type=Path, default=Path("runs"), help="run folders (checkpoints, logs)")
-    parser.add_argument("--baselines-root", type=Path, default=Path("baselines/cache"), help="cached dense baselines")
-    parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (a CSV per table)")
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument("--checkpoint-every", type=float, default=600.0, metavar="SECONDS",
-                        help="write a run's checkpoint at an epoch's end once this many seconds have passed since the "
-                             "last (and after its last epoch); 0: every epoch (default 600)")
-    fast = parser.add_argument_group(
-        "speed (operational: not in the run id; see the README's 'GPU fast path')")
-    fast.add_argument("--data-on-device", action="store_true",
-                      help="hold in-memory data sets (CIFAR, ...) on --device and augment there: no per-batch copy")
-    fast.add_argument("--cudnn-benchmark", action="store_true",
-                      help="let cudnn time its kernels and keep the fastest (not bit-reproducible between runs)")
-    fast.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
-                      help="NHWC memory format: on, off, or auto (the measured rule of prunebench.memory_format)")
-    fast.add_argument("--fast", action="store_true", help="all three: --data-on-device --cudnn-benchmark --channels-last on")
-    fast.add_argument("--compile", nargs="?", const="inductor", default=None, metavar="BACKEND",
-                      help="train the forward through torch.compile (default backend inductor; fused kernels round "
-                           "differently, so not bit-identical to eager; evaluation stays eager)")
-    parser.add_argument("--amp", choices=("off", "bf16"), default="off",
-                        help="bf16 autocast of forward passes and losses (changes the numbers: part of the run id and "
-                             "of every row; default off)")
-
-
-def operational(args: argparse.Namespace, **more: object) -> Operational:
-    """The options of `add_location_options` as an Operational (`more`: its other fields, e.g. the launcher)."""
-    from prunebench.config import Operational  # noqa: F811 (imported here, when a command runs)
-
-    channels_last = "on" if args.fast else args.channels_last
-    if not args.checkpoint_every >= 0:  # NaN too
-        raise ValueError(f"--checkpoint-every is {args.checkpoint_every}: give seconds >= 0 (0: every epoch)")
-    return Operational(args.runs_root, args.baselines_root, args.data_root, args.device, not args.no_progress,
-                       channels_last={"auto": None, "on": True, "off": False}[channels_last],
-                       data_on_device=args.fast or args.data_on_device,
-                       cudnn_benchmark=args.fast or args.cudnn_benchmark, checkpoint_seconds=args.checkpoint_every,
-                       compile_backend=args.compile, **more)
-
-
-def precision(args: argparse.Namespace) -> str:
-    """`--amp` as a RunConfig precision."""
-    return "float32" if args.amp == "off" else args.amp
 
 
 METHOD_OPTION = "method_option_"  # dest prefix of the flags made from a method's Options

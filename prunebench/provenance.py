@@ -13,14 +13,16 @@ import platform
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prunebench import COMMAND_ENV
 from prunebench.config import RunConfig
-from prunebench.declaration import Declaration
 from prunebench.paths import PROJECT_ROOT
 from prunebench.results import accelerator, cpu_model, git_sha
 from prunebench.scales import SCALES, Override, Scale
+
+if TYPE_CHECKING:
+    from prunebench.reproduction import Reproduction
 
 PACKAGES = ("torch", "torchvision", "numpy", "pandas", "prunebench")
 
@@ -102,27 +104,27 @@ def _script() -> str:
     return str(script.relative_to(PROJECT_ROOT)) if script.is_relative_to(PROJECT_ROOT) else script.name
 
 
-def _table_identity(paper: str, table: str, scale: str, declaration: Declaration | None) -> dict[str, Any]:
+def _table_identity(paper: str, table: str, scale: str, reproduction: Reproduction | None) -> dict[str, Any]:
     """The fields every table metadata object opens with: which table, at which scale, and the command for it."""
     return {
         "paper": paper, "table": table, "scale": scale,
-        "title": declaration.title if declaration else f"{paper} {table}",
+        "title": reproduction.title if reproduction else f"{paper} {table}",
         "command": make_command(paper, table, scale),
     }
 
 
-def not_run_meta(paper: str, table: str, scale: str, declaration: Declaration | None, why: str) -> dict[str, Any]:
+def not_run_meta(paper: str, table: str, scale: str, reproduction: Reproduction | None, why: str) -> dict[str, Any]:
     """The JSON object of paths.meta_json for a table that declares it runs nothing at `scale` (`scales.NotRun`)."""
-    return {**_table_identity(paper, table, scale, declaration), "not_run": why, "git_sha": git_sha()}
+    return {**_table_identity(paper, table, scale, reproduction), "not_run": why, "git_sha": git_sha()}
 
 
-def table_meta(paper: str, table: str, scale: str, declaration: Declaration | None, device: str, *,
+def table_meta(paper: str, table: str, scale: str, reproduction: Reproduction | None, device: str, *,
                configs: Sequence[RunConfig], started_at: str, finished_at: str, wall_seconds: float,
                overrides: Sequence[Override] = ()) -> dict[str, Any]:
     """The JSON object of paths.meta_json for one `reproduce.execute` session that ran `configs`."""
-    declared = list(declaration.differences) if declaration else []
+    declared = list(reproduction.differences) if reproduction else []
     return {
-        **_table_identity(paper, table, scale, declaration),
+        **_table_identity(paper, table, scale, reproduction),
         "argv": invoked_command(),
         "scale_description": SCALES.get(scale).description if scale in SCALES else "",
         "differences": [*run_differences(configs, scale), *map(str, overrides), *declared],

@@ -13,17 +13,15 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from prunebench.cells import join_cell
 from prunebench.checkpoint import write_text_atomic
 from prunebench.claims import NOT_RUN, Claim, Verdict, verdict_frame
-from prunebench.config import Operational, RunConfig
-from prunebench.declaration import Declaration
+from prunebench.config import Operational
 from prunebench.disk import check_writable
 from prunebench.evidence import CHANCE_METRIC
 from prunebench.launch import launcher
@@ -39,27 +37,11 @@ from prunebench.paths import (
     results_csv,
 )
 from prunebench.provenance import not_run_meta, table_meta
+from prunebench.reproduction import Arm, Reproduction
 from prunebench.results import backup_of, git_sha, read_results, utc_now, write_rows
 from prunebench.runner import ResultFileError, RunResult, run
 from prunebench.scales import Override
 from prunebench.shared_files import locked
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One run of a table: which published cell it belongs to and the result metrics it reports."""
-
-    cell: str
-    config: RunConfig
-    metrics: Callable[[RunResult], dict[str, float]]
-    method: str | None = None  # the method its rows name (default the config's): a retraining arm names the pruner
-    ratio: float | None = None  # the prune ratio its rows name (default the config's `prune_ratio`)
-    counting_rule: str = "nonbias"  # which parameters its rows' sparsity and compression count (the cell's protocol)
-    variant: str = ""  # a sweep point, ablation setting or panel of the published cell (its rows' cell gets it)
-
-    @property
-    def row_cell(self) -> str:
-        return join_cell(self.cell, self.variant)
 
 
 def result_rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult, ops: Operational) -> list[dict]:
@@ -97,7 +79,7 @@ def _rows(paper: str, table: str, scale: str, arm: Arm, result: RunResult) -> li
 def execute(
     paper: str, table: str, scale: str, arms: Iterable[Arm], ops: Operational, results_root: Path = RESULTS,
     follow_up: Callable[[], Iterable[Arm]] | None = None, overrides: Sequence[Override] = (),
-    declaration: Declaration | None = None,
+    reproduction: Reproduction | None = None,
 ) -> pd.DataFrame:
     """Run `arms`, then the arms `follow_up` derives from their finished results (e.g. magnitude pruning to
     the sparsity a gRDA run reached), writing rows as runs finish; then one metadata file and the verdicts
@@ -136,25 +118,25 @@ def execute(
         print(f"{logs}: dropped {orphans} update-log rows of runs whose result rows are gone")
     print(f"{paper} {table} at {scale} scale: {len(done)} runs in {wall:.0f} s -> {out}")
     if done:
-        meta = table_meta(paper, table, scale, declaration, ops.device, configs=[a.config for a in done],
+        meta = table_meta(paper, table, scale, reproduction, ops.device, configs=[a.config for a in done],
                           started_at=started_at, finished_at=utc_now(), wall_seconds=wall, overrides=overrides)
         write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
-        if declaration is not None:
-            judge_claims(paper, table, scale, declaration.claims, results_root)
+        if reproduction is not None:
+            judge_claims(paper, table, scale, reproduction.claims, results_root)
     return frame
 
 
-def record_not_run(paper: str, table: str, scale: str, why: str, declaration: Declaration | None,
+def record_not_run(paper: str, table: str, scale: str, why: str, reproduction: Reproduction | None,
                    results_root: Path = RESULTS) -> None:
     """A table that declares `NotRun` at `scale`: its rows, update log and figure series from earlier runs go
     (the report would show them as current), the metadata says why, and every claim is "not run" with the reason."""
     for stale in (results_csv(scale, paper, table, results_root), method_log_csv(scale, paper, table, results_root),
                   figure_csv(scale, paper, table, results_root), claims_csv(scale, paper, table, results_root)):
         stale.unlink(missing_ok=True)
-    meta = not_run_meta(paper, table, scale, declaration, why)
+    meta = not_run_meta(paper, table, scale, reproduction, why)
     write_text_atomic(json.dumps(meta, indent=2) + "\n", meta_json(scale, paper, table, results_root))
     claims = [replace(claim, check=lambda _results: Verdict(NOT_RUN, f"not run at {scale} scale: {why}"))
-              for claim in (declaration.claims if declaration else ())]
+              for claim in (reproduction.claims if reproduction else ())]
     if claims:
         verdicts = verdict_frame(claims, pd.DataFrame(), paper=paper, table=table, scale=scale, evaluated_at=utc_now(),
                                  git_sha=git_sha())
@@ -232,7 +214,7 @@ def unique(arms: Iterable[Arm]) -> list[Arm]:
     return list(seen.values())
 
 
-def judge_all(declared: Callable[[str, str], Declaration | None], results_root: Path = RESULTS) -> list[Path]:
+def judge_all(declared: Callable[[str, str], Reproduction | None], results_root: Path = RESULTS) -> list[Path]:
     """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference) with the claims
     `declared(paper, table)` gives; paper and table are read from the rows (a paper's name may hold "_")."""
     written = []
@@ -240,9 +222,9 @@ def judge_all(declared: Callable[[str, str], Declaration | None], results_root: 
         frame = read_results(path)
         if path.parent.name != REFERENCE.name and not frame.empty:
             paper, table = str(frame["paper"].iloc[0]), str(frame["table"].iloc[0])
-            declaration = declared(paper, table)
-            if declaration is not None:
-                written.append(judge_claims(paper, table, path.parent.name, declaration.claims, results_root))
+            reproduction = declared(paper, table)
+            if reproduction is not None:
+                written.append(judge_claims(paper, table, path.parent.name, reproduction.claims, results_root))
     return [p for p in written if p is not None]
 
 

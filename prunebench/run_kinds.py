@@ -25,7 +25,7 @@ class RunKind:
 
 
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
-RUN_KINDS.register("train")(RunKind("prunebench.runner:train", True, data_parallel=True, checkpoints=True))
+RUN_KINDS.register("train")(RunKind("prunebench.training_run:train", True, data_parallel=True, checkpoints=True))
 RUN_KINDS.register("bezier_curve")(RunKind("prunebench.connectivity:curve_run", False))
 RUN_KINDS.register("ultralytics_detection")(
     RunKind("prunebench.detection.run:detection_run", True, data_and_model_registered=False, own_precision=True))

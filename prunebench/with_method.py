@@ -14,7 +14,7 @@ from typing import Any
 
 from prunebench.config import RunConfig
 from prunebench.methods import METHODS
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm
 
 
 def parse_spec(text: str) -> tuple[str, dict[str, Any]]:

@@ -18,11 +18,11 @@ import pandas as pd
 
 from prunebench.config import Operational
 from prunebench.paths import RESULTS, RunPaths, results_csv
-from prunebench.reproduce import Arm, result_rows
+from prunebench.reproduce import result_rows
+from prunebench.reproduction import Arm, load, scripts
 from prunebench.results import read_results
 from prunebench.runner import load_result
 from prunebench.scales import SCALES, NotRunAtScale
-from reproductions.plans import ARM_LISTS, declared_arms
 
 
 @dataclass
@@ -53,8 +53,9 @@ def audit_table(name: str, scale: str, ops: Operational, results_root: Path) -> 
         return None
     rows = read_results(path)
     try:  # the scale's seeds must all be there; rows of other seeds (`--seeds`) must be runs the table declares
-        arms = {a.config.run_id: a for a in declared_arms(name, SCALES.get(scale))}
-        extra = {a.config.run_id: a for a in declared_arms(name, SCALES.get(scale), tuple(sorted(set(rows["seed"]))))}
+        plan = load(name).arms
+        arms = {a.config.run_id: a for a in plan(SCALES.get(scale), None)}
+        extra = {a.config.run_id: a for a in plan(SCALES.get(scale), tuple(sorted(set(rows["seed"]))))}
     except NotRunAtScale:
         return None
     finding = Finding(name, declared=len(arms))
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baselines-root", type=Path, default=Path("baselines") / "cache")
     args = p.parse_args(argv)
     ops = Operational(args.runs_root, args.baselines_root, progress=False)
-    findings = [f for name in ARM_LISTS if (f := audit_table(name, args.scale, ops, args.results)) is not None]
+    findings = [f for name in scripts() if (f := audit_table(name, args.scale, ops, args.results)) is not None]
     for finding in findings:
         print("\n".join(finding.lines()))
     lost = sum(len(f.lost) for f in findings)

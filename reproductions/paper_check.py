@@ -23,15 +23,21 @@ from pathlib import Path
 
 from prunebench.config import CheckBudget, Operational, RunConfig
 from prunebench.data.image_folders import TINY_AS_IMAGENET
+from prunebench.reproduction import load, scripts
 from prunebench.run_kinds import RUN_KINDS
-from reproductions.plans import ARM_LISTS
 
-NOT_CHECKED = {  # reproductions whose runs paper-check cannot walk yet, and why
-    "slr/figure3": "its runs are SLR Table 4's, checked there",
-    "slr/table3": "its YOLO runs go through the runner (kind ultralytics_detection) but ultralytics' own loop takes no "
-                  "check budget, CPU batch cut or MAC count yet, and COCO128 is not wired in as COCO's stand-in",
-}
-CHECKS = tuple(name for name in ARM_LISTS if name not in NOT_CHECKED)  # every reproduction that lists its arms
+
+def not_checked() -> dict[str, str]:
+    """The reproductions whose runs paper-check cannot walk, and why (each says so in its declaration)."""
+    return {name: why for name in scripts() if (why := load(name).not_paper_checked)}
+
+
+def checked() -> list[str]:
+    """Every other reproduction, in the order `scripts` gives."""
+    skipped = not_checked()
+    return [name for name in scripts() if name not in skipped]
+
+
 STAND_INS = {  # the paper's data set -> the offline copy its check trains on
     "cifar10": "cifar10_jpeg",
     "cifar100": "cifar10_jpeg_100class",  # CIFAR-10 images under a 100-way head: the network and cost are right
@@ -192,10 +198,9 @@ def check_table(name: str, ops: Operational, limit: int | None = None, all_runs:
     from prunebench.data import DatasetNotFoundError
     from prunebench.runner import run
     from prunebench.scales import SCALES
-    from reproductions.plans import declared_arms
 
     on_gpu = torch.device(ops.device).type == "cuda"
-    arms = declared_arms(name, SCALES.get("paper"), (0,))
+    arms = load(name).arms(SCALES.get("paper"), (0,))
     stand_ins: dict[str, tuple[RunConfig, RunConfig]] = {}
     missing, unloaded = [], []
     for arm in arms:
@@ -292,7 +297,7 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
 
 def main(argv: list[str] | None = None, prog: str = "python -m reproductions.paper_check") -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("tables", nargs="*", metavar="paper/table", help=f"default: all of {', '.join(CHECKS)}")
+    parser.add_argument("tables", nargs="*", metavar="paper/table", help="default: every reproduction but those that say why not (`Reproduction.not_paper_checked`)")
     parser.add_argument("--steps", type=int, default=2, help="training steps per epoch of each run")
     parser.add_argument("--epochs", type=int, default=1, help="epochs of each run")
     parser.add_argument("--eval-images", type=int, default=64, help="test images each evaluation uses")
@@ -303,17 +308,18 @@ def main(argv: list[str] | None = None, prog: str = "python -m reproductions.pap
     parser.add_argument("--data-root", type=Path, help="data folder (default $PRUNEBENCH_DATA, else ~/.cache/prunebench/data)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     args = parser.parse_args(argv)
-    unknown = [t for t in args.tables if t not in CHECKS]
+    checks = checked()
+    unknown = [t for t in args.tables if t not in checks]
     if unknown:
-        parser.error(f"unknown table(s) {unknown}; known: {', '.join(CHECKS)}")
+        parser.error(f"unknown table(s) {unknown}; known: {', '.join(checks)}")
     budget = CheckBudget(epochs=args.epochs, steps_per_epoch=args.steps, eval_images=args.eval_images)
     with tempfile.TemporaryDirectory(prefix="prunebench-paper-check-") as scratch:
         ops = Operational(Path(scratch) / "runs", Path(scratch) / "baselines", args.data_root, args.device,
                           progress=False, budget=budget)
-        for name in args.tables or list(CHECKS):
+        for name in args.tables or checks:
             print(check_table(name, ops, args.limit, args.all_runs).line(), flush=True)
     if not args.tables:
-        for name, why in NOT_CHECKED.items():
+        for name, why in not_checked().items():
             print(f"{name}: not checked: {why}")
     return 0
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from prunebench.config import Operational, RunConfig
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult, run
 from prunebench.train import Trainer
 
@@ -77,7 +78,7 @@ def run_smoke_scripts(tmp_path_factory):
                 "--baselines-root", str(root / "base"), "--results", str(root / "results")]
         for script in scripts:
             module = importlib.import_module(f"reproductions.{paper}.{script}")
-            assert module.main(module.TABLE, module.__doc__, module.arms, args, getattr(module, "write_figure", None)) == 0
+            assert run_reproduction(module.REPRODUCTION, args) == 0
         return root / "results"
 
     return go

@@ -1,7 +1,7 @@
 import pytest
 
 from prunebench.cells import join_cell, published_cell, split_cell
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm
 from prunebench.scales import SCALES
 from reproductions.slr import figure4, table1
 

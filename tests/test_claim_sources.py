@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from reproductions.plans import ARM_LISTS, declaration
+from prunebench.reproduction import load, scripts
 
 pytestmark = pytest.mark.unit
 
-DECLARED = [(name, claim) for name in ARM_LISTS for claim in declaration(*name.split("/")).claims]
+DECLARED = [(name, claim) for name in scripts() for claim in load(name).claims]
 
 
 def test_every_reproduction_declares_claims_with_ids():

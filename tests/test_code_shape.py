@@ -33,3 +33,26 @@ def test_no_function_is_longer_than_sixty_lines():
             for folder in ("prunebench", "reproductions") for path, tree in modules(folder) for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > LONGEST]
     assert long == []
+
+
+def test_every_script_declares_one_reproduction_of_its_own_table():
+    """A script is found by its file name alone (make, `prunebench reproduce`, paper-check, the audit): its
+    declaration must name that paper and table."""
+    from prunebench.reproduction import Reproduction, load, scripts
+
+    for name in scripts():
+        reproduction = load(name)
+        assert isinstance(reproduction, Reproduction) and reproduction.name == name, name
+        assert reproduction.title and "\n" not in reproduction.title, name
+
+
+def test_a_name_selects_a_reproduction_a_paper_or_a_table_of_every_paper():
+    from prunebench.registry import UnknownNameError
+    from prunebench.reproduction import selected
+
+    assert selected("slr/table1") == ["slr/table1"]
+    assert selected("table1") == ["greg/table1", "proxns/table1", "slr/table1"]
+    assert selected("greg")[:3] == ["greg/table1", "greg/table2", "greg/table3"] and "greg/table10" in selected("greg")
+    assert selected("greg").index("greg/table9") < selected("greg").index("greg/table10")  # the paper's order
+    with pytest.raises(UnknownNameError, match="unknown reproduction 'slr/table9'"):
+        selected("slr/table9")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from prunebench.methods import METHODS
+from prunebench.reproduction import load, scripts
 from prunebench.run_kinds import RUN_KINDS
 from prunebench.runner import validate
 from prunebench.scales import SCALES, NotRunAtScale
-from reproductions.plans import ARM_LISTS, declared_arms
 
 pytestmark = pytest.mark.unit
 
@@ -17,12 +17,12 @@ SLOW = {("slr/table4", "paper")}  # solves its ratios on the full UFLD model eig
 
 @pytest.mark.parametrize(
     ("name", "scale"),
-    [pytest.param(n, s, marks=[pytest.mark.slow] if (n, s) in SLOW else []) for n in sorted(ARM_LISTS)
+    [pytest.param(n, s, marks=[pytest.mark.slow] if (n, s) in SLOW else []) for n in scripts()
      for s in ("smoke", "quick", "paper")],
 )
 def test_every_declared_run_is_valid(name, scale):
     try:
-        arms = declared_arms(name, SCALES.get(scale))
+        arms = load(name).arms(SCALES.get(scale), None)
     except NotRunAtScale as declined:  # a table that runs nothing at this scale says why instead
         assert declined.why.strip()
         return

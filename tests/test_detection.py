@@ -12,6 +12,7 @@ from prunebench.detection.yolo_format import (
     read_data_yaml,
     read_label_file,
 )
+from prunebench.reproduction_cli import run_reproduction
 
 
 @pytest.mark.unit
@@ -96,7 +97,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     args = ["--scale", "smoke", "--runs-root", "runs", "--results", "results", "--data-root", "data"]
-    assert table3.main(args) == 0
+    assert run_reproduction(table3.REPRODUCTION, args) == 0
     frame = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
     assert list(frame.columns) == COLUMNS
     hard = frame[frame["metric"] == "map50_hardprune"]
@@ -106,7 +107,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
     assert set(curves["series"]) == {"admm", "slr"}
     assert all(v.status != "not run" for _, v in evaluate_claims(table3.CLAIMS, frame))
     meta = json.loads((tmp_path / "results" / "smoke" / "meta" / "slr_table3.json").read_text())
-    assert meta["runs"] == 4 and meta["title"].startswith("SLR paper, Table 3")
+    assert meta["runs"] == 4 and meta["title"].startswith("Table 3")
     for run_id in hard["run_id"]:
         assert (tmp_path / "runs" / run_id / "result.json").is_file() and (tmp_path / "runs" / run_id / "model.pt").is_file()
 
@@ -116,7 +117,7 @@ def test_table3_smoke_writes_rows_and_figure2(tmp_path, monkeypatch):
         raise AssertionError("a finished detection run was trained again")
 
     monkeypatch.setattr(YOLO, "train", train_again)
-    assert table3.main(args) == 0
+    assert run_reproduction(table3.REPRODUCTION, args) == 0
     again = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table3.csv")
     assert again[["run_id", "metric", "value"]].equals(frame[["run_id", "metric", "value"]])
 

@@ -39,7 +39,7 @@ def path_key(config: RunConfig) -> str:
 
 
 def declared_paths() -> dict[str, RunConfig]:
-    from reproductions.plans import ARM_LISTS, declared_arms
+    from prunebench.reproduction import load, scripts
 
     found: dict[str, RunConfig] = {}
 
@@ -49,9 +49,9 @@ def declared_paths() -> dict[str, RunConfig]:
         if not config.model.startswith(OTHER_TASKS):
             found.setdefault(path_key(config), config)
 
-    for name in ARM_LISTS:
+    for name in scripts():
         try:
-            arms = declared_arms(name, SCALES.get("paper"))
+            arms = load(name).arms(SCALES.get("paper"), None)
         except NotRunAtScale:
             continue
         for arm in arms:

@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from prunebench.cli import build_parser, operational, precision
+from prunebench.cli import build_parser
 from prunebench.config import Operational, RunConfig
 from prunebench.data import load_dataset
 from prunebench.runner import run
+from prunebench.training_options import operational, precision
 
 pytestmark = pytest.mark.unit
 
@@ -41,7 +42,8 @@ def test_data_on_device_trains_the_same_run_bit_for_bit_on_the_cpu(tmp_path):
 
 
 def test_bf16_is_a_different_run_recorded_in_its_id_config_and_rows(tmp_path):
-    from prunebench.reproduce import Arm, result_rows
+    from prunebench.reproduce import result_rows
+    from prunebench.reproduction import Arm
 
     bf16 = replace(CONFIG, method="finetune", parent=CONFIG).with_precision("bf16")
     assert bf16.parent.precision == "bf16" and bf16.run_id != replace(bf16, precision="float32").run_id

@@ -15,7 +15,8 @@ from prunebench.methods import METHODS
 from prunebench.models import build_model
 from prunebench.optimizers import GRDA
 from prunebench.paths import RunPaths
-from prunebench.reproduce import Arm, execute
+from prunebench.reproduce import execute
+from prunebench.reproduction import Arm
 from prunebench.runner import run
 from prunebench.sparsity import global_magnitude_plan
 from prunebench.train import SCHEDULES, mode_connectivity_factor

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.results import COLUMNS
 from prunebench.scales import SCALES
 from reproductions.grda import (
@@ -31,7 +32,7 @@ def roots(tmp_path_factory):
 @pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])
 def test_smoke_run_writes_table_figure_and_claims(roots, script):
     results, args = roots
-    assert script.main(args) == 0
+    assert run_reproduction(script.REPRODUCTION, args) == 0
     frame = pd.read_csv(results / f"grda_{script.TABLE}.csv")
     assert list(frame.columns) == COLUMNS and set(frame["scale"]) == {"smoke"}
     assert set(frame["counting_rule"]) == {"all"}  # gRDA's protocol counts every parameter
@@ -92,14 +93,14 @@ def test_connectivity_curve_is_a_cached_run_of_the_runner(roots, monkeypatch):
 
     results, args = roots
     if not (results / "grda_figure_connectivity.csv").exists():  # run alone: make the first session here
-        assert figure_connectivity.main(args) == 0
+        assert run_reproduction(figure_connectivity.REPRODUCTION, args) == 0
     before = pd.read_csv(results / "grda_figure_connectivity.csv")
 
     def refit(*_args, **_kwargs):
         raise AssertionError("the curve was fitted again")
 
     monkeypatch.setattr(prunebench.connectivity, "fit_middle", refit)
-    assert figure_connectivity.main(args) == 0
+    assert run_reproduction(figure_connectivity.REPRODUCTION, args) == 0
     after = pd.read_csv(results / "grda_figure_connectivity.csv")
     assert after[["run_id", "metric", "value"]].equals(before[["run_id", "metric", "value"]])
 
@@ -107,10 +108,8 @@ def test_connectivity_curve_is_a_cached_run_of_the_runner(roots, monkeypatch):
 @pytest.mark.parametrize("script", [table_cifar, figure4_accuracy_sparsity, figure4_layerwise, figure_connectivity])
 @pytest.mark.parametrize("scale", ["quick", "paper"])
 def test_dry_run_lists_the_runs(script, scale, capsys):
-    from reproductions.plans import declared_arms
-
-    shown = declared_arms(f"grda/{script.TABLE}", SCALES.get(scale))
-    assert script.main(["--scale", scale, "--dry-run"]) == 0
+    shown = script.REPRODUCTION.arms(SCALES.get(scale), None)
+    assert run_reproduction(script.REPRODUCTION, ["--scale", scale, "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert shown, "the dry run planned no run"
     missing = [arm.config.run_id for arm in shown if arm.config.run_id not in printed]

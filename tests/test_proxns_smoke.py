@@ -79,10 +79,11 @@ def test_sweep_multiplier_is_the_step_ratio():
 
 @pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")  # the test imported the scripts first
 def test_prunebench_reproduce_finds_every_paper_script(capsys):
-    from prunebench.cli import REPRODUCTIONS, main
+    from prunebench.cli import main
+    from prunebench.reproduction import scripts
 
     assert {"proxns/table1", "proxns/table2", "proxns/figure_scaling_factors", "greg/table1", "grda/table_cifar",
-            "slr/table1"} <= set(REPRODUCTIONS)
+            "slr/table1"} <= set(scripts())
     assert main(["reproduce", "proxns/table1", "--scale", "smoke", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "cifar10/vgg19/proximal_ns" in out and "network_slimming-vgg19_ns_cifar" in out

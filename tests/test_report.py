@@ -136,11 +136,11 @@ def test_published_numbers_without_results_are_not_run(tree):
 def test_a_table_declared_not_run_at_a_scale_shows_the_reason_instead_of_old_rows(tree):
     """`reproduce.record_not_run` (a table's `scales.NotRun`): the earlier quick rows go, the metadata and every
     claim carry the reason, and the report shows it with the published numbers as not run."""
-    from prunebench.declaration import Declaration
     from prunebench.reproduce import record_not_run
+    from prunebench.reproduction import Reproduction
     from tests.report_fixtures import TOY_CLAIMS
 
-    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Declaration("Toy table", tuple(TOY_CLAIMS)),
+    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Reproduction("toy", "t1", "Toy table", lambda scale, seeds: [], claims=TOY_CLAIMS),
                    tree["results"])
     assert not (tree["results"] / "quick" / "toy_t1.csv").exists()
     md = build_md(tree)
@@ -432,11 +432,11 @@ def test_the_reports_first_section_is_every_claims_verdict_per_scale(tree):
 
 
 def test_a_scale_with_no_published_number_run_is_one_line_with_its_reason_not_a_grid(tree):
-    from prunebench.declaration import Declaration
     from prunebench.reproduce import record_not_run
+    from prunebench.reproduction import Reproduction
     from tests.report_fixtures import TOY_CLAIMS
 
-    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Declaration("Toy table", tuple(TOY_CLAIMS)),
+    record_not_run("toy", "t1", "quick", "its proxy sits at chance", Reproduction("toy", "t1", "Toy table", lambda scale, seeds: [], claims=TOY_CLAIMS),
                    tree["results"])
     html = html_of(tree)
     quick = html[html.index('id="toy-t1"'):]
@@ -447,7 +447,7 @@ def test_a_scale_with_no_published_number_run_is_one_line_with_its_reason_not_a_
 
 
 def test_tables_come_in_the_papers_order():
-    from prunebench.report.views import in_paper_order
+    from prunebench.reproduction import in_paper_order
 
     names = ["table10", "figure2", "table2", "table_cifar", "figure1", "table1"]
     assert sorted(names, key=in_paper_order) == ["table1", "table2", "table10", "table_cifar", "figure1", "figure2"]

@@ -1,8 +1,6 @@
 """What a reproduction leaves for the report besides its rows: claim verdicts and the table's metadata."""
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import replace
 
 import pandas as pd
@@ -10,22 +8,23 @@ import pytest
 
 from prunebench import provenance, reproduce
 from prunebench.config import RunConfig
-from prunebench.declaration import Declaration
 from prunebench.paths import claims_csv, results_csv
-from reproductions.plans import declaration
+from prunebench.reproduction import Reproduction, declared
 from tests.report_fixtures import TOY_CLAIMS, quick_results
 
 pytestmark = pytest.mark.unit
 
 
+TOY = Reproduction("toy", "t1", "Table 1: a test table", lambda scale, seeds: [], claims=TOY_CLAIMS,
+                   differences=("dense baselines trained by our recipe",))
+
+
 @pytest.fixture
-def toy_module(monkeypatch) -> types.ModuleType:
-    module = types.ModuleType("reproductions.toy.t1", "Toy paper, Table 1: a test table.\n\nMore text.")
-    module.CLAIMS = TOY_CLAIMS
-    module.DIFFERENCES = ["dense baselines trained by our recipe"]
-    monkeypatch.setitem(sys.modules, "reproductions.toy", types.ModuleType("reproductions.toy"))
-    monkeypatch.setitem(sys.modules, "reproductions.toy.t1", module)
-    return module
+def toy_module(monkeypatch) -> Reproduction:
+    """A script reproductions/toy/t1.py declaring TOY, as the core finds and loads one."""
+    monkeypatch.setattr("prunebench.reproduction.scripts", lambda: {"toy/t1": "reproductions.toy.t1"})
+    monkeypatch.setattr("prunebench.reproduction.import_entry", lambda entry: TOY)
+    return TOY
 
 
 def test_claims_are_judged_on_the_whole_results_csv_and_written_for_the_report(tmp_path, toy_module):
@@ -39,13 +38,12 @@ def test_claims_are_judged_on_the_whole_results_csv_and_written_for_the_report(t
     assert "slr 90.10 vs admm 75.00" in verdicts.loc["C-BEAT", "evidence"] and verdicts.loc["C-BEAT", "n"] == 1
     assert verdicts.loc["C-LIMIT", "status"] == "inconclusive" and set(verdicts["scale"]) == {"quick"}  # 2 runs
     assert "interval" in verdicts.loc["C-BEAT", "rule"]
-    assert reproduce.judge_all(declaration, tmp_path) == [path]  # the claims the script declares
+    assert reproduce.judge_all(declared, tmp_path) == [path]  # the claims the script declares
 
 
 def test_no_module_or_no_results_writes_no_verdicts(tmp_path, toy_module):
-    assert declaration("nopaper", "t1") is None
-    assert declaration("toy", "t1") == Declaration("Toy paper, Table 1: a test table.", tuple(TOY_CLAIMS),
-                                                   ("dense baselines trained by our recipe",))
+    assert declared("nopaper", "t1") is None
+    assert declared("toy", "t1") is TOY
     assert reproduce.judge_claims("nopaper", "t1", "quick", (), tmp_path) is None
     assert reproduce.judge_claims("toy", "t1", "quick", TOY_CLAIMS, tmp_path) is None  # no results CSV yet
 
@@ -55,9 +53,9 @@ def test_table_meta_names_the_command_the_differences_the_runs_used_and_the_sess
     and three seeds where the quick scale says 12k and one."""
     dense = RunConfig(dataset="fashion_mnist", model="resnet56", width=0.25, epochs=4, batch_size=128, train_subset=3000)
     configs = [dense, replace(dense, seed=2, epochs=8), replace(dense, seed=1, width=1.0, train_subset=None)]
-    meta = provenance.table_meta("toy", "t1", "quick", declaration("toy", "t1"), "cpu", configs=configs, started_at="a",
+    meta = provenance.table_meta("toy", "t1", "quick", declared("toy", "t1"), "cpu", configs=configs, started_at="a",
                                  finished_at="b", wall_seconds=12.3456)
-    assert meta["title"] == "Toy paper, Table 1: a test table."
+    assert meta["title"] == "Table 1: a test table"
     assert meta["command"] == "make reproduce-toy-t1 SCALE=quick"
     assert meta["differences"] == [
         "data set fashion_mnist instead of the paper's", "models at 0.25× width", "at most 8 epochs per run",

@@ -45,7 +45,8 @@ def test_eight_concurrent_writers_of_one_results_file_lose_no_row(tmp_path):
 def test_a_cached_run_rewritten_after_a_new_commit_keeps_where_and_when_it_trained(tmp_path, monkeypatch):
     from prunebench import results
     from prunebench.config import Operational, RunConfig
-    from prunebench.reproduce import Arm, execute
+    from prunebench.reproduce import execute
+    from prunebench.reproduction import Arm
 
     config = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=1, batch_size=64, train_subset=64)
     ops = Operational(tmp_path / "runs", tmp_path / "base", progress=False)
@@ -63,7 +64,8 @@ def test_rows_of_a_cells_older_settings_are_dropped_and_other_seeds_kept(tmp_pat
     from dataclasses import replace
 
     from prunebench.config import Operational, RunConfig
-    from prunebench.reproduce import Arm, execute
+    from prunebench.reproduce import execute
+    from prunebench.reproduction import Arm
 
     config = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=1, batch_size=64, train_subset=64,
                        eval_every=0)
@@ -87,7 +89,8 @@ def test_rows_on_data_the_session_no_longer_uses_are_dropped_with_their_logs(tmp
     from dataclasses import replace
 
     from prunebench.config import RunConfig
-    from prunebench.reproduce import Arm, drop_orphans, drop_superseded
+    from prunebench.reproduce import drop_orphans, drop_superseded
+    from prunebench.reproduction import Arm
 
     old = RunConfig(dataset="fashion_mnist", model="resnet18_cifar", width=0.25, epochs=4)
     path, log = tmp_path / "p_t.csv", tmp_path / "p_t_updates.csv"
@@ -275,7 +278,8 @@ def test_a_full_disk_is_named_as_such(tmp_path, monkeypatch):
 
 def test_repeated_seeds_ask_for_one_run():
     from prunebench.config import RunConfig
-    from prunebench.reproduce import Arm, unique
+    from prunebench.reproduce import unique
+    from prunebench.reproduction import Arm
 
     config = RunConfig(dataset="synthetic", model="resnet18_cifar")
     assert len(unique([Arm("c", config, dict), Arm("c", config, dict)])) == 1

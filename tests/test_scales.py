@@ -11,8 +11,8 @@ import pytest
 
 from prunebench.provenance import table_meta
 from prunebench.reproduce import print_overrides
+from prunebench.reproduction import load, scripts
 from prunebench.scales import REDUCED, SCALES, NotRun, NotRunAtScale, Override
-from reproductions.plans import ARM_LISTS, declared_arms
 
 pytestmark = pytest.mark.unit
 REPRODUCTIONS = Path(__file__).resolve().parents[1] / "reproductions"
@@ -61,13 +61,13 @@ def test_no_reproduction_branches_on_a_scale_name():
     assert found == []
 
 
-@pytest.mark.parametrize("name", sorted(ARM_LISTS))
+@pytest.mark.parametrize("name", scripts())
 def test_a_new_scale_needs_no_entry_in_any_table(name):
     """A scale declared in the core alone (here: quick's settings at half width, falling back to quick's entries)
     plans every table; adding a scale no longer means a KeyError in every per-scale dict."""
     medium = replace(SCALES.get("quick"), name="medium", width=0.5, falls_back_to=("quick", REDUCED))
     try:
-        arms = declared_arms(name, medium)
+        arms = load(name).arms(medium, None)
     except NotRunAtScale as declined:  # a table may run nothing at quick, and then says why
         assert len(declined.why) > 40
         return

@@ -53,7 +53,8 @@ def test_a_setting_read_from_another_runs_result_is_taken_out_of_the_settings_id
 
 @pytest.mark.unit
 def test_cleanup_keeps_other_seeds_drops_changed_settings_and_names_and_backs_up_what_it_removed(tmp_path):
-    from prunebench.reproduce import Arm, drop_superseded
+    from prunebench.reproduce import drop_superseded
+    from prunebench.reproduction import Arm
     from prunebench.results import backup_of, read_results, write_rows
     from tests.test_results_files import rows
 

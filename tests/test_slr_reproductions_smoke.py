@@ -5,6 +5,7 @@ import pytest
 
 from prunebench.claims import evaluate_claims
 from prunebench.figures import FIGURE_COLUMNS
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.results import COLUMNS
 from reproductions.slr import figure1, figure3, figure4, figure5, figure6, table2, table4
 
@@ -39,7 +40,7 @@ def judged(module, frame):
 
 def test_figure1_stops_at_the_threshold(workspace):
     root, args = workspace
-    assert figure1.main(args) == 0
+    assert run_reproduction(figure1.REPRODUCTION, args) == 0
     frame = results(root, "figure1")
     reached = frame[frame["metric"] == "reached_threshold"].set_index("method")["value"]
     trained = frame[frame["metric"] == "epochs_trained"].set_index("method")["value"]
@@ -56,13 +57,13 @@ def test_figure1_stops_at_the_threshold(workspace):
 @pytest.mark.slow  # 8 runs: the longest of these smoke runs (about 3 CPU minutes)
 def test_figure5_and_6_share_the_default_arm(workspace):
     root, args = workspace
-    assert figure5.main(args) == 0
+    assert run_reproduction(figure5.REPRODUCTION, args) == 0
     frame = results(root, "figure5")
     assert frame[frame["method"] == "slr"]["run_id"].nunique() == 7  # 3 + 3 + 3 values, the default shared
     assert set(series(root, "figure5")["panel"]) == {"s0", "M", "r"}
     judged(figure5, frame)
 
-    assert figure6.main(args) == 0
+    assert run_reproduction(figure6.REPRODUCTION, args) == 0
     six = results(root, "figure6")
     assert set(six[six["method"] == "slr"]["run_id"]) & set(frame["run_id"])  # Figure 5's default arm, reused
     curves = series(root, "figure6")
@@ -73,7 +74,7 @@ def test_figure5_and_6_share_the_default_arm(workspace):
 
 def test_figure4_writes_layer_matrices(workspace):
     root, args = workspace
-    assert figure4.main(args) == 0
+    assert run_reproduction(figure4.REPRODUCTION, args) == 0
     folder = root / "results" / "smoke" / "figures" / "slr_figure4"
     dense = pd.read_csv(folder / "same_compression__dense__seed0.csv", header=None)
     pruned = pd.read_csv(folder / "same_compression__slr_hardpruned__seed0.csv", header=None)
@@ -85,7 +86,7 @@ def test_figure4_writes_layer_matrices(workspace):
 
 def test_table2_reports_params_pruned(workspace):
     root, args = workspace
-    assert table2.main(args) == 0
+    assert run_reproduction(table2.REPRODUCTION, args) == 0
     frame = results(root, "table2")
     pruned = frame[frame["metric"] == "params_pruned"]["value"]
     assert len(pruned) == 1 and 45 < pruned.iloc[0] < 55  # the ResNet-18 row: 50% of the non-bias parameters
@@ -94,7 +95,7 @@ def test_table2_reports_params_pruned(workspace):
 
 def test_table4_and_figure3_on_generated_lanes(workspace):
     root, args = workspace
-    assert table4.main(args) == 0
+    assert run_reproduction(table4.REPRODUCTION, args) == 0
     frame = results(root, "table4")
     hard = frame[frame["metric"] == "lane_acc_hardprune"]
     assert sorted(hard["method"]) == ["admm", "admm", "slr", "slr"] and hard["value"].between(0, 100).all()
@@ -102,7 +103,7 @@ def test_table4_and_figure3_on_generated_lanes(workspace):
     assert sorted(retrained["method"]) == ["admm", "admm", "slr", "slr"]  # rows name the pruner they retrain
     judged(table4, frame)
 
-    assert figure3.main(args) == 0
+    assert run_reproduction(figure3.REPRODUCTION, args) == 0
     curves = series(root, "figure3")
     assert set(curves["x"]) == set(table4.SETTINGS["smoke"].rates) and set(curves["panel"]) == {"hard-prune", "after retraining"}
 

@@ -14,7 +14,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from prunebench.models import build_model
-from prunebench.runner import accounting
 from prunebench.sparsity import count_parameters, multiply_accumulates
 from prunebench.structured import (
     RatioNotationError,
@@ -33,6 +32,7 @@ from prunebench.structured import (
 )
 from prunebench.structured.criteria import fisher_diagonal
 from prunebench.structured.notation import IndexRatios, StageRatios
+from prunebench.training_run import accounting
 
 pytestmark = pytest.mark.unit
 

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from prunebench.claims import evaluate_claims
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.results import COLUMNS
 from prunebench.train import Trainer
 from reproductions.slr import table1
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.smoke
 def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
     args = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
             "--baselines-root", str(tmp_path / "base"), "--results", str(tmp_path / "results")]
-    assert table1.main(args) == 0
+    assert run_reproduction(table1.REPRODUCTION, args) == 0
     frame = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table1.csv")
     assert list(frame.columns) == COLUMNS
     assert set(frame["scale"]) == {"smoke"}
@@ -49,7 +50,7 @@ def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
         raise AssertionError("a finished run was trained again")
 
     monkeypatch.setattr(Trainer, "fit", no_training)
-    assert table1.main(args) == 0
+    assert run_reproduction(table1.REPRODUCTION, args) == 0
     again = pd.read_csv(tmp_path / "results" / "smoke" / "slr_table1.csv")
     assert again.drop(columns=[c for c in ("finished_at",) if c in again]).equals(
         frame.drop(columns=[c for c in ("finished_at",) if c in frame])
@@ -59,14 +60,14 @@ def test_table1_smoke_writes_expected_rows(tmp_path, monkeypatch):
 def test_a_dry_run_counts_what_is_cached_and_what_is_left_and_estimates_from_the_recorded_session(tmp_path, capsys):
     args = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
             "--baselines-root", str(tmp_path / "base"), "--results", str(tmp_path / "results")]
-    assert table1.main([*args, "--dry-run"]) == 0
+    assert run_reproduction(table1.REPRODUCTION, [*args, "--dry-run"]) == 0
     before = capsys.readouterr().out.splitlines()
     assert before[0] == ("slr table1 at smoke scale: 7 arms, 7 runs with their inputs, 0 cached, 7 to train; no "
                          "recorded session of this table at this scale to estimate the time from")
     assert all(" to run " in line for line in before[1:] if line.startswith("  cifar10"))
-    assert table1.main(args) == 0
+    assert run_reproduction(table1.REPRODUCTION, args) == 0
     capsys.readouterr()
-    assert table1.main([*args, "--dry-run"]) == 0
+    assert run_reproduction(table1.REPRODUCTION, [*args, "--dry-run"]) == 0
     after = capsys.readouterr().out.splitlines()
     assert after[0] == "slr table1 at smoke scale: 7 arms, 7 runs with their inputs, 7 cached, 0 to train"
     assert all(" cached " in line for line in after[1:] if line.startswith("  cifar10"))

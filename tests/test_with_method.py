@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import SCALES
 from prunebench.with_method import parse_spec, with_method
 from reproductions.greg import table1 as greg_table1
@@ -56,8 +57,8 @@ def test_bad_specs_fail_before_any_run():
 def test_imp_runs_in_slr_table1s_protocol_and_leaves_the_claims_to_the_paper_arms(tmp_path):
     common = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
               "--baselines-root", str(tmp_path / "base")]
-    assert slr_table1.main([*common, "--results", str(tmp_path / "paper")]) == 0
-    assert slr_table1.main([*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
+    assert run_reproduction(slr_table1.REPRODUCTION, [*common, "--results", str(tmp_path / "paper")]) == 0
+    assert run_reproduction(slr_table1.REPRODUCTION, [*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
     rows = pd.read_csv(tmp_path / "extra" / "smoke" / "slr_table1.csv")
     imp = rows[rows["method"] == "imp"]
     assert set(imp["cell"]) == set(rows["cell"]) and "top1_hardprune" in set(imp["metric"])
@@ -77,8 +78,8 @@ def test_imp_runs_in_the_grda_cifar_protocol_at_the_sparsity_each_grda_run_reach
 
     common = ["--scale", "smoke", "--no-progress", "--runs-root", str(tmp_path / "runs"),
               "--baselines-root", str(tmp_path / "base")]
-    assert table_cifar.main([*common, "--results", str(tmp_path / "paper")]) == 0
-    assert table_cifar.main([*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
+    assert run_reproduction(table_cifar.REPRODUCTION, [*common, "--results", str(tmp_path / "paper")]) == 0
+    assert run_reproduction(table_cifar.REPRODUCTION, [*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
     rows = pd.read_csv(tmp_path / "extra" / "smoke" / "grda_table_cifar.csv")
     sparsity = rows[rows["metric"] == "sparsity_all"].pivot_table(index="cell", columns="method", values="value")
     grda_cells = sparsity["grda"].dropna().index

@@ -28,6 +28,7 @@ from prunebench.report.tables import (
     matrix,
     status_counts,
 )
+from prunebench.reproduction import in_paper_order
 from prunebench.scales import SCALES
 
 NOT_JUDGED = "not judged"
@@ -250,13 +251,6 @@ def figure_views(data: FigureData) -> list[FigureView]:
         used = [shown_path(data.sources[k]) for k in (scale, "published") if k in data.sources]
         out.append(FigureView(data.paper, data.figure, scale, f"figures/{name}", "; ".join(used)))
     return out
-
-
-def in_paper_order(name: str) -> tuple:
-    """Tables before figures, each by number as the paper numbers them (table2 before table10), others by name."""
-    kind = 0 if name.startswith("table") else 1 if name.startswith("figure") else 2
-    digits = "".join(ch for ch in name if ch.isdigit())
-    return kind, int(digits) if digits and name.rstrip("0123456789").isalpha() else 10**6, name
 
 
 def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[str, str], FigureData],

@@ -17,7 +17,6 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from typing import Any
 
 import pandas as pd
 
@@ -33,10 +32,9 @@ from prunebench.claims import (
 from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.evidence import RULE, Interval
 from prunebench.methods import METHODS
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm
 from prunebench.runner import RunResult, run
 from prunebench.scales import SCALES, Override, Scale
-from reproductions.cli import Plan, run_plan
 
 PAPER = "grda"
 CIFAR_TRAIN, IMAGENET_TRAIN = 50_000, 1_281_167
@@ -452,10 +450,6 @@ def options_detail(arm: Arm) -> str:
     return f"epochs={arm.config.epochs} {options}".strip()
 
 
-def main_for(table: str, description: str, plan: Plan, argv: list[str] | None,
-             recipes: Callable[[Scale], list[Recipe]], **hooks: Any) -> int:
-    """The command line of every gRDA script (`reproductions.cli.run_plan`), with the c override of `recipes`
-    printed and recorded; `hooks` as run_plan's (follow-up arms, figure, refusals)."""
-    hooks.setdefault("refuse", REFUSED)
-    return run_plan(PAPER, table, f"python -m reproductions.grda.{table}", description, plan, argv,
-                    describe=options_detail, overrides=lambda scale: c_overrides(recipes(scale), scale), **hooks)
+def c_overrides_of(recipes: Callable[[Scale], list[Recipe]]) -> Callable[[Scale], list[Override]]:
+    """A reproduction's `overrides`: the c its `recipes` use at a scale where the paper's does not fit."""
+    return lambda scale: c_overrides(recipes(scale), scale)

@@ -32,23 +32,26 @@ from prunebench.claims import Claim
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.results import read_results
 from prunebench.scales import REDUCED, SCALES, Scale
 from reproductions.grda.common import (
     COUNTING_RULE,
     IMAGENET_TRAIN,
+    REFUSED,
     Proxy,
     Recipe,
     Schedule,
     beats_magnitude,
+    c_overrides_of,
     drop_beats_fixed,
     grda_cell,
     grda_config,
     grda_metrics,
     increases_with,
     magnitude_arms,
-    main_for,
+    options_detail,
     sgd_cell,
     sgd_config,
     tradeoff_at_high_mu,
@@ -167,16 +170,19 @@ def recipes(scale: Scale) -> list[Recipe]:
     return [recipe_for(p.epoch, scale) for p in scale.pick(POINTS)]
 
 
-def main(argv: list[str] | None = None) -> int:
-    def follow_up(trained: list[Arm], args: argparse.Namespace, ops: Operational) -> list[Arm]:
-        retrain = (0, SCALES.get(args.scale).pick(RETRAIN_EPOCHS))
-        return magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops)
+def follow_up(trained: list[Arm], args: argparse.Namespace, ops: Operational) -> list[Arm]:
+    """Magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, known after training."""
+    retrain = (0, SCALES.get(args.scale).pick(RETRAIN_EPOCHS))
+    return magnitude_arms(trained, DROP, retrain, RETRAIN_LR, ops)
 
-    return main_for(TABLE, "Reproduce gRDA Figure 4 (left).", training_arms, argv, recipes, follow_up=follow_up,
-                    follow_up_note="magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, "
-                                   "without retraining and after 10 epochs of it (1 at reduced scales; sparsities known after training)",
-                    after=lambda args, _arms, _ops: write_figure(args.scale, args.results))
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Figure 4 (left): ResNet-50 top-1 against sparsity, gRDA vs SGD pruned by magnitude", training_arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=options_detail, overrides=c_overrides_of(recipes),
+    refuse=REFUSED, follow_up=follow_up, after=lambda args, _arms, _ops: write_figure(args.scale, args.results),
+    follow_up_note="magnitude pruning of the SGD (drop) run at each drop-schedule gRDA run's sparsity, without "
+                   "retraining and after 10 epochs of it (1 at reduced scales; sparsities known after training)",
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

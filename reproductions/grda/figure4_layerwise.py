@@ -23,11 +23,20 @@ from prunebench.checkpoint import load_checkpoint
 from prunebench.claims import FAILS, HOLDS, NOT_RUN, Claim, Verdict
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.results import read_results
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
-from reproductions.grda.common import COUNTING_RULE, grda_cell, grda_config, grda_metrics, main_for
+from reproductions.grda.common import (
+    COUNTING_RULE,
+    REFUSED,
+    c_overrides_of,
+    grda_cell,
+    grda_config,
+    grda_metrics,
+    options_detail,
+)
 from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, SEEDS, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
@@ -103,10 +112,12 @@ def write_figure(scale: str, results_root: Path) -> None:
     write_series(figure_csv(scale, PAPER, TABLE, results_root), rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(TABLE, "Reproduce gRDA Figure 4 (right).", arms, argv, lambda scale: [recipe_for(EPOCHS, scale)],
-                    after=lambda args, _arms, _ops: write_figure(args.scale, args.results))
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Figure 4 (right): the fraction of zero weights in each layer of ResNet-50 under gRDA", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=options_detail,
+    overrides=c_overrides_of(lambda scale: [recipe_for(EPOCHS, scale)]), refuse=REFUSED,
+    after=lambda args, _arms, _ops: write_figure(args.scale, args.results),
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -31,10 +31,18 @@ from prunebench.config import Operational, OptimizerConfig, RunConfig
 from prunebench.evidence import Interval
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult, run
 from prunebench.scales import REDUCED, Scale
-from reproductions.grda.common import COUNTING_RULE, family, main_for, trained_metrics
+from reproductions.grda.common import (
+    COUNTING_RULE,
+    REFUSED,
+    c_overrides_of,
+    family,
+    options_detail,
+    trained_metrics,
+)
 from reproductions.grda.table_cifar import ROWS_AT, VGG16_C10, WRN_C100
 from reproductions.grda.table_cifar import arms as cifar_arms
 
@@ -140,10 +148,12 @@ def write_figure(args: argparse.Namespace, planned: list[Arm], ops: Operational)
     write_series(figure_csv(args.scale, PAPER, TABLE, args.results), rows, results_csv(args.scale, PAPER, TABLE, args.results))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(TABLE, "Reproduce the gRDA connectivity figures.", arms, argv,
-                    lambda scale: [row.recipe for row in scale.pick(ROWS_AT)], after=write_figure)
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Connectivity: training loss and test error along the Bézier curve between the gRDA and SGD minima", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=options_detail,
+    overrides=c_overrides_of(lambda scale: [row.recipe for row in scale.pick(ROWS_AT)]), refuse=REFUSED,
+    after=write_figure,
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 
 from prunebench.claims import Claim, at_least
 from prunebench.config import Operational
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED, Scale
 from prunebench.with_method import parse_spec
 from reproductions.grda.common import (
@@ -38,15 +39,16 @@ from reproductions.grda.common import (
     MODE_CONNECTIVITY,
     Proxy,
     Recipe,
+    c_overrides_of,
     grda_cell,
     grda_config,
     grda_metrics,
     increases_with,
     magnitude_arms,
     magnitude_needs_retraining,
-    main_for,
     matches_sgd,
     method_arms,
+    options_detail,
     sgd_cell,
     sgd_config,
     sparse_at,
@@ -137,12 +139,13 @@ def follow_up(plan: list[Arm], args: argparse.Namespace, ops: Operational) -> li
         for arm in method_arms(plan, MODE_CONNECTIVITY, name, options, ops)]
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(TABLE, "Reproduce the gRDA paper's CIFAR results.", arms, argv, recipes, follow_up=follow_up,
-                    methods_in_follow_up=True, refuse={"amp": FLOAT32_ONLY},
-                    follow_up_note="global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no "
-                                   "retraining (and any --with-method arm at that sparsity; known after training)")
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "CIFAR results (the data of Figs. 8–10): accuracy and sparsity of gRDA per μ against plain SGD", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=options_detail, overrides=c_overrides_of(recipes),
+    follow_up=follow_up, methods_in_follow_up=True, refuse={"amp": FLOAT32_ONLY},
+    follow_up_note="global magnitude pruning of each seed's SGD run to each gRDA run's sparsity, no retraining (and "
+                   "any --with-method arm at that sparsity; known after training)",
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

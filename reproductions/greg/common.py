@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,11 +26,10 @@ import pandas as pd
 from prunebench.claims import Verdict
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, NotRun, Override, Scale
 from prunebench.structured import describe, resolve_layers
-from reproductions.cli import Plan, run_plan
 
 PAPER = "greg"
 
@@ -331,10 +329,3 @@ def pruned_layers(arm: Arm) -> str:
     model = build_model(arm.config.model, in_channels=3, num_classes=10, width=arm.config.width)
     return describe(resolve_layers(model, options["ratios"], options.get("granularity", "filter"),
                                    options.get("skip_layers", "")))
-
-
-def main(table: str, doc: str, plan: Plan, argv: list[str] | None, figure: Callable[[str, Path], None] | None = None) -> int:
-    """The command line of every GReg script: run the plan's arms (each cached and resumable), then
-    write the figure series from the table's logs, if the script draws one."""
-    return run_plan(PAPER, table, f"python -m reproductions.greg.{table}", doc.strip().splitlines()[0], plan, argv,
-                    describe=pruned_layers, overrides=overrides, after=(lambda args, arms, ops: figure(args.scale, args.results)) if figure else None)

@@ -22,10 +22,20 @@ import pandas as pd
 from prunebench.checkpoint import write_text_atomic
 from prunebench.claims import Claim, at_least
 from prunebench.paths import figure_csv, method_log_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import Scale
 from reproductions.greg import common
-from reproductions.greg.common import NETWORKS, PAPER, baseline_arm, greg_options, main, pruning_arms, rows_at
+from reproductions.greg.common import (
+    NETWORKS,
+    PAPER,
+    baseline_arm,
+    greg_options,
+    overrides,
+    pruned_layers,
+    pruning_arms,
+    rows_at,
+)
 
 TABLE = "figure1"
 ROWS = {"resnet56": ("2.55x", "[0,0.75,0.75,0.32,0]", 5000), "resnet50": ("2.31x", "[0,0.6,0.6,0.6,0.21,0]", 5000)}
@@ -97,5 +107,11 @@ def write_figure(scale: str, results: Path, table: str = TABLE, layers: str | No
     write_text_atomic(series(logs, layers).to_csv(index=False), figure_csv(scale, PAPER, table, results))
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Figure 1: filter norms separate under a growing L2 penalty (GReg-2's picking phase)", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+    after=lambda args, _arms, _ops: write_figure(args.scale, args.results),
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None, write_figure))
+    raise SystemExit(run_reproduction(REPRODUCTION))

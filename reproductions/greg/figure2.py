@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from functools import partial
 
+from prunebench.reproduction import Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from reproductions.greg import figure1
-from reproductions.greg.common import main
+from reproductions.greg.common import PAPER, overrides, pruned_layers
 
 TABLE = "figure2"
 ROWS = {"vgg19": ("8.84x", "[1-15:0.7]", 10_000)}
@@ -31,5 +33,12 @@ def arms(scale, seed_override=None):
 
 write_figure = partial(figure1.write_figure, table=TABLE, layers=LAYER)
 
+
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Figure 2: VGG-19's third conv layer, filter norms over GReg-2's picking phase", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+    after=lambda args, _arms, _ops: write_figure(args.scale, args.results),
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None, write_figure))
+    raise SystemExit(run_reproduction(REPRODUCTION))

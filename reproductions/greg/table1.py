@@ -18,14 +18,17 @@ Scales:
 from __future__ import annotations
 
 from prunebench.claims import Claim, at_most, gap_grows, no_worse_and_wins_at_top
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED, Scale
 from reproductions.greg.common import (
     NETWORKS,
+    PAPER,
     baseline_arm,
-    main,
     oneshot_vs_greg1,
+    overrides,
     per_network,
+    pruned_layers,
     pruning_arms,
     quick_notes,
     seeds,
@@ -85,5 +88,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 1: L1 one-shot vs GReg-1 on the same pruned filters", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

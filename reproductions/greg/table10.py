@@ -16,15 +16,18 @@ images of the CIFAR-10 JPEG copy, budget proxy); smoke: 2 runs. The L1 one-shot 
 from __future__ import annotations
 
 from prunebench.claims import Claim, beats
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import Scale
 from reproductions.greg import common
 from reproductions.greg.common import (
     NETWORKS,
+    PAPER,
     baseline_arm,
-    main,
     oneshot_vs_greg1,
+    overrides,
     per_network,
+    pruned_layers,
     rows_at,
     seeds,
 )
@@ -69,5 +72,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 10: one-shot vs GReg-1 on randomly picked filters", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -16,13 +16,16 @@ Scales:
 from __future__ import annotations
 
 from prunebench.claims import Claim, within_noise_or_better
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import Scale
 from reproductions.greg.common import (
     NETWORKS,
+    PAPER,
     baseline_arm,
     greg_variant_arms,
-    main,
+    overrides,
+    pruned_layers,
     quick_notes,
     rows_at,
     seeds,
@@ -57,5 +60,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 2: GReg-1 and GReg-2 on CIFAR, ResNet-56 at 2.55× and VGG-19 at 8.84×", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -17,10 +17,19 @@ Scales:
 from __future__ import annotations
 
 from prunebench.claims import Claim, within_noise_or_better
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED, Scale
 from reproductions.greg import common
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
+from reproductions.greg.common import (
+    NETWORKS,
+    PAPER,
+    baseline_arm,
+    greg_variant_arms,
+    overrides,
+    pruned_layers,
+    seeds,
+)
 
 TABLE = "table3"
 ROWS = [  # (network, speedup, ratios, skip layers, variants published)
@@ -58,5 +67,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 3: filter pruning for acceleration on ImageNet, ResNet-34 and ResNet-50", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -14,10 +14,19 @@ Scales:
 """
 from __future__ import annotations
 
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED, Scale
 from reproductions.greg import common
-from reproductions.greg.common import NETWORKS, baseline_arm, greg_variant_arms, main, seeds
+from reproductions.greg.common import (
+    NETWORKS,
+    PAPER,
+    baseline_arm,
+    greg_variant_arms,
+    overrides,
+    pruned_layers,
+    seeds,
+)
 
 TABLE = "table4"
 RATIOS = "[0,0.827,0.827,0.827,0.827,0.827]"
@@ -41,5 +50,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 4: unstructured pruning of ImageNet ResNet-50 at 82.7 % sparsity, GReg-1 and GReg-2", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

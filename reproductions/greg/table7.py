@@ -17,14 +17,17 @@ quick: ResNet56 (1/4 width, 3k images of the CIFAR-10 JPEG copy, the base on 12k
 from __future__ import annotations
 
 from prunebench.claims import Claim, gap_grows, no_worse_and_wins_at_top
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED, Scale
 from reproductions.greg.common import (
     NETWORKS,
+    PAPER,
     baseline_arm,
-    main,
     oneshot_vs_greg1,
+    overrides,
     per_network,
+    pruned_layers,
     quick_notes,
     rows_at,
     seeds,
@@ -69,5 +72,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 7: one-shot vs GReg-1 on the same OBD-chosen filters", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -14,13 +14,16 @@ import pandas as pd
 
 from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_values
 from prunebench.evidence import Interval
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import Scale
 from reproductions.greg.common import (
     NETWORKS,
+    PAPER,
     baseline_arm,
     greg_options,
-    main,
+    overrides,
+    pruned_layers,
     pruning_arms,
     quick_notes,
     rows_at,
@@ -109,5 +112,10 @@ def arms(scale: Scale, seed_override: tuple[int, ...] | None = None) -> list[Arm
     return out
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 9: GReg-1's sensitivity to the update interval K_u", arms,
+    claims=CLAIMS, differences=DIFFERENCES, describe=pruned_layers, overrides=overrides,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

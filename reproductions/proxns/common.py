@@ -24,7 +24,6 @@ act over the whole of the paper's 125k steps.
 """
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,12 +31,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, at_least, at_most, interval_verdict
-from prunebench.config import Operational, OptimizerConfig, RunConfig
+from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.evidence import RULE, Interval, combine
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
-from reproductions.cli import Plan, run_plan
 
 PAPER = "proxns"
 CIFAR_TRAIN = 50_000
@@ -352,9 +350,3 @@ CLAIMS = [Claim(c.id, c.statement, headline(c.check), c.source, c.bound) for c i
 # -- the command line -----------------------------------------------------------------------------------
 def seeds(scale: Scale, override: tuple[int, ...] | None) -> tuple[int, ...]:
     return override or scale.seeds
-
-
-def main(table: str, doc: str, plan: Plan, argv: list[str] | None,
-         after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None) -> int:
-    return run_plan(PAPER, table, f"python -m reproductions.proxns.{table}", doc.strip().splitlines()[0], plan, argv,
-                    after=after)

@@ -24,11 +24,12 @@ from prunebench.claims import Claim
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, method_log_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import Scale
 from reproductions.proxns import table1
 from reproductions.proxns.common import CLAIMS as TABLE_CLAIMS
-from reproductions.proxns.common import PAPER, SWEEP, main
+from reproductions.proxns.common import PAPER, SWEEP
 
 TABLE = "figure_scaling_factors"
 BINS = 40
@@ -82,5 +83,10 @@ def write_figure(args: argparse.Namespace, arms: list[Arm], ops: Operational) ->
     print(f"scaling-factor histograms -> {path}")
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Scaling factors after one training pass: network slimming (|γ|) vs proximal NS (|γ| and ξ)", arms,
+    claims=CLAIMS, differences=DIFFERENCES, after=write_figure,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None, write_figure))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -21,8 +21,10 @@ Scales:
 """
 from __future__ import annotations
 
+from prunebench.reproduction import Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED
-from reproductions.proxns.common import CLAIMS, main, table_plan
+from reproductions.proxns.common import CLAIMS, PAPER, table_plan
 
 TABLE = "table1"
 DATASET = "cifar10"
@@ -49,5 +51,10 @@ arms = table_plan(DATASET, PERCENTS)
 __all__ = ["CLAIMS", "DIFFERENCES", "arms"]
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 1 (CIFAR-10): network slimming vs proximal NS on VGG-19, DenseNet-40 and ResNet-164", arms,
+    claims=CLAIMS, differences=DIFFERENCES,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -16,8 +16,10 @@ trainings are this table's own (Table 1's head has 10 classes).
 """
 from __future__ import annotations
 
+from prunebench.reproduction import Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.scales import REDUCED
-from reproductions.proxns.common import CLAIMS, main, table_plan
+from reproductions.proxns.common import CLAIMS, PAPER, table_plan
 from reproductions.proxns.table1 import DIFFERENCES as TABLE1_DIFFERENCES
 
 TABLE = "table2"
@@ -38,5 +40,10 @@ arms = table_plan(DATASET, PERCENTS)
 __all__ = ["CLAIMS", "DIFFERENCES", "arms"]
 
 
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 2 (CIFAR-100): network slimming vs proximal NS on VGG-19, DenseNet-40 and ResNet-164", arms,
+    claims=CLAIMS, differences=DIFFERENCES,
+)
+
 if __name__ == "__main__":
-    raise SystemExit(main(TABLE, __doc__, arms, None))
+    raise SystemExit(run_reproduction(REPRODUCTION))

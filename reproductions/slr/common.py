@@ -1,7 +1,8 @@
-"""What the SLR paper's reproduction scripts share: the command line, and how a pruning arm is derived from
+"""What the SLR paper's reproduction scripts share: the claims, figure series from runs, and how a pruning arm is derived from
 a dense baseline, so that the same arm in two scripts has the same run id (and runs once)."""
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,9 +21,8 @@ from prunebench.claims import (
     gap_grows,
 )
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.reproduce import Arm
+from prunebench.reproduction import After, Arm
 from prunebench.runner import RunResult, run
-from reproductions.cli import Plan, run_plan
 
 PAPER = "slr"
 RHO = 0.1  # every SLR/ADMM comparison of the paper (Sec. 4)
@@ -86,14 +86,10 @@ CONDITION_CLAIM = Claim(
           f"of {CONDITION_LIMIT} updates or fewer cannot break it and is no signal")
 
 
-def main_for(
-    table: str, prog: str, description: str, plan: Plan, argv: list[str] | None,
-    figure: Callable[[str, list[tuple[Arm, RunResult]], Path, Operational], None] | None = None,
-    describe: Callable[[Arm], str] | None = None,
-) -> int:
-    """The SLR scripts' command line; the figure series, if any, are written from the runs' results
-    (`Operational` says where their files are); `describe`: `--dry-run`'s detail of an arm."""
-    def after(args, arms: list[Arm], ops: Operational) -> None:
+def series_from_runs(figure: Callable[[str, list[tuple[Arm, RunResult]], Path, Operational], None]) -> After:
+    """A reproduction's `after` that writes `figure`'s series from its runs' results (cached by then: read, not
+    trained; `Operational` says where their files are)."""
+    def after(args: argparse.Namespace, arms: list[Arm], ops: Operational) -> None:
         figure(args.scale, [(arm, run(arm.config, ops)) for arm in arms], args.results, ops)
 
-    return run_plan(PAPER, table, prog, description, plan, argv, after=after if figure else None, describe=describe)
+    return after

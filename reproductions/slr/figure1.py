@@ -26,11 +26,12 @@ from prunebench.config import Operational
 from prunebench.evidence import Interval
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from reproductions.slr import table1
-from reproductions.slr.common import PAPER, main_for, pruned_config
+from reproductions.slr.common import PAPER, pruned_config, series_from_runs
 
 FIGURE = "figure1"
 GAP = 3.0  # threshold = dense top-1 − GAP points (claims.md SLR-C5)
@@ -126,13 +127,10 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        FIGURE, "python -m reproductions.slr.figure1",
-        "Reproduce Figure 1 of the SLR paper (epochs to a hard-prune accuracy threshold, SLR vs ADMM).",
-        arms, argv, write_figure,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, FIGURE, "Figure 1: epochs until the hard-prune accuracy reaches a threshold, SLR vs ADMM", arms,
+    claims=CLAIMS, after=series_from_runs(write_figure),
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -16,10 +16,11 @@ from pathlib import Path
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from reproductions.slr import table4
-from reproductions.slr.common import PAPER, main_for
+from reproductions.slr.common import PAPER, series_from_runs
 
 FIGURE = "figure3"
 CLAIMS = [claim for claim in table4.CLAIMS if claim.id == "SLR-C2"]
@@ -42,13 +43,10 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        FIGURE, "python -m reproductions.slr.figure3",
-        "Reproduce Figure 3 of the SLR paper (TuSimple hard-prune accuracy vs compression, SLR vs ADMM).",
-        table4.arms, argv, write_figure,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, FIGURE, "Figure 3: TuSimple hard-prune accuracy against compression, SLR vs ADMM (Table 4's runs)", table4.arms,
+    claims=CLAIMS, after=series_from_runs(write_figure), not_paper_checked="its runs are SLR Table 4's, checked there",
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

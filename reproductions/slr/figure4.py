@@ -30,11 +30,12 @@ from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, paired
 from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult, run
 from prunebench.scales import Scale
 from reproductions.slr import figure1, figure5, table1
-from reproductions.slr.common import PAPER, main_for
+from reproductions.slr.common import PAPER, series_from_runs
 
 FIGURE = "figure4"
 LAYER = "layer2.1.conv1.weight"  # one residual 3x3 conv of the prune set
@@ -113,13 +114,10 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        FIGURE, "python -m reproductions.slr.figure4",
-        "Reproduce Figure 4 of the SLR paper (one layer's weights before pruning and after SLR / ADMM).",
-        arms, argv, write_figure,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, FIGURE, "Figure 4: one layer's weights before pruning and after SLR and ADMM training", arms,
+    claims=CLAIMS, after=series_from_runs(write_figure),
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

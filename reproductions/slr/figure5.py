@@ -23,11 +23,12 @@ from prunebench.config import Operational
 from prunebench.evidence import Interval, no_signal
 from prunebench.figures import write_series
 from prunebench.paths import figure_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, Scale
 from reproductions.slr import table1
-from reproductions.slr.common import PAPER, main_for, pruned_config
+from reproductions.slr.common import PAPER, pruned_config, series_from_runs
 
 FIGURE = "figure5"
 DEFAULT = {"s0": 1e-2, "M": 300.0, "r": 0.1}
@@ -137,13 +138,10 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        FIGURE, "python -m reproductions.slr.figure5",
-        "Reproduce Figure 5 of the SLR paper (ablation of s0, M and r: hard-prune accuracy during SLR).",
-        arms, argv, write_figure,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, FIGURE, "Figure 5: ablation of SLR's s0, M and r", arms,
+    claims=CLAIMS, after=series_from_runs(write_figure),
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -23,11 +23,12 @@ from prunebench.config import Operational
 from prunebench.figures import write_series
 from prunebench.methods.slr import OFFICIAL_CODE
 from prunebench.paths import figure_csv, method_log_csv, results_csv
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from reproductions.slr import figure5, table1
-from reproductions.slr.common import CONDITION_CLAIM, PAPER, main_for
+from reproductions.slr.common import CONDITION_CLAIM, PAPER, series_from_runs
 
 FIGURE = "figure6"
 EVALUATIONS = {"paper": {}, "official_code": OFFICIAL_CODE}  # series name -> SLR options
@@ -72,13 +73,10 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
     write_series(figure_csv(scale, PAPER, FIGURE, results_root), rows, results_csv(scale, PAPER, FIGURE, results_root))
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        FIGURE, "python -m reproductions.slr.figure6",
-        "Reproduce Figure 6 of the SLR paper (surrogate optimality conditions per update).",
-        arms, argv, write_figure,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, FIGURE, "Figure 6: whether SLR's surrogate optimality conditions (3) and (8) hold at each multiplier update", arms,
+    claims=CLAIMS, after=series_from_runs(write_figure),
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.models import build_model
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.slr.common import CONDITION_CLAIM, comparison_claims, main_for, pruned_config
+from reproductions.slr.common import CONDITION_CLAIM, comparison_claims, pruned_config
 
 PAPER, TABLE = "slr", "table1"
 
@@ -148,11 +149,10 @@ def ratio_detail(arm: Arm) -> str:
     return f"uniform ratio {arm.config.prune_ratio:g} on {row.prune_rule} ({source})"
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(TABLE, "python -m reproductions.slr.table1",
-                    "Reproduce Table 1 of the SLR paper (SLR vs ADMM, hard-prune accuracy without retraining).", arms, argv,
-                    describe=ratio_detail)
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 1: SLR vs ADMM, hard-prune accuracy without retraining", arms,
+    claims=CLAIMS, describe=ratio_detail,
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -25,12 +25,13 @@ from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, seed_va
 from prunebench.config import OptimizerConfig
 from prunebench.evidence import RULE, Interval
 from prunebench.models import build_model
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import REDUCED, Scale
 from prunebench.sparsity import solve_uniform_ratio
 from reproductions.slr import table1
-from reproductions.slr.common import main_for, pruned_config
+from reproductions.slr.common import PAPER, pruned_config
 
 TABLE = "table2"
 PAPER_EPOCHS, MILESTONES = 120, (80, 100)
@@ -122,13 +123,10 @@ CLAIMS = [Claim(
     source='Sec. 4.2, Table 2: "SLR can achieve up to 60% pruning with less than 1% accuracy drop"')]
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        TABLE, "python -m reproductions.slr.table2",
-        "Reproduce the SLR rows of Table 2 of the SLR paper (accuracy vs % parameters pruned, CIFAR-10).",
-        arms, argv,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 2: SLR's own CIFAR-10 rows, accuracy at a percentage of parameters pruned (the literature rows are published values only)", arms,
+    claims=CLAIMS,
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -34,11 +34,12 @@ from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, paired,
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.evidence import Interval
 from prunebench.models import build_model
-from prunebench.reproduce import Arm
+from prunebench.reproduction import Arm, Reproduction
+from prunebench.reproduction_cli import run_reproduction
 from prunebench.runner import RunResult
 from prunebench.scales import Scale
 from prunebench.sparsity import solve_uniform_ratio
-from reproductions.slr.common import comparison_claims, main_for, pruned_config
+from reproductions.slr.common import PAPER, comparison_claims, pruned_config
 
 TABLE = "table4"
 MODEL, PRUNE_RULE, CLASSES = "ufld_resnet18", "convs_and_linear", 101
@@ -205,13 +206,10 @@ CLAIMS = [
 ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    return main_for(
-        TABLE, "python -m reproductions.slr.table4",
-        "Reproduce Table 4 of the SLR paper (SLR vs ADMM on TuSimple lane detection, UFLD ResNet-18).",
-        arms, argv,
-    )
-
+REPRODUCTION = Reproduction(
+    PAPER, TABLE, "Table 4: SLR vs ADMM on TuSimple lane detection, after the hard prune and after 5 epochs of masked retraining", arms,
+    claims=CLAIMS,
+)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_reproduction(REPRODUCTION))

@@ -1,24 +1,22 @@
-"""The command line every reproduction script shares: scale, seeds, where data, runs and results live."""
+"""The command line every reproduction shares (scale, seeds, where data, runs and results live, launchers, extra
+methods), and running a `Reproduction` from it: list its runs, or run them and write its rows."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from prunebench import COMMAND_ENV
-from prunebench.cli import add_location_options, operational, precision
 from prunebench.config import Operational
 from prunebench.launch import LAUNCHERS, parse_option, pending_ids
 from prunebench.paths import meta_json
-from prunebench.reproduce import Arm, execute, print_overrides, record_not_run
+from prunebench.reproduce import execute, print_overrides, record_not_run
+from prunebench.reproduction import Arm, Reproduction
 from prunebench.runner import validate
 from prunebench.scales import SCALES, NotRunAtScale, Override, Scale
-from reproductions.plans import declaration
-
-Plan = Callable[[Scale, tuple[int, ...] | None], list[Arm]]
+from prunebench.training_options import add_location_options, operational, precision
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -50,17 +48,16 @@ def session(args: argparse.Namespace) -> Operational:
     return operational(args, launcher=args.launcher, launcher_options=options)
 
 
-FollowUp = Callable[[list[Arm], argparse.Namespace, Operational], list[Arm]]
 REFUSABLE = {"amp": lambda args: args.amp != "off", "with_method": lambda args: bool(args.with_method)}
 
 
-def declared(plan: Plan, scale: Scale, args: argparse.Namespace, add_methods: bool = True) -> list[Arm]:
-    """The plan's arms at `scale`, with the `--with-method` arms (unless the table adds them itself), in the
+def declared(reproduction: Reproduction, scale: Scale, args: argparse.Namespace) -> list[Arm]:
+    """The reproduction's arms at `scale`, with the `--with-method` arms (unless its follow-up adds them), in the
     precision `--amp` asks for."""
     from prunebench.with_method import parse_spec, with_method
 
-    arms = plan(scale, tuple(args.seeds) if args.seeds else None)
-    for spec in args.with_method if add_methods else ():
+    arms = reproduction.arms(scale, tuple(args.seeds) if args.seeds else None)
+    for spec in () if reproduction.methods_in_follow_up else args.with_method:
         arms = with_method(arms, *parse_spec(spec))
     return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
 
@@ -84,55 +81,54 @@ def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], pending
     return line
 
 
-def run_plan(
-    paper: str, table: str, prog: str, description: str, plan: Plan, argv: list[str] | None, *,
-    after: Callable[[argparse.Namespace, list[Arm], Operational], None] | None = None,
-    describe: Callable[[Arm], str] | None = None, overrides: Callable[[Scale], list[Override]] | None = None,
-    follow_up: FollowUp | None = None, follow_up_note: str = "", methods_in_follow_up: bool = False,
-    refuse: dict[str, str] | None = None,
-) -> int:
-    """What every reproduction script does: parse the common options, list the plan's arms (`--dry-run`, with
-    `describe`'s detail per arm) or run them (each cached and resumable) — or, where the table declares `NotRun` at
-    the scale, record why instead (`reproduce.record_not_run`) — then the arms `follow_up` derives from
-    their results (known only after training; `follow_up_note` says what they are in a dry run; with
-    `methods_in_follow_up` it adds the `--with-method` arms too), then `after` (figure series). `overrides`: the
-    method hyperparameters the scale changes, printed in both cases; `refuse`: options this table cannot honour
-    ("amp", "with_method"), with the reason, a usage error rather than ignored."""
-    cli = parser(prog, description)
+def run_reproduction(reproduction: Reproduction, argv: list[str] | None = None) -> int:
+    """Parse the common options, then list the reproduction's arms (`--dry-run`, with its `describe` detail per arm)
+    or run them (each cached and resumable) and its follow-up arms, then its `after` (figure series) — or, where
+    the table declares `NotRun` at the scale, record why instead (`reproduce.record_not_run`). An option the table
+    refuses, or a `--with-method`, `--amp` or location it cannot take, is a usage error before any run."""
+    rep = reproduction
+    cli = parser(f"python -m reproductions.{rep.paper}.{rep.table}", f"Reproduce {rep.paper} {rep.title}")
     args = cli.parse_args(argv)
-    for option, why in (refuse or {}).items():
+    for option, why in rep.refuse.items():
         if REFUSABLE[option](args):
             cli.error(f"--{option.replace('_', '-')} is not available in this reproduction: {why}")
     scale = SCALES.get(args.scale)
-    try:  # a --with-method, --amp or location option the table cannot take is a usage error, before any run
+    try:
         ops = session(args)
-        arms = declared(plan, scale, args, add_methods=not methods_in_follow_up)
+        arms = declared(rep, scale, args)
         for arm in arms:
             validate(arm.config)
     except ValueError as error:
         cli.error(str(error))
     except NotRunAtScale as skipped:
         if args.dry_run:
-            print(f"{paper} {table}: {skipped}")
+            print(f"{rep.paper} {rep.table}: {skipped}")
         else:
-            record_not_run(paper, table, scale.name, skipped.why, declaration(paper, table), args.results)
+            record_not_run(rep.paper, rep.table, scale.name, skipped.why, rep, args.results)
         return 0
-    changed = overrides(scale) if overrides else []
+    changed = rep.overrides(scale) if rep.overrides else []
     if args.dry_run:
-        pending = pending_ids([a.config for a in arms], ops)
-        print(dry_run_summary(paper, table, scale.name, arms, pending, args.results))
-        print_overrides(changed, scale.name)
-        for arm in arms:
-            state = "to run" if arm.config.run_id in pending else "cached"
-            print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {state:7s} {arm.config.run_id}")
-            detail = describe(arm) if describe else ""
-            if detail:
-                print("    " + detail.replace("\n", "\n    "))
-        if follow_up_note:
-            print(f"  + {follow_up_note}")
+        dry_run(rep, arms, pending_ids([a.config for a in arms], ops), args, changed)
         return 0
-    execute(paper, table, scale.name, arms, ops, args.results, overrides=changed, declaration=declaration(paper, table),
-            follow_up=(lambda: follow_up(arms, args, ops)) if follow_up else None)
-    if after is not None:
-        after(args, arms, ops)
+    follow_up = (lambda: rep.follow_up(arms, args, ops)) if rep.follow_up else None
+    execute(rep.paper, rep.table, scale.name, arms, ops, args.results, overrides=changed, reproduction=rep,
+            follow_up=follow_up)
+    if rep.after is not None:
+        rep.after(args, arms, ops)
     return 0
+
+
+def dry_run(rep: Reproduction, arms: list[Arm], pending: set[str], args: argparse.Namespace,
+            changed: list[Override]) -> None:
+    """The summary line and the scale's overrides, then each arm: cell, method, cached or to run, run id, and the
+    reproduction's detail."""
+    print(dry_run_summary(rep.paper, rep.table, args.scale, arms, pending, args.results))
+    print_overrides(changed, args.scale)
+    for arm in arms:
+        state = "to run" if arm.config.run_id in pending else "cached"
+        print(f"  {arm.cell:34s} {arm.method or arm.config.method:14s} {state:7s} {arm.config.run_id}")
+        detail = rep.describe(arm) if rep.describe else ""
+        if detail:
+            print("    " + detail.replace("\n", "\n    "))
+    if rep.follow_up_note:
+        print(f"  + {rep.follow_up_note}")
