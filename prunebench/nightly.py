@@ -71,7 +71,7 @@ class Rule:
 METRIC_RULES = [  # first match wins
     # accuracies move by points between CPUs (a few epochs amplify last-bit differences): judged as distributions
     Rule("top[15]_*", "higher", from_seeds=True),
-    Rule("compression", "both", relative=0.01),
+    Rule("compression*", "both", relative=0.01),
     Rule("sparsity", "both", absolute=0.005),
     Rule("epochs", "both"),
     Rule("*", "both", relative=0.10, gate=False),  # diagnostics (SLR conditions, step sizes, ...)

@@ -32,7 +32,7 @@ from prunebench.registry import Registry
 from prunebench.sparsity import SparsityPlan, hard_prune, plan_parameters
 from prunebench.tasks import Evaluation, task
 
-FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and `train_loss_final` measure f
+FIXED_SUBSET_SIZE = 2048  # training samples (unaugmented) on which SLR's condition (3) and a final `train_loss_*` measure f
 
 
 AUTOCAST_DTYPES = {"float32": None, "bf16": torch.bfloat16}  # RunConfig.precision -> torch.autocast's dtype

@@ -19,6 +19,7 @@ from prunebench.checkpoint import load_checkpoint, save_atomic, write_json_atomi
 from prunebench.config import Operational, RunConfig
 from prunebench.evidence import CHANCE_METRIC
 from prunebench.methods import METHODS, Method
+from prunebench.metric_names import BEFORE
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
 from prunebench.runner import RunResult, finish, finish_diverged, load_splits, provenance, rows_to_csv
@@ -110,12 +111,13 @@ def fit(trainer: Trainer, ops: Operational) -> list[dict[str, Any]]:
 
 def finalize_and_measure(run: Built, history: list[dict[str, Any]], ops: Operational,
                          paths: RunPaths) -> dict[str, float]:
-    """The method's finalize (a hard prune, a removal, nothing) and every number of the run: accuracy before and
-    after it, the method's summary, sizes and MACs, and the training history's summary."""
+    """The method's finalize (a hard prune, a removal, nothing) and every number of the run: accuracy after it,
+    named by what it left (`Method.final`, prunebench.metric_names), and before it where it changed the model, the
+    method's summary, sizes and MACs, and the training history's summary."""
     trainer, model, method = run.trainer, run.model, run.method
     before = trainer.test_evaluation()
     metrics: dict[str, float] = {
-        "top1_start": history[0]["test_top1"], "top1_before_finalize": before.top1, "epochs_trained": history[-1]["epoch"],
+        "top1_start": history[0]["test_top1"], "epochs_trained": history[-1]["epoch"],
         "stop_criterion_met": float(trainer.stopped()),  # the method ended its schedule, or the run's stop rule held
         CHANCE_METRIC: trainer.task.chance(trainer.splits.info.chance_classes),  # an untrained model's: no signal
     }
@@ -129,8 +131,10 @@ def finalize_and_measure(run: Built, history: list[dict[str, Any]], ops: Operati
     metrics.update(method.finalize(model))
     # a finalize that changed nothing, or that applied the plan whose result the last epoch evaluated: no new pass
     final = before if kept.matches(model) else trainer.hard_pruned_evaluation(model) or trainer.evaluate(trainer.splits.test)
-    metrics.update({"top1_final": final.top1, "top5_final": final.top5, "test_loss_final": final.loss,
-                    "train_loss_final": trainer.fixed_subset_loss()})  # f(W) on the fixed subset, after finalize
+    if BEFORE[method.final]:
+        metrics[f"top1_{BEFORE[method.final]}"] = before.top1
+    metrics.update(dict(zip(final_names(method.final), (final.top1, final.top5, final.loss), strict=True)))
+    metrics[f"train_loss_{method.final}"] = trainer.fixed_subset_loss()  # f(W) on the fixed subset, after finalize
     metrics.update(method.summary())
     metrics.update(accounting(model, run.base_model().to(ops.device), run.example))
     metrics.update(training_summary(history))
@@ -150,11 +154,15 @@ def persist(run: Built, paths: RunPaths) -> None:
 def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation | None:
     """The parent's final test evaluation: the child starts from exactly those weights, on the same test split,
     so its epoch-0 evaluation need not be computed again."""
-    if parent is None or parent.diverged or parent.config.dataset != child.dataset:
+    if parent is None or parent.diverged or parent.config.dataset != child.dataset or parent.config.method not in METHODS:
         return None
-    m = parent.metrics
-    keys = ("top1_final", "top5_final", "test_loss_final")
+    m, keys = parent.metrics, final_names(METHODS.get(parent.config.method).final)
     return Evaluation(*(m[k] for k in keys)) if all(k in m for k in keys) else None
+
+
+def final_names(word: str) -> tuple[str, str, str]:
+    """The names of a run's final top-1, top-5 and test loss, by what its method's finalize left."""
+    return f"top1_{word}", f"top5_{word}", f"test_loss_{word}"
 
 
 def accounting(model: torch.nn.Module, reference: torch.nn.Module, example: torch.Tensor) -> dict[str, float]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from prunebench.config import CheckBudget, Operational, RunConfig
 from prunebench.data.image_folders import TINY_AS_IMAGENET
+from prunebench.metric_names import after_finalize
 from prunebench.reproduction import load, scripts
 from prunebench.run_kinds import RUN_KINDS
 
@@ -292,7 +293,7 @@ def kill_and_resume(configs: list[RunConfig], ops: Operational) -> str:
                            "checkpoint; nothing to resume")
     result = run(config, child_ops)
     return (f"{config.model} killed after epoch {epoch} and resumed to epoch {result.history[-1]['epoch']} "
-            f"(final accuracy {result.metrics['top1_final']:.1f} %)")
+            f"(final accuracy {result.metrics[after_finalize('top1', config.method)]:.1f} %)")
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m reproductions.paper_check") -> int:

@@ -25,7 +25,7 @@ from tests.report_fixtures import claim_rows
 pytestmark = pytest.mark.smoke
 
 DRAWS, SEEDS, SCATTER, LIMIT = 250, 3, 1.5, 0.05
-M = "top1_final"
+M = "top1_trained"
 
 
 def rates(make_rows, check, effect: float) -> tuple[float, float]:

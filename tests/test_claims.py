@@ -110,10 +110,10 @@ def test_a_comparison_of_sparsity_between_runs_at_chance_is_no_signal():
     """Not only accuracy: any metric of runs that learnt nothing (gRDA at 99 % sparsity and 0.5 % top-1) says nothing
     about the method."""
     sparsity = {("c", m, "sparsity", 0.5): v for m, v in (("grda", [99.1, 99.5, 99.8]), ("sgd", [0.0, 0.0, 0.0]))}
-    dead = {("c", m, "top1_final", 0.5): [0.5, 0.6, 0.4] for m in ("grda", "sgd")}
+    dead = {("c", m, "top1_trained", 0.5): [0.5, 0.6, 0.4] for m in ("grda", "sgd")}
     chance = {("c", m, "top1_chance", 0.5): [0.5] * 3 for m in ("grda", "sgd")}
     assert beats("sparsity", "grda", "sgd")(claim_rows({**sparsity, **dead, **chance})).status == NO_SIGNAL
-    alive = {("c", m, "top1_final", 0.5): [60.0, 61.0, 62.0] for m in ("grda", "sgd")}
+    alive = {("c", m, "top1_trained", 0.5): [60.0, 61.0, 62.0] for m in ("grda", "sgd")}
     assert beats("sparsity", "grda", "sgd")(claim_rows({**sparsity, **alive, **chance})).status == HOLDS
 
 
@@ -134,7 +134,7 @@ def test_slr_lossless_check_pairs_each_seed_with_its_baseline():
     from reproductions.slr.table2 import nearly_lossless
 
     def rows(pruned: list[float]):
-        return claim_rows({("c", "dense", "top1_baseline", 0.0): [80.0, 81.0, 82.0],
+        return claim_rows({("c", "dense", "top1_trained", 0.0): [80.0, 81.0, 82.0],
                            ("c", "slr", "top1_hardprune", 0.5): pruned, ("c", "slr", "params_pruned", 0.5): [50.0] * 3})
 
     held = nearly_lossless(rows([79.5, 80.6, 81.4]))  # Δ -0.5, -0.4, -0.6: [-0.75, -0.25] above -1

@@ -38,7 +38,7 @@ def test_data_on_device_trains_the_same_run_bit_for_bit_on_the_cpu(tmp_path):
     fast = run(CONFIG, Operational(tmp_path / "b", tmp_path / "bb", progress=False, data_on_device=True,
                                    cudnn_benchmark=True))
     assert fast.history[1]["train_loss"] == standard.history[1]["train_loss"]
-    assert fast.metrics["top1_final"] == standard.metrics["top1_final"]
+    assert fast.metrics["top1_trained"] == standard.metrics["top1_trained"]
 
 
 def test_bf16_is_a_different_run_recorded_in_its_id_config_and_rows(tmp_path):
@@ -50,7 +50,7 @@ def test_bf16_is_a_different_run_recorded_in_its_id_config_and_rows(tmp_path):
     assert replace(CONFIG, precision="float32").run_id == CONFIG.run_id  # the default leaves old ids alone
     ops = Operational(tmp_path / "runs", tmp_path / "baselines", progress=False)
     result = run(bf16, ops)
-    rows = result_rows("p", "t", "smoke", Arm("c", bf16, lambda r: {"top1": r.metrics["top1_final"]}), result, ops)
+    rows = result_rows("p", "t", "smoke", Arm("c", bf16, lambda r: {"top1": r.metrics["top1_finetuned"]}), result, ops)
     assert {row["precision"] for row in rows} == {"bf16"}
     with pytest.raises(ValueError, match="unknown precision 'fp8'"):
         run(replace(CONFIG, precision="fp8"), ops)
@@ -83,7 +83,7 @@ def test_a_compiled_forward_trains_the_same_run_and_checkpoints_the_module_itsel
     compiled = run(slr, compiled_ops)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # the forward was captured
     assert [h["train_loss"] for h in compiled.history[1:]] == [h["train_loss"] for h in eager.history[1:]]
-    assert compiled.metrics["top1_final"] == eager.metrics["top1_final"]
+    assert compiled.metrics["top1_hardprune"] == eager.metrics["top1_hardprune"]
     weights = load_checkpoint(RunPaths(slr, compiled_ops.runs_root, compiled_ops.baselines_root).weights)
     assert not [key for key in weights if "_orig_mod" in key]
     assert operational(build_parser().parse_args(["run", "--dataset", "s", "--model", "m", "--method", "d",

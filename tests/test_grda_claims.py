@@ -19,9 +19,9 @@ SGD, GRDA = "cifar10/vgg16/mc/sgd", "cifar10/vgg16/mc/c0.0005/mu0.6"
 
 def results(magnitude_loss: list[float], magnitude_top1: list[float]) -> pd.DataFrame:
     return claim_rows({
-        (SGD, "sgd", "train_loss_final", 0.0): [0.50, 0.60, 0.70],
-        (GRDA, "grda", "train_loss_final", 0.0): [0.60, 0.70, 0.80],  # gap 0.10 in every seed
-        (GRDA, "grda", "top1_final", 0.0): [80.0, 81.0, 82.0],
+        (SGD, "sgd", "train_loss_trained", 0.0): [0.50, 0.60, 0.70],
+        (GRDA, "grda", "train_loss_trained", 0.0): [0.60, 0.70, 0.80],  # gap 0.10 in every seed
+        (GRDA, "grda", "top1_trained", 0.0): [80.0, 81.0, 82.0],
         (GRDA, "magnitude_global", "train_loss_magnitude_noretrain", 0.0): magnitude_loss,
         (GRDA, "magnitude_global", "top1_magnitude_noretrain", 0.0): magnitude_top1,
     }, paper="grda", table="table_cifar")
@@ -57,7 +57,7 @@ def mu_sweep(top1: tuple[list[float], ...], sparsity: tuple[list[float], ...] = 
     values = {}
     for cell, mu, acc, sp in zip(cells, MUS, top1, sparsity, strict=True):
         values[(cell, "grda", "sparsity_all", 0.0)] = sp
-        values[(cell, "grda", "top1_final", 0.0)] = acc
+        values[(cell, "grda", "top1_trained", 0.0)] = acc
         values[(cell, "grda", "grda_mu", 0.0)] = [mu] * 3
         values[(cell, "grda", "grda_c_declared", 0.0)] = [0.0005] * 3  # settings are rows, not cell names
         values[(cell, "grda", "top1_chance", 0.0)] = [10.0] * 3  # CIFAR-10: 10 %, as every run records it
@@ -98,7 +98,7 @@ def schedules(drop_top1: list[float], fixed_sparsity: list[float], fixed_top1: l
     values = {}
     for schedule, top1, sparsity in (("drop140", drop_top1, [91.5, 91.6, 91.7]), ("fixed", list(fixed_top1), fixed_sparsity)):
         cell = f"imagenet/resnet50/{schedule}/c0.005/mu0.55"
-        values.update({(cell, "grda", "top1_final", 0.0): top1, (cell, "grda", "sparsity_all", 0.0): sparsity,
+        values.update({(cell, "grda", "top1_trained", 0.0): top1, (cell, "grda", "sparsity_all", 0.0): sparsity,
                        (cell, "grda", "grda_mu", 0.0): [0.55] * 3, (cell, "grda", "grda_c_declared", 0.0): [0.005] * 3})
     return claim_rows(values, paper="grda", table="figure4_accuracy_sparsity")
 
@@ -113,7 +113,7 @@ def test_late_drop_beats_fixed_lr_at_the_same_sparsity():
 
 
 def magnitude_rows(grda_top1: list[float], magnitude_top1: list[float]) -> pd.DataFrame:
-    return claim_rows({(GRDA, "grda", "top1_final", 0.0): grda_top1, (GRDA, "grda", "grda_mu", 0.0): [0.6] * 3,
+    return claim_rows({(GRDA, "grda", "top1_trained", 0.0): grda_top1, (GRDA, "grda", "grda_mu", 0.0): [0.6] * 3,
                        (GRDA, "grda", "grda_c_declared", 0.0): [0.0005] * 3, (GRDA, "grda", "top1_chance", 0.0): [10.0] * 3,
                        (GRDA, "magnitude_global", "top1_magnitude_noretrain", 0.0): magnitude_top1},
                       paper="grda", table="figure4_accuracy_sparsity")
@@ -132,8 +132,8 @@ def test_matching_sgd_pairs_each_grda_seed_with_its_sgd_run():
     cell = "cifar10/vgg16/mc/c0.0005/mu0.51"
 
     def rows(grda_top1: list[float], sparsity: float):
-        return claim_rows({(SGD, "sgd", "top1_final", 0.0): [90.0, 91.0, 92.0],
-                           (cell, "grda", "top1_final", 0.0): grda_top1, (cell, "grda", "sparsity_all", 0.0): [sparsity] * 3,
+        return claim_rows({(SGD, "sgd", "top1_trained", 0.0): [90.0, 91.0, 92.0],
+                           (cell, "grda", "top1_trained", 0.0): grda_top1, (cell, "grda", "sparsity_all", 0.0): [sparsity] * 3,
                            (cell, "grda", "grda_mu", 0.0): [0.51] * 3, (cell, "grda", "grda_c_declared", 0.0): [0.0005] * 3},
                           paper="grda", table="table_cifar")
 
@@ -162,5 +162,5 @@ def test_valley_is_judged_per_curve():
 
 def test_late_drop_with_both_schedules_at_chance_is_no_signal_whatever_the_sparsity():
     rows = schedules([0.5, 0.5, 0.5], [91.5, 91.5, 91.6], fixed_top1=(0.5, 0.5, 0.5))
-    rows = pd.concat([rows, rows[rows["metric"] == "top1_final"].assign(metric="top1_chance")], ignore_index=True)
+    rows = pd.concat([rows, rows[rows["metric"] == "top1_trained"].assign(metric="top1_chance")], ignore_index=True)
     assert drop_beats_fixed("drop140", "fixed")(rows).status == NO_SIGNAL  # every top-1 at its chance level, 0.5 %

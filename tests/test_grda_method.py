@@ -145,10 +145,10 @@ def test_bezier_endpoints_are_the_two_trained_models():
 def test_diverged_run_is_recorded_with_its_seed(ops, tmp_path):
     config = RunConfig(dataset="synthetic", model="vgg16_nobn_cifar", method="sgd", width=0.125, epochs=2, batch_size=64,
                        optimizer=OptimizerConfig("sgd", lr=1e12), train_subset=256, seed=4, eval_every=0)
-    arm = Arm("diverging", config, lambda r: {"top1_final": r.metrics["top1_final"]})
+    arm = Arm("diverging", config, lambda r: {"top1_trained": r.metrics["top1_trained"]})
     frame = execute("grdatest", "table", "smoke", [arm], ops, tmp_path / "results")
     values = dict(zip(frame["metric"], frame["value"], strict=True))
-    assert values["diverged"] == 1.0 and math.isnan(values["top1_final"])
+    assert values["diverged"] == 1.0 and math.isnan(values["top1_trained"])
     assert set(frame["seed"]) == {4}
     again = run(config, ops)
     assert again.skipped and again.diverged

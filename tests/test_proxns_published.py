@@ -27,8 +27,8 @@ PERCENTS = {
     "table2": {"vgg19": ["0.5"], "densenet40": ["0.4", "0.6"], "resnet164": ["0.4", "0.6"]},
 }
 LIU_METRICS = {"top1_finetuned", "params_pruned_pct", "flops_pruned_pct"}
-README_METRICS = {"top1_trained", "top1_pruned"}
-PNS_METRICS = {"top1_trained", "top1_pruned", "top1_finetuned", "params_pruned_pct", "flops_pruned_pct",
+README_METRICS = {"top1_before_removal", "top1_pruned"}
+PNS_METRICS = {"top1_before_removal", "top1_pruned", "top1_finetuned", "params_pruned_pct", "flops_pruned_pct",
                "zero_scaling_factors_pct"}
 
 
@@ -75,7 +75,7 @@ def test_schema_cells_and_sources(table):
             assert math.isfinite(float(row.value)), row
         setting = row.cell.split("/")[2] if row.cell.count("/") == 2 else None
         if setting is None:
-            assert (row.method, row.metric, row.source) == ("dense", "top1_baseline", LIU), row
+            assert (row.method, row.metric, row.source) == ("dense", "top1_trained", LIU), row
             assert "official PyTorch code README: " in row.note, row
         elif setting == "proximal_ns":
             assert (row.method, row.value, row.source, row.note) == ("proximal_ns", "", BUI, NOT_AVAILABLE), row
@@ -104,7 +104,7 @@ def test_the_only_empty_ns_value_is_the_failed_readme_run(name, empty):
 def test_liu_decoded_values_match_their_notes(table):
     """Every accuracy from Liu et al. is 100 − the error its note quotes, exactly."""
     _, frame = table
-    liu = frame[(frame.source == LIU) & frame.metric.isin(["top1_baseline", "top1_finetuned"])]
+    liu = frame[(frame.source == LIU) & frame.metric.isin(["top1_trained", "top1_finetuned"])]
     assert len(liu) == 8  # 3 baselines + 5 pruned rows per data set
     for row in liu.itertuples():
         error = row.note.split("error ", 1)[1].split(";", 1)[0]
@@ -114,21 +114,21 @@ def test_liu_decoded_values_match_their_notes(table):
 def test_cifar10_hand_checked_cells():
     frame = load("table1")
     vgg = "cifar10/vgg19/ns-p0.7"
-    assert value(frame, "cifar10/vgg19", "dense", "top1_baseline") == "93.66"  # 100 − 6.34
-    assert found(frame, "cifar10/vgg19", "dense", "top1_baseline").note.endswith("official PyTorch code README: 93.77")
+    assert value(frame, "cifar10/vgg19", "dense", "top1_trained") == "93.66"  # 100 − 6.34
+    assert found(frame, "cifar10/vgg19", "dense", "top1_trained").note.endswith("official PyTorch code README: 93.77")
     assert value(frame, vgg, "ns", "top1_finetuned") == "93.80"  # 100 − 6.20
     assert found(frame, vgg, "ns", "top1_finetuned").note.endswith("official PyTorch code README: 93.78")
     assert (value(frame, vgg, "ns", "params_pruned_pct"), value(frame, vgg, "ns", "flops_pruned_pct")) == ("88.5", "51.0")
-    assert (value(frame, vgg, "ns", "top1_trained"), value(frame, vgg, "ns", "top1_pruned")) == ("93.30", "32.54")
+    assert (value(frame, vgg, "ns", "top1_before_removal"), value(frame, vgg, "ns", "top1_pruned")) == ("93.30", "32.54")
     assert value(frame, "cifar10/densenet40/ns-p0.7", "ns", "top1_finetuned") == "94.35"  # 100 − 5.65
     assert value(frame, "cifar10/densenet40/ns-p0.7", "ns", "params_pruned_pct") == "65.2"
-    assert value(frame, "cifar10/resnet164", "dense", "top1_baseline") == "94.58"  # 100 − 5.42
+    assert value(frame, "cifar10/resnet164", "dense", "top1_trained") == "94.58"  # 100 − 5.42
     assert value(frame, "cifar10/resnet164/ns-p0.4", "ns", "flops_pruned_pct") == "23.7"
     assert value(frame, "cifar10/resnet164/ns-p0.6", "ns", "top1_pruned") == "47.73"
     assert value(frame, "cifar10/resnet164/ns-p0.6", "ns", "top1_finetuned") == "94.73"  # 100 − 5.27
     # the README-only cell: README metrics only, its fine-tuned accuracy from the README
     readme_only = frame[frame.cell == "cifar10/densenet40/ns-p0.6"]
-    assert set(readme_only.metric) == {"top1_finetuned", "top1_trained", "top1_pruned"}
+    assert set(readme_only.metric) == {"top1_finetuned", "top1_before_removal", "top1_pruned"}
     assert set(readme_only.source) == {README}
     assert value(frame, "cifar10/densenet40/ns-p0.6", "ns", "top1_finetuned") == "94.22"
     assert value(frame, "cifar10/densenet40/ns-p0.6", "ns", "top1_pruned") == "89.46"
@@ -138,7 +138,7 @@ def test_cifar10_hand_checked_cells():
 
 def test_cifar100_hand_checked_cells():
     frame = load("table2")
-    assert value(frame, "cifar100/vgg19", "dense", "top1_baseline") == "73.26"  # 100 − 26.74
+    assert value(frame, "cifar100/vgg19", "dense", "top1_trained") == "73.26"  # 100 − 26.74
     assert value(frame, "cifar100/vgg19/ns-p0.5", "ns", "top1_finetuned") == "73.48"  # 100 − 26.52
     assert value(frame, "cifar100/vgg19/ns-p0.5", "ns", "params_pruned_pct") == "75.1"
     assert value(frame, "cifar100/vgg19/ns-p0.5", "ns", "top1_pruned") == "5.31"
@@ -156,9 +156,9 @@ def test_cifar100_hand_checked_cells():
 
 @pytest.mark.parametrize("name", list(TABLES))
 def test_one_sparsity_trained_model_serves_every_percent(name):
-    """The README trains once per network and prunes that model at each percent: one top1_trained per network."""
+    """The README trains once per network and prunes that model at each percent: one top1_before_removal per network."""
     frame = load(name)
-    trained = frame[(frame.method == "ns") & (frame.metric == "top1_trained")]
+    trained = frame[(frame.method == "ns") & (frame.metric == "top1_before_removal")]
     per_network = trained.groupby(trained.cell.str.rsplit("/", n=1).str[0]).value.unique()
     assert all(len(v) == 1 for v in per_network), per_network
     expected = {"table1": {"vgg19": "93.30", "densenet40": "94.17", "resnet164": "94.76"},

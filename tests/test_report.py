@@ -103,8 +103,8 @@ def test_the_judgement_by_hand():
 
 def test_compression_is_judged_relative_and_epochs_exactly_for_each_method_of_a_both_row(tree):
     md = build_md(tree)
-    assert row(md, "toy · t1", "paper", "c/a", "slr", "compression")["status"] == "reproduced"  # 1.3 % off
-    assert row(md, "toy · t1", "paper", "c/a", "admm", "compression")["status"] == "inconclusive: n < 3"  # one seed
+    assert row(md, "toy · t1", "paper", "c/a", "slr", "compression_nonbias")["status"] == "reproduced"  # 1.3 % off
+    assert row(md, "toy · t1", "paper", "c/a", "admm", "compression_nonbias")["status"] == "inconclusive: n < 3"  # one seed
     assert row(md, "toy · t1", "paper", "c/a", "slr", "epochs")["status"] == "reproduced"
     epochs = row(md, "toy · t1", "paper", "c/a", "admm", "epochs")
     assert (epochs["published"], epochs["Δ"], epochs["status"]) == ("40.00", "(-1.00)", "inconclusive: n < 3")
@@ -115,7 +115,7 @@ def test_reproduced_rows_without_published_number_keep_only_headline_metrics(tre
     sweep = row(md, "toy · t1", "quick", "c/a~p0.5", "slr", "top1_hardprune")
     assert (sweep["published"], sweep["reproduced"], sweep["Δ"], sweep["status"]) == (
         "—", "85.00 (n=1)", "—", "no published number")
-    assert row(md, "toy · t1", "quick", "c/a~p0.5", "slr", "top1_oneshot_magnitude")["status"] == "no published number"
+    assert row(md, "toy · t1", "quick", "c/a~p0.5", "slr", "top1_start_hardprune")["status"] == "no published number"
     assert "top1_before_hardprune" not in md and "slr_updates" not in md
     quick = [r["cell"] for t in tables(table_part(md, "toy · t1")) for r in t
              if r.get("scale") == "quick" and "cell" in r]
@@ -291,7 +291,7 @@ def test_regressions_section_lists_what_moved(tree):
     html = html_of(tree)
     part = html[html.index('id="regressions"'):]
     assert "regression 1" in part and "ok 1" in part
-    assert "c/a / slr / 0 / 0.9 / top1_hardprune" in part and "compression" not in part.split("</p>", 1)[1]
+    assert "c/a / slr / 0 / 0.9 / top1_hardprune" in part and "compression_nonbias" not in part.split("</p>", 1)[1]
 
 
 def test_main_writes_everything_fast_quietly_and_prints_the_markdown_when_asked(tree, capsys):

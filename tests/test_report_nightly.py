@@ -133,7 +133,7 @@ def test_make_quick_from_two_cpus_is_no_regression(tmp_path, table):
 
 def test_compression_moving_either_way_regresses_and_diagnostics_are_reported_only(dirs):
     frame = pd.read_csv(dirs["results"] / "toy_t1.csv")
-    frame.loc[frame["metric"] == "compression", "value"] *= 1.05
+    frame.loc[frame["metric"] == "compression_nonbias", "value"] *= 1.05
     extra = frame[frame["metric"] == "epochs"].assign(metric="slr_updates", value=10.0)
     frame = pd.concat([frame, extra])
     frame.to_csv(dirs["results"] / "toy_t1.csv", index=False)
@@ -141,7 +141,7 @@ def test_compression_moving_either_way_regresses_and_diagnostics_are_reported_on
     pd.concat([ref, extra.assign(value=5.0)]).to_csv(dirs["reference"] / "toy_t1.csv", index=False)
     assert run(dirs) == 1
     s = statuses(dirs)
-    assert s["c/a / slr / 0 / 0.9 / compression"] == "regression"
+    assert s["c/a / slr / 0 / 0.9 / compression_nonbias"] == "regression"
     assert s["c/a / slr / 0 / 0.9 / slr_updates"] == "changed"  # +100 %, but not gated
 
 

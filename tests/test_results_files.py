@@ -50,7 +50,7 @@ def test_a_cached_run_rewritten_after_a_new_commit_keeps_where_and_when_it_train
 
     config = RunConfig(dataset="synthetic", model="resnet18_cifar", width=0.125, epochs=1, batch_size=64, train_subset=64)
     ops = Operational(tmp_path / "runs", tmp_path / "base", progress=False)
-    arm = Arm("c", config, lambda r: {"top1": r.metrics["top1_final"]})
+    arm = Arm("c", config, lambda r: {"top1": r.metrics["top1_trained"]})
     monkeypatch.setattr(results, "git_sha", lambda: "aaaaaaa")
     first = execute("p", "t", "smoke", [arm], ops, tmp_path / "results")
     monkeypatch.setattr(results, "git_sha", lambda: "bbbbbbb")  # a new commit, later
@@ -72,7 +72,7 @@ def test_rows_of_a_cells_older_settings_are_dropped_and_other_seeds_kept(tmp_pat
     ops = Operational(tmp_path / "runs", tmp_path / "base", progress=False)
 
     def session(*configs):
-        arms = [Arm("c", c, lambda r: {"top1": r.metrics["top1_final"]}) for c in configs]
+        arms = [Arm("c", c, lambda r: {"top1": r.metrics["top1_trained"]}) for c in configs]
         return execute("p", "t", "smoke", arms, ops, tmp_path / "results")
 
     session(config, replace(config, seed=1))

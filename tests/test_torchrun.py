@@ -49,7 +49,7 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
         for name, tensor in theirs.items():
             torch.testing.assert_close(ours[name], tensor, atol=1e-5, rtol=0, msg=f"{config.method} {name}")
     assert got.history[1]["train_loss"] == pytest.approx(expected.history[1]["train_loss"], rel=1e-5)
-    assert got.metrics["top1_final"] == pytest.approx(expected.metrics["top1_final"], abs=1.0)  # 1 image in 100
+    assert got.metrics["top1_hardprune"] == pytest.approx(expected.metrics["top1_hardprune"], abs=1.0)  # 1 image in 100
     assert not (tmp_path / "ddp" / "runs" / "torchrun" / "failed").exists()
 
 

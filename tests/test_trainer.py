@@ -118,7 +118,8 @@ def counted_run(tmp_path, monkeypatch, **config):
 def test_a_finalize_that_changes_nothing_keeps_the_last_evaluation(tmp_path, monkeypatch):
     result, passes = counted_run(tmp_path, monkeypatch)
     assert passes == 2  # epoch 0 and epoch 1; none after the dense finalize
-    assert result.metrics["top1_final"] == result.metrics["top1_before_finalize"]
+    assert result.metrics["top1_trained"] == result.history[-1]["test_top1"]
+    assert not any("before" in name for name in result.metrics)  # nothing changed: no "before" to name
 
 
 def test_a_finalize_that_changes_the_weights_gets_its_own_evaluation(tmp_path, monkeypatch):
@@ -141,9 +142,9 @@ def test_a_hard_prune_finalize_reuses_the_last_epochs_hard_pruned_evaluation(tmp
     monkeypatch.setattr(Trainer, "hard_pruned_evaluation", lambda self, model: None)
     fresh, fresh_passes = counted_run(tmp_path / "fresh", monkeypatch, **pruned)
     assert (passes, fresh_passes) == (2, 3)  # epochs 0 and 1 (no parent to reuse); refused: + the final pass
-    for key in ("top1_final", "top5_final", "test_loss_final"):
+    for key in ("top1_hardprune", "top5_hardprune", "test_loss_hardprune"):
         assert result.metrics[key] == fresh.metrics[key]
-    assert result.metrics["top1_final"] == result.history[-1]["test_top1_hardprune"]
+    assert result.metrics["top1_hardprune"] == result.history[-1]["test_top1_hardprune"]
 
 
 @pytest.mark.parametrize(("interval", "clock", "saved_after"), [

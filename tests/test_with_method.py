@@ -3,6 +3,9 @@ a table's cells in their own protocol, reported beside the paper's methods, with
 arms only."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -61,10 +64,13 @@ def test_imp_runs_in_slr_table1s_protocol_and_leaves_the_claims_to_the_paper_arm
     assert run_reproduction(slr_table1.REPRODUCTION, [*common, "--results", str(tmp_path / "extra"), "--with-method", "imp:rounds=1"]) == 0
     rows = pd.read_csv(tmp_path / "extra" / "smoke" / "slr_table1.csv")
     imp = rows[rows["method"] == "imp"]
-    assert set(imp["cell"]) == set(rows["cell"]) and "top1_hardprune" in set(imp["metric"])
-    sparsity = imp[imp["metric"] == "top1_hardprune"].set_index("cell")["sparsity"]
+    # IMP's finalize changes nothing (its masks are already applied): its rows say "trained", never "hardprune"
+    assert set(imp["cell"]) == set(rows["cell"]) and "top1_trained" in set(imp["metric"])
+    assert not set(imp["metric"]) & {"top1_hardprune", "top5_hardprune", "top1_before_hardprune"}
+    sparsity = imp[imp["metric"] == "top1_trained"].set_index("cell")["sparsity"]
     admm = rows[(rows["method"] == "admm") & (rows["metric"] == "top1_hardprune")].set_index("cell")["sparsity"]
     assert (sparsity - admm).abs().max() < 0.01  # the cell's target, reached globally instead of per layer
+    assert_rows_name_what_their_runs_measured(rows, tmp_path / "runs", tmp_path / "base")
     verdicts = [pd.read_csv(tmp_path / root / "smoke" / "claims" / "slr_table1.csv") for root in ("paper", "extra")]
     columns = ["claim", "status", "evidence"]
     pd.testing.assert_frame_equal(verdicts[0][columns], verdicts[1][columns])
@@ -88,3 +94,34 @@ def test_imp_runs_in_the_grda_cifar_protocol_at_the_sparsity_each_grda_run_reach
     verdicts = [pd.read_csv(tmp_path / root / "smoke" / "claims" / "grda_table_cifar.csv") for root in ("paper", "extra")]
     columns = ["claim", "status", "evidence"]
     pd.testing.assert_frame_equal(verdicts[0][columns], verdicts[1][columns])
+
+
+SETTINGS_IN_ROWS = {"epochs"}  # the run's epoch budget, a setting a row repeats beside its measurements
+
+
+def assert_rows_name_what_their_runs_measured(rows: pd.DataFrame, *roots: Path) -> None:
+    """One name per number from run to row: every metric of a row is a number of its run's result under the same
+    name, with the same value; and the hard-prune accuracy is the history's last `test_top1_hardprune` read."""
+    results = {}
+    for root in roots:
+        results.update({str(path.parent.relative_to(root)): json.loads(path.read_text())
+                        for path in root.rglob("result.json")})
+    for row in rows.itertuples():
+        if row.metric in SETTINGS_IN_ROWS:
+            continue
+        measured = results[row.run_id]["metrics"]
+        assert measured[row.metric] == pytest.approx(row.value), (row.run_id, row.metric)
+        if row.metric == "top1_hardprune":
+            assert results[row.run_id]["history"][-1]["test_top1_hardprune"] == pytest.approx(row.value)
+
+
+@pytest.mark.unit
+def test_every_method_names_what_its_finalize_leaves():
+    from prunebench.methods import METHODS
+    from prunebench.metric_names import BEFORE, after_finalize, before_finalize
+
+    assert all(METHODS.get(name).final in BEFORE for name in METHODS.names())
+    assert (after_finalize("top1", "slr"), before_finalize("top1", "slr")) == ("top1_hardprune", "top1_before_hardprune")
+    assert (after_finalize("top1", "greg1"), before_finalize("top1", "greg1")) == ("top1_pruned", "top1_before_removal")
+    assert (after_finalize("top1", "imp"), before_finalize("top1", "imp")) == ("top1_trained", None)
+    assert after_finalize("top1", "finetune") == "top1_finetuned"

@@ -27,6 +27,7 @@ from prunebench.data.registry import default_data_root
 from prunebench.detection.coco_eval import coco_detections, coco_map50
 from prunebench.detection.data import DETECTION_DATA
 from prunebench.detection.yolo_format import read_data_yaml, split_images
+from prunebench.metric_names import after_finalize, before_finalize
 from prunebench.paths import RunPaths
 from prunebench.runner import RunResult, finish, provenance, rows_to_csv
 from prunebench.sparsity import count_parameters, hard_prune
@@ -116,7 +117,8 @@ def detection_run(config: RunConfig, ops: Operational, paths: RunPaths, inputs: 
             after, counts = evaluate(str(last), data, config, ops, annotations, summary["plan"])
         else:
             after = before
-        metrics = {"map50_final": after, "map50_before_finalize": before, **counts,
+        before_name = before_finalize("map50", config.method)  # named by what the method's finalize left
+        metrics = {after_finalize("map50", config.method): after, **({before_name: before} if before_name else {}), **counts,
                    "macs_dense": float("nan"), "macs_nonzero": float("nan"),  # not counted for ultralytics models
                    **{k: float(v) for k, v in summary.items() if k.startswith("slr_")}}
         if ops.rank == 0:

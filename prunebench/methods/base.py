@@ -45,6 +45,10 @@ class Method:
     # whether `--launcher torchrun` may shard its batches over processes: each normalises by its shard's batch
     # statistics (no SyncBatchNorm), which a method that reads batch norm would see as a different network
     data_parallel: ClassVar[bool] = True
+    # what `finalize` leaves, the word its run's final numbers carry (prunebench.metric_names): "trained" (nothing
+    # changes), "finetuned" (a retraining of its parent), "hardprune" (Π_S on the prune set), "pruned" (filters or
+    # channels removed)
+    final: ClassVar[str] = "trained"
 
     @dataclass(frozen=True)
     class Options:
@@ -103,7 +107,7 @@ class Method:
         return {}
 
     def finalize(self, model: nn.Module) -> dict[str, float]:
-        """Turn the trained model into the final one (hard prune); returns scalars to record."""
+        """Turn the trained model into the final one (what `final` names); returns scalars to record."""
         return {}
 
     def structure(self) -> dict[str, list[int]] | None:

@@ -17,6 +17,8 @@ from prunebench.methods.magnitude import MagnitudeMasked
 @register("finetune")
 class FineTune(MagnitudeMasked):
     prunes = None  # retrains what its parent pruned
+    final = "finetuned"
+
     def setup(self, model: nn.Module, context: EpochContext) -> None:
         weights = {
             f"{name}.weight": module.weight

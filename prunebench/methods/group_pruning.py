@@ -32,6 +32,7 @@ from prunebench.structured import (
 @register("oneshot")
 class GroupPruning(Method):
     prunes = "filters"
+    final = "pruned"
     @dataclass(frozen=True)
     class Options:
         ratios: str = ""  # the paper's notation: "[0,0.5,0.5,0.5,0]" (ResNet stages) or "[1-15:0.7]" (VGG convs)

@@ -29,6 +29,7 @@ def norms(tensors: list[torch.Tensor]) -> torch.Tensor:
 
 class AugmentedLagrangian(Method):
     prunes = "weights"
+    final = "hardprune"
     @dataclass(frozen=True)
     class Options:
         rho: float = 0.1

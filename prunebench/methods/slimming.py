@@ -50,6 +50,7 @@ class ScalingFactorPruning(Method):
     would compute per shard (these are CIFAR runs: `--launcher devices` runs several side by side instead)."""
 
     prunes = "scaling_factors"
+    final = "pruned"
     data_parallel = False
 
     def __init__(self, options: Any, plan: dict[str, float]):

@@ -28,8 +28,8 @@ from prunebench.cells import split_cell
 from prunebench.evidence import MIN_SEEDS, Interval
 
 HEADLINE_METRICS = (
-    "top1_baseline", "top5_baseline", "top1_hardprune", "top5_hardprune", "top1_oneshot_magnitude",
-    "compression", "epochs",
+    "top1_trained", "top5_trained", "top1_hardprune", "top5_hardprune", "top1_start_hardprune",
+    "compression_nonbias", "epochs",
 )
 PAPER_SCALE = "paper"
 REPRODUCED, OUTSIDE, NO_PUBLISHED, FAILED = "reproduced", "outside tolerance", "no published number", "failed run"

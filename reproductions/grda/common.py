@@ -164,11 +164,11 @@ def trained_metrics(result: RunResult) -> dict[str, float]:
     """gRDA and SGD runs: accuracy of the weights as trained (no hard prune, no retraining) and sparsity."""
     m = result.metrics
     out = {
-        "top1_final": m["top1_final"],
+        "top1_trained": m["top1_trained"],
         "sparsity_all": sparsity_percent(m, "all"),  # every parameter (gRDA's counting rule)
         "sparsity_nonbias": sparsity_percent(m, "nonbias"),
         "train_loss_last_epoch": (result.per_epoch("train_loss") or [(0, math.nan)])[-1][1],
-        "train_loss_final": m.get("train_loss_final", math.nan),  # the fixed training subset, weights as trained
+        "train_loss_trained": m.get("train_loss_trained", math.nan),  # the fixed training subset, weights as trained
     }
     keep = ("grda_c", "grda_mu", "grda_mu_outside_theory", "grda_final_threshold", "grda_revived_total",
             "grda_sparsity_epoch_spearman")
@@ -179,7 +179,7 @@ def magnitude_metrics(retrained: bool) -> Callable[[RunResult], dict[str, float]
     def metrics(result: RunResult) -> dict[str, float]:
         m = result.metrics
         suffix = "retrained" if retrained else "noretrain"
-        return {f"top1_magnitude_{suffix}": m["top1_final"], f"train_loss_magnitude_{suffix}": m.get("train_loss_final", math.nan),
+        return {f"top1_magnitude_{suffix}": m["top1_trained"], f"train_loss_magnitude_{suffix}": m.get("train_loss_trained", math.nan),
                 "sparsity_all": sparsity_percent(m, "all"), "magnitude_empty_tensors": m.get("magnitude_empty_tensors", math.nan)}
 
     return metrics
@@ -291,9 +291,9 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float) -> Callable[[pd.DataFr
     from the same weights), judged by its interval; the sparsity it reaches is GRDA-C4b's question."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        top1 = _grda_means(results, "top1_final")
+        top1 = _grda_means(results, "top1_trained")
         sparsity = _grda_means(results, "sparsity_all").set_index("cell")["mean"]
-        sgd = _sgd_means(results, "top1_final")
+        sgd = _sgd_means(results, "top1_trained")
         sgd_cells = _sgd_cells(results)
         paired = pd.Series([(f, s) in sgd for f, s in zip(top1["family"], top1["schedule"], strict=True)], index=top1.index, dtype=bool)
         rows = top1[top1["mu"].isin(mus) & paired]
@@ -302,7 +302,7 @@ def matches_sgd(mus: tuple[float, ...], tolerance: float) -> Callable[[pd.DataFr
         statuses, details, intervals = [], [], []
         for r in rows.itertuples():
             base, sp = sgd[(r.family, r.schedule)], sparsity.get(r.cell, math.nan)
-            gap = paired_arms(results, ("top1_final", "grda", r.cell), ("top1_final", "sgd", sgd_cells[(r.family, r.schedule)])).interval
+            gap = paired_arms(results, ("top1_trained", "grda", r.cell), ("top1_trained", "sgd", sgd_cells[(r.family, r.schedule)])).interval
             statuses.append(gap.judge("above", -tolerance))
             details.append(f"{r.cell}: {r.mean:.2f} vs SGD {base:.2f} (Δ {gap}) at sparsity {sp:.1f}%")
             intervals.append(gap)
@@ -344,7 +344,7 @@ def tradeoff_at_high_mu(count: int = 3) -> Callable[[pd.DataFrame], Verdict]:
         for k, g in groups:
             steps = []
             for (dense, s_dense), (sparse, s_sparse) in pairwise(zip(g["cell"], g["mean"], strict=True)):
-                step = paired_arms(results, ("top1_final", "grda", sparse), ("top1_final", "grda", dense))
+                step = paired_arms(results, ("top1_trained", "grda", sparse), ("top1_trained", "grda", dense))
                 statuses.append(step.judge("below"))
                 intervals.append(step.interval)
                 steps.append(f"{s_dense:.1f}% → {s_sparse:.1f}%: top-1 {step.b.mean():.2f} → {step.a.mean():.2f}, Δ {step.interval}"
@@ -360,14 +360,14 @@ def drop_beats_fixed(drop: str, fixed: str) -> Callable[[pd.DataFrame], Verdict]
     0, and the sparsity difference's lies inside (−1, +1) points."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        cells = _grda_means(results, "top1_final")
+        cells = _grda_means(results, "top1_trained")
         pairs = cells[cells["schedule"] == drop].merge(cells[cells["schedule"] == fixed], on=["family", "c", "mu"],
                                                        suffixes=("_drop", "_fixed"))
         if pairs.empty:
             return Verdict(NOT_RUN, f"needs runs with both schedules {drop!r} and {fixed!r} at the same (c, mu)")
         statuses, details, intervals = [], [], []
         for r in pairs.itertuples():
-            top1 = paired_arms(results, ("top1_final", "grda", r.cell_drop), ("top1_final", "grda", r.cell_fixed))
+            top1 = paired_arms(results, ("top1_trained", "grda", r.cell_drop), ("top1_trained", "grda", r.cell_fixed))
             moved = paired_arms(results, ("sparsity_all", "grda", r.cell_drop), ("sparsity_all", "grda", r.cell_fixed)).interval
             # the sparsity bound qualifies the accuracy comparison: without accuracy signal the pair says nothing
             statuses += [NO_SIGNAL] if top1.silent else [top1.judge("above"), moved.judge("above", -1.0), moved.judge("below", 1.0)]
@@ -385,13 +385,13 @@ def beats_magnitude(metric: str = "top1_magnitude_noretrain") -> Callable[[pd.Da
     per seed, gRDA − magnitude, interval above 0; a cell where both are at chance level has no signal."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        grda = _grda_means(results, "top1_final")["cell"]
+        grda = _grda_means(results, "top1_trained")["cell"]
         cells = [c for c in dict.fromkeys(results[results["metric"] == metric]["cell"]) if c in set(grda)]
         if not cells:
             return Verdict(NOT_RUN, f"no {metric} rows beside gRDA rows")
         statuses, details, intervals = [], [], []
         for c in cells:
-            pair = paired_arms(results, ("top1_final", "grda", c), (metric, None, c))
+            pair = paired_arms(results, ("top1_trained", "grda", c), (metric, None, c))
             statuses.append(pair.judge("above"))
             intervals.append(pair.interval)
             details.append(f"{c}: gRDA {pair.a.mean():.2f} vs magnitude {pair.b.mean():.2f}, Δ {pair.interval}"
@@ -409,24 +409,24 @@ def magnitude_needs_retraining(margin: float = 2.0) -> Callable[[pd.DataFrame], 
     magnitude's, each judged by its interval above 0."""
 
     def check(results: pd.DataFrame) -> Verdict:
-        grda_loss = _grda_means(results, "train_loss_final").set_index("cell")["mean"]
-        grda_top1 = _grda_means(results, "top1_final").set_index("cell")["mean"]
-        sgd_loss = _sgd_means(results, "train_loss_final")
+        grda_loss = _grda_means(results, "train_loss_trained").set_index("cell")["mean"]
+        grda_top1 = _grda_means(results, "top1_trained").set_index("cell")["mean"]
+        sgd_loss = _sgd_means(results, "train_loss_trained")
         mag_loss = arm_stats(results, "train_loss_magnitude_noretrain").set_index("cell")["mean"]
         mag_top1 = arm_stats(results, "top1_magnitude_noretrain").set_index("cell")["mean"]
         cells = [c for c in mag_loss.index if c in grda_loss.index and (family(c), schedule_of(c)) in sgd_loss]
         cells = [c for c in cells if not any(math.isnan(v) for v in (mag_loss[c], grda_loss[c], sgd_loss[(family(c), schedule_of(c))]))]
         if not cells:
-            return Verdict(NOT_RUN, "needs train_loss_final of SGD, gRDA and the no-retraining magnitude arm in one cell")
+            return Verdict(NOT_RUN, "needs train_loss_trained of SGD, gRDA and the no-retraining magnitude arm in one cell")
         sgd_cells = _sgd_cells(results)
         statuses, details, intervals = [], [], []
         for c in cells:
             sgd = sgd_loss[(family(c), schedule_of(c))]
             rise, gap = mag_loss[c] - sgd, abs(grda_loss[c] - sgd)
-            sgd_seeds = seed_values(results, "train_loss_final", "sgd", sgd_cells[(family(c), schedule_of(c))])
+            sgd_seeds = seed_values(results, "train_loss_trained", "sgd", sgd_cells[(family(c), schedule_of(c))])
             excess = Interval.of(list((seed_values(results, "train_loss_magnitude_noretrain", cell=c) - sgd_seeds
-                                       - margin * (seed_values(results, "train_loss_final", "grda", c) - sgd_seeds).abs()).dropna()))
-            kept = paired_arms(results, ("top1_final", "grda", c), ("top1_magnitude_noretrain", None, c)).interval
+                                       - margin * (seed_values(results, "train_loss_trained", "grda", c) - sgd_seeds).abs()).dropna()))
+            kept = paired_arms(results, ("top1_trained", "grda", c), ("top1_magnitude_noretrain", None, c)).interval
             statuses += [excess.judge("above"), kept.judge("above")]
             intervals += [excess, kept]
             details.append(f"{c}: train loss SGD {sgd:.3f}, gRDA {grda_loss[c]:.3f} (gap {gap:.3f}), magnitude {mag_loss[c]:.3f} "

@@ -156,7 +156,7 @@ def write_figure(scale: str, results_root: Path) -> None:
     for run_id, g in frame.groupby("run_id"):
         values = dict(zip(g["metric"], g["value"], strict=True))
         method, cell, seed = g["method"].iloc[0], g["cell"].iloc[0], int(g["seed"].iloc[0])
-        for metric, series in (("top1_final", f"{method} ({cell.split('/')[2]})"),
+        for metric, series in (("top1_trained", f"{method} ({cell.split('/')[2]})"),
                                ("top1_magnitude_noretrain", "SGD + magnitude, no retraining"),
                                ("top1_magnitude_retrained", "SGD + magnitude, retrained")):
             if metric in values:

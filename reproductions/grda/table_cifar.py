@@ -7,7 +7,7 @@ seed's SGD model pruned by global magnitude to each gRDA run's sparsity, without
 training loss and accuracy). Runs with μ ≤ 0.5 are outside the theorem's range (0.5, 1) and every row says so
 (`grda_mu_outside_theory`).
 Training loss = cross-entropy of the final weights on a fixed 2,048-image subset of the training images
-(`train_loss_final`), the same images for SGD, gRDA and the magnitude arm of a seed.
+(`train_loss_trained`), the same images for SGD, gRDA and the magnitude arm of a seed.
 
 Command: make reproduce-grda-table_cifar SCALE=quick|paper|smoke  (= python -m reproductions.grda.table_cifar)
 Scales:

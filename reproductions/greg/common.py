@@ -25,6 +25,7 @@ import pandas as pd
 
 from prunebench.claims import Verdict
 from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.metric_names import select
 from prunebench.models import build_model
 from prunebench.reproduction import Arm
 from prunebench.runner import RunResult
@@ -276,7 +277,8 @@ def baseline_arm(network: Network, scale: Scale) -> Arm:
 def baseline_metrics(result: RunResult) -> dict[str, float]:
     """The base model's accuracy and size, the size as GReg's captions print it (#params in M, FLOPs = MACs in G)."""
     m = result.metrics
-    return {"top1_baseline": m["top1_final"], "params_millions": m["params_all_dense"] / 1e6, "flops_giga": m["macs_dense"] / 1e9}
+    return {**select(result, "top1_trained"), "params_millions": m["params_all_dense"] / 1e6,
+            "flops_giga": m["macs_dense"] / 1e9}
 
 
 REMAINING = {"filter": "params_all_remaining", "weight": "params_all_nonzero"}
@@ -288,9 +290,8 @@ def pruning_metrics(result: RunResult) -> dict[str, float]:
     keep = ("reg_iterations", "stabilize_iterations", "pick_iteration", "overlap_with_initial_l1", "pick_std_monotone_fraction",
             "layers_exit_ceiling", "layers_exit_mag_ratio", "pruned_set_id", "pruned_groups")
     return {
-        "top1_before_removal": m["top1_before_finalize"],
-        "top1_pruned": m["top1_final"],
-        "removal_drop": m["top1_before_finalize"] - m["top1_final"],
+        **select(result, "top1_before_removal", "top1_pruned"),
+        "removal_drop": m["top1_before_removal"] - m["top1_pruned"],
         "prune_iterations": m["train_iterations"],
         # GReg's "Sparsity": all parameters removed — by narrowing (filters) or zeroing (weights)
         "sparsity_pct": 100.0 * (1.0 - m[REMAINING[result.config.method_options.get("granularity", "filter")]]
@@ -304,8 +305,8 @@ def finetune_metrics(result: RunResult) -> dict[str, float]:
     """Fine-tuned accuracy, last epoch (the table value) and best epoch (what the official code keeps)."""
     m = result.metrics
     return {
-        "top1_finetuned": m["top1_final"],
-        "top1_finetuned_best": m.get("top1_best_epoch", m["top1_final"]),
+        **select(result, "top1_finetuned"),
+        "top1_finetuned_best": m.get("top1_best_epoch", m["top1_finetuned"]),
         "finetune_iterations": m["train_iterations"],
     }
 

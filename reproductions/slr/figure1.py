@@ -25,6 +25,7 @@ from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, interval_verdi
 from prunebench.config import Operational
 from prunebench.evidence import Interval
 from prunebench.figures import write_series
+from prunebench.metric_names import after_finalize, select
 from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -63,11 +64,9 @@ def threshold_metrics(result: RunResult) -> dict[str, float]:
     threshold = result.metrics["top1_start"] - GAP
     reached = result.metrics["stop_criterion_met"]  # the config's stop rule is this threshold
     return {
-        "top1_hardprune": result.metrics["top1_final"],
+        **select(result, after_finalize("top1", result.config.method), "epochs_trained", "compression_nonbias"),
         "threshold_top1": threshold,
         "reached_threshold": reached,
-        "epochs_trained": result.metrics["epochs_trained"],
-        "compression": result.metrics["compression_nonbias"],
     }
 
 

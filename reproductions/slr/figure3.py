@@ -15,6 +15,7 @@ from pathlib import Path
 
 from prunebench.config import Operational
 from prunebench.figures import write_series
+from prunebench.metric_names import after_finalize
 from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -35,7 +36,7 @@ def write_figure(scale: str, runs: list[tuple[Arm, RunResult]], results_root: Pa
         panel = "after retraining" if arm.config.method == "magnitude" else "hard-prune"
         rate = rate_of[arm.variant]
         rows.append({
-            "panel": panel, "series": arm.method or arm.config.method, "x": rate, "y": result.metrics["top1_final"],
+            "panel": panel, "series": arm.method or arm.config.method, "x": rate, "y": result.metrics[after_finalize("top1", arm.config.method)],
             "x_label": "compression rate (published, x)", "y_label": "TuSimple lane accuracy (%)",
             "seed": arm.config.seed, "run_id": arm.config.run_id,
             "note": f"achieved {result.metrics['compression_nonbias']:.2f}x at this scale",

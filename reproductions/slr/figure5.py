@@ -22,6 +22,7 @@ from prunebench.claims import NO_SIGNAL, NOT_RUN, Claim, Verdict, chance_level, 
 from prunebench.config import Operational
 from prunebench.evidence import Interval, no_signal
 from prunebench.figures import write_series
+from prunebench.metric_names import select
 from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -71,9 +72,8 @@ def ablation_metrics(result: RunResult) -> dict[str, float]:
     reads = [top1 for epoch, top1 in result.per_epoch("test_top1_hardprune") if epoch > 0]
     options = {**DEFAULT, **{k: v for k, v in result.config.method_options.items() if k in DEFAULT}}
     return {
-        "top1_hardprune": result.metrics["top1_final"],
+        **select(result, "top1_hardprune", "compression_nonbias"),
         "top1_hardprune_first_read": reads[0],
-        "compression": result.metrics["compression_nonbias"],
         **{f"slr_{k}": v for k, v in options.items()},
     }
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prunebench.config import OptimizerConfig, RunConfig
+from prunebench.metric_names import final_accuracies, select
 from prunebench.models import build_model
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -120,23 +121,17 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 def baseline_metrics(result: RunResult) -> dict[str, float]:
-    m = result.metrics
-    return {"top1_baseline": m["top1_final"], "top5_baseline": m["top5_final"]}
+    return select(result, "top1_trained", "top5_trained")
 
 
 def pruned_metrics(result: RunResult) -> dict[str, float]:
-    m = result.metrics
+    """The final model's accuracy as its method's finalize names it (`top1_hardprune` for SLR and ADMM; a
+    `--with-method` run its own word) and before it; the baseline pruned by Π_S with no training
+    (`top1_start_hardprune`: one-shot magnitude pruning); the compression; the method's diagnostics."""
     keep = ("mass_outside_support_before_hardprune", "slr_cond3_held_fraction", "slr_cond8_held_fraction",
             "slr_longest_cond3_violation_run", "slr_updates", "slr_final_step_size")
-    return {
-        "top1_hardprune": m["top1_final"],
-        "top5_hardprune": m["top5_final"],
-        "top1_before_hardprune": m["top1_before_finalize"],
-        "top1_oneshot_magnitude": m["top1_start_hardprune"],  # the baseline pruned by Π_S, no training
-        "compression": m["compression_nonbias"],
-        "epochs": result.config.epochs,
-        **{k: m[k] for k in keep if k in m},
-    }
+    return {**final_accuracies(result), **select(result, "top1_start_hardprune", "compression_nonbias", optional=keep),
+            "epochs": result.config.epochs}
 
 
 def ratio_detail(arm: Arm) -> str:

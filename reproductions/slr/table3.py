@@ -32,6 +32,7 @@ from prunebench.cells import join_cell
 from prunebench.config import Operational, RunConfig
 from prunebench.detection.run import ULTRALYTICS_DEFAULTS
 from prunebench.figures import write_series
+from prunebench.metric_names import select
 from prunebench.paths import figure_csv, results_csv
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -129,9 +130,8 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 def hardprune_metrics(result: RunResult) -> dict[str, float]:
-    m = result.metrics
-    return {"map50_hardprune": m["map50_final"], "map50_before_hardprune": m["map50_before_finalize"],
-            **{k: v for k, v in m.items() if k.startswith("slr_")}}
+    return {**select(result, "map50_hardprune", "map50_before_hardprune"),
+            **{k: v for k, v in result.metrics.items() if k.startswith("slr_")}}
 
 
 def figure2(scale: str, finished: list[tuple[Arm, RunResult]], results: Path, _ops: Operational) -> None:

@@ -33,6 +33,7 @@ import pandas as pd
 from prunebench.claims import NOT_RUN, Claim, Verdict, interval_verdict, paired, within_noise_or_better
 from prunebench.config import OptimizerConfig, RunConfig
 from prunebench.evidence import Interval
+from prunebench.metric_names import after_finalize
 from prunebench.models import build_model
 from prunebench.reproduction import Arm, Reproduction
 from prunebench.reproduction_cli import run_reproduction
@@ -122,21 +123,21 @@ def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
 
 
 def baseline_metrics(result: RunResult) -> dict[str, float]:
-    return {"lane_acc_baseline": result.metrics["top1_final"]}
+    return {"lane_acc_baseline": result.metrics["top1_trained"]}  # the lanes task's accuracy is its top-1
 
 
 def hardprune_metrics(result: RunResult) -> dict[str, float]:
     m = result.metrics
     return {
-        "lane_acc_hardprune": m["top1_final"], "lane_acc_before_hardprune": m["top1_before_finalize"],
-        "compression": m["compression_nonbias"],
+        "lane_acc_hardprune": m["top1_hardprune"], "lane_acc_before_hardprune": m["top1_before_hardprune"],
+        "compression_nonbias": m["compression_nonbias"],
         **{k: m[k] for k in ("mass_outside_support_before_hardprune", "slr_longest_cond3_violation_run") if k in m},
     }
 
 
 def retrained_metrics(result: RunResult) -> dict[str, float]:
     """The retraining run starts from the hard-pruned model: its epoch-0 accuracy is the hard-prune accuracy."""
-    start, final = result.metrics["top1_start"], result.metrics["top1_final"]
+    start, final = result.metrics["top1_start"], result.metrics[after_finalize("top1", result.config.method)]
     return {"lane_acc_retrained": final, "retrain_gain": final - start}
 
 
