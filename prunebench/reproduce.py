@@ -216,8 +216,8 @@ def unique(arms: Iterable[Arm]) -> list[Arm]:
 
 def judge_all(declared: Callable[[str, str], Reproduction | None], results_root: Path = RESULTS) -> list[Path]:
     """Re-judge the claims of every results/<scale>/<paper>_<table>.csv (not the nightly reference) with the claims
-    `declared(paper, table)` gives, and give its metadata the declared title (a declaration, not a measurement);
-    paper and table are read from the rows (a paper's name may hold "_")."""
+    `declared(paper, table)` gives; paper and table are read from the rows (a paper's name may hold "_"). Every
+    table's metadata, run or not run, gets the declared title (a declaration, not a measurement)."""
     written = []
     for path in sorted(Path(results_root).glob("*/*_*.csv")):
         frame = read_results(path)
@@ -226,15 +226,12 @@ def judge_all(declared: Callable[[str, str], Reproduction | None], results_root:
             reproduction = declared(paper, table)
             if reproduction is not None:
                 written.append(judge_claims(paper, table, path.parent.name, reproduction.claims, results_root))
-                retitle(meta_json(path.parent.name, paper, table, results_root), reproduction.title)
-    return [p for p in written if p is not None]
-
-
-def retitle(meta: Path, title: str) -> None:
-    if meta.exists():
+    for meta in sorted(Path(results_root).glob("*/meta/*.json")):
         recorded = json.loads(meta.read_text(encoding="utf-8"))
-        if recorded.get("title") != title:
-            write_text_atomic(json.dumps({**recorded, "title": title}, indent=2) + "\n", meta)
+        reproduction = declared(str(recorded.get("paper")), str(recorded.get("table")))
+        if reproduction is not None and recorded.get("title") != reproduction.title:
+            write_text_atomic(json.dumps({**recorded, "title": reproduction.title}, indent=2) + "\n", meta)
+    return [p for p in written if p is not None]
 
 
 def printed_cells(paper: str, table: str) -> set[str] | None:

@@ -13,6 +13,7 @@ import pytest
 from prunebench.report import build, pdf
 from prunebench.report.sources import discover_figures, discover_tables
 from prunebench.report.tables import number
+from prunebench.scales import SCALES
 from tests.report_fixtures import PAPER_WALL, QUICK_WALL, make_tree
 
 pytestmark = pytest.mark.unit
@@ -241,6 +242,8 @@ def test_html_lays_out_the_paper_table_with_the_scale_on_every_number(tree):
     assert "90.10 (n=1, quick)" in quick and ">quick-scale proxy<" in quick and "badge ok" not in quick
     assert "85.00 (n=1, quick)" in quick  # the sweep cell, in the table of unpublished rows
     assert "<code>make reproduce-toy-t1 SCALE=quick</code>" in html
+    header = quick[:quick.index("</h4>")]  # the table's own settings, read from its rows, not the scale's defaults
+    assert "data " in header and "seed(s)" in header and SCALES.get("quick").description not in header
 
 
 def test_every_paper_has_a_section_and_the_empty_ones_say_not_run(tree):
@@ -491,3 +494,10 @@ def test_the_committed_proximal_ns_table_prints_its_own_methods_columns(tmp_path
     table = table[:table.index("<article", 10)] if "<article" in table[10:] else table
     printed = "".join(re.findall(r'<div class="print-only">(.*?)<!-- /print-only -->', table, re.S))
     assert ">proximal_ns<" in printed and ">ns<" in printed
+
+
+def test_a_spread_of_seeds_that_agree_to_the_last_bits_prints_as_zero():
+    from prunebench.report.tables import number, spread
+
+    assert number(spread(8.7e-15, 49.93)) == "0.00" and number(spread(2.72e-16, 1.97)) == "0.00"
+    assert number(spread(0.00047, 100.0)) == "0.00047" and number(spread(1.43, 32.06)) == "1.43"

@@ -114,3 +114,92 @@ def test_html_opens_in_headless_chromium_and_a_screenshot_is_taken(built, tmp_pa
     pixels = imread(shot)
     assert pixels.shape[:2] == (2400, 1400)
     assert pixels[..., :3].std() > 0.05  # text and tables were drawn, not a blank page
+
+
+HEADING = re.compile(r"^[\f ]*(\w+) · (\w+) — ", re.MULTILINE)  # a page may open with a form feed
+
+
+def text_on_the_pages(pdf: Path) -> str:
+    """The PDF's text that lies inside its pages (poppler's pdftotext cropped to the page box, columns kept apart
+    by runs of spaces): a column cut off at a page's right edge is missing here, though it is still in the file."""
+    pypdf = pytest.importorskip("pypdf")
+    box = pypdf.PdfReader(pdf).pages[0].mediabox
+    return subprocess.run(["pdftotext", "-layout", "-x", "0", "-y", "0", "-W", str(int(box.width)), "-H",
+                           str(int(box.height)), str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def committed_pdf(tmp_path_factory) -> Path:
+    """The report of the committed results, built as `make report` builds it."""
+    if (reason := weasyprint_reason()) is not None:
+        pytest.skip(reason)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is absent (Debian package poppler-utils)")
+    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+
+    out = tmp_path_factory.mktemp("committed")
+    build.build_report(PROJECT_ROOT / "results", out, PUBLISHED, out / "no-nightly")
+    return out / "report.pdf"
+
+
+def cells_of(line: str) -> list[str]:
+    return re.split(r"\s{2,}", line.strip())
+
+
+def header_columns(section: str) -> set[tuple[str, str]]:
+    """The (method, metric) columns under the headers of a section's table parts: `cell <methods>` over a line of
+    metrics."""
+    lines = section.splitlines()
+    return {(method, metric) for i, line in enumerate(lines[:-1]) if cells_of(line)[0] == "cell"
+            for method in cells_of(line)[1:] for metric in cells_of(lines[i + 1])}
+
+
+def printed(section: str, headers: set[tuple[str, str]], method: str, metric: str) -> bool:
+    """A column under a part's header, or, where the table is transposed, a row `<method> <metric> <values>`."""
+    row = re.compile(rf"^[\f ]*{re.escape(method)}\s+{re.escape(metric)}(\s|$)", re.MULTILINE)
+    return (method, metric) in headers or row.search(section) is not None
+
+
+def missing_columns(text: str) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """Per published table, the (method, metric) columns its section of `text` does not print (a table that ran at
+    no scale is one line saying why, and is left out)."""
+    import pandas as pd
+
+    from prunebench.paths import PUBLISHED
+
+    starts = [(m.start(), m.group(1), m.group(2)) for m in HEADING.finditer(text)]
+    sections: dict[tuple[str, str], str] = {}  # a heading may recur (the contents, a figure): its texts joined
+    for (start, paper, table), (end, *_) in zip(starts, [*starts[1:], (len(text),)], strict=True):
+        sections[(paper, table)] = sections.get((paper, table), "") + text[start:end]
+    missing = {}
+    for path in sorted(PUBLISHED.glob("*_*.csv")):
+        published = pd.read_csv(path, dtype=str)
+        if "cell" not in published.columns:  # a figure's points
+            continue
+        key = (str(published["paper"].iloc[0]), str(published["table"].iloc[0]))
+        section = sections[key]
+        if "Not run at this scale: none of the" in section and not re.search(r"^ *(cell|method) ", section, re.M):
+            continue
+        headers = header_columns(section)
+        missing[key] = {column for column in zip(published["method"], published["metric"], strict=True)
+                        if not printed(section, headers, *column)}
+    return missing
+
+
+def test_no_pdf_page_loses_a_published_column(committed_pdf):
+    """Every (method, metric) column of every published table lies inside a page of the PDF (wide tables print in
+    parts, or transposed): nothing is cut off at the right edge."""
+    missing = missing_columns(text_on_the_pages(committed_pdf))
+    assert len(missing) >= 10 and not {key: cut for key, cut in missing.items() if cut}
+
+
+def test_a_table_cut_at_the_page_edge_is_caught(committed_pdf, tmp_path, monkeypatch):
+    """The check above fails on the PDF a single unsplit table makes (the right columns run off the page)."""
+    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+    from prunebench.report import tables
+
+    monkeypatch.setattr(tables, "PRINT_COLUMNS", 100)
+    monkeypatch.setattr(build, "PRINT_COLUMNS", 100)
+    build.build_report(PROJECT_ROOT / "results", tmp_path, PUBLISHED, tmp_path / "no-nightly")
+    cut = {key: lost for key, lost in missing_columns(text_on_the_pages(tmp_path / "report.pdf")).items() if lost}
+    assert ("proxns", "table1") in cut

@@ -289,6 +289,12 @@ def number(x: float, sign: bool = False) -> str:
     return f"{x:{plus}.2f}"
 
 
+def spread(std: float, mean: float) -> float:
+    """A spread of seeds that agree to the last bits of a float (e.g. a parameter count's percentage) is 0, not
+    "8.7e-15"."""
+    return 0.0 if std <= 1e-9 * max(1.0, abs(mean)) else std
+
+
 def fmt(x: float | None) -> str:
     return DASH if x is None or math.isnan(x) else number(x)
 
@@ -302,7 +308,7 @@ def fmt_reproduced(row: Row) -> str:
     count = f"n={n}" + (f", {failed} failed" if failed else "")
     if len(ok) == 1:
         return f"{number(ok[0])} ({count})"
-    return f"{number(row.mean)} ± {number(row.std)} ({count})"
+    return f"{number(row.mean)} ± {number(spread(row.std, row.mean))} ({count})"
 
 
 def fmt_delta(row: Row) -> str:

@@ -168,13 +168,27 @@ def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- tables, claims
 
 
+def runs_used(frame: pd.DataFrame) -> str:
+    """This table's own settings at a scale, read from its rows (a scale's defaults may not be what a table ran:
+    gRDA's and proximal NS's quick recipes are their own): data sets, models, epochs per run, seeds, precision."""
+    runs = frame.drop_duplicates("run_id")
+    epochs = pd.to_numeric(runs["epochs"], errors="coerce").dropna()
+    span = "" if epochs.empty else f"{epochs.min():g}" if epochs.min() == epochs.max() else \
+        f"{epochs.min():g}–{epochs.max():g}"
+    return "; ".join(part for part in (
+        f"data {_unique(runs, 'dataset')}", f"models {_unique(runs, 'model')}",
+        f"{span} epochs per run" if span else "", f"{runs['seed'].nunique()} seed(s)",
+        f"precision {_unique(runs, 'precision')}" if "precision" in runs.columns else "") if part)
+
+
 def scale_views(data: TableData) -> list[ScaleView]:
     views = []
     declined = {scale: str(meta["not_run"]) for scale, meta in data.meta.items()
                 if meta.get("not_run") and scale not in data.results}
     for scale in scale_order([*data.results, *declined]):
         rows = comparison_rows(data.published, data.results.get(scale), scale)
-        description = SCALES.get(scale).description if scale in SCALES else "not a registered scale"
+        description = (runs_used(data.results[scale]) if scale in data.results
+                       else SCALES.get(scale).description if scale in SCALES else "not a registered scale")
         if scale in declined:  # the table declares it runs nothing here (`scales.NotRun`): its reason, no provenance
             about = [("command", f"`{data.meta[scale].get('command', make_command(data.paper, data.table, scale))}`"),
                      ("not run at this scale", declined[scale])]
