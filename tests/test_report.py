@@ -501,3 +501,15 @@ def test_a_spread_of_seeds_that_agree_to_the_last_bits_prints_as_zero():
 
     assert number(spread(8.7e-15, 49.93)) == "0.00" and number(spread(2.72e-16, 1.97)) == "0.00"
     assert number(spread(0.00047, 100.0)) == "0.00047" and number(spread(1.43, 32.06)) == "1.43"
+
+
+def test_a_figure_sits_in_the_section_of_the_table_whose_runs_it_draws(tmp_path):
+    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+
+    html = build.build_report(PROJECT_ROOT / "results", tmp_path, PUBLISHED, tmp_path / "none", pdf=False) \
+        .read_text(encoding="utf-8")
+    for paper, figure in (("greg", "figure1"), ("slr", "figure2")):  # slr figure2: published numbers, Table 3's runs
+        section = html[html.index(f'<article class="table" id="{paper}-{figure}">'):]
+        section = section[:section.index("</article>")]
+        assert f'alt="{paper} {figure} at quick scale"' in section
+    assert "<h3>slr · figure2 — published numbers only (no reproduction of its own)</h3>" in html

@@ -20,6 +20,7 @@ from prunebench.report.sources import discover_figures, discover_tables, read_pa
 from prunebench.report.tables import PRINT_COLUMNS, TOLERANCE_RULE, Row, fmt, fmt_delta, fmt_reproduced
 from prunebench.report.views import (
     ClaimView,
+    FigureView,
     Glance,
     PaperView,
     badge,
@@ -104,6 +105,10 @@ def glance_note(glance: Glance) -> str:
             "table's section.")
 
 
+def figure_line(f: FigureView) -> str:
+    return f"- figure {f.figure} ({f.scale or 'published only'}): `{f.image}` from {f.sources}"
+
+
 def render_markdown(header: list[str], papers: list[PaperView], glance: Glance, nightly: dict | None) -> str:
     out = [f"# {TITLE}", "", *(x for line in header for x in (line, ""))]
     out += ["## Verdicts at a glance", "", glance_note(glance), "",
@@ -127,8 +132,9 @@ def render_markdown(header: list[str], papers: list[PaperView], glance: Glance, 
                                     claim_rows), ""] \
                 if claim_rows else []
             out += [t.claims_note, ""]
+            out += [*(figure_line(f) for f in t.figures), *([""] if t.figures else [])]
         for f in paper.figures:
-            out += [f"- figure {f.figure} ({f.scale or 'published only'}): `{f.image}` from {f.sources}"]
+            out += [figure_line(f)]
         out += [""] if paper.figures else []
     out += ["## Nightly regressions", ""]
     if nightly is None:
@@ -165,7 +171,7 @@ def pdf_parts(papers: list[PaperView], drawings: dict[str, list], context: dict)
     parts = [Part("front", render_html([], regressions_section=False, part_css=FOOTERLESS, **context))]
     for paper in papers:
         html = render_html([paper], front=False, regressions_section=False, part_css=FOOTERLESS, **context)
-        parts.append(Part(paper.key, html, drawings[paper.key], len(html) + FIGURE_WEIGHT * len(paper.figures)))
+        parts.append(Part(paper.key, html, drawings[paper.key], len(html) + FIGURE_WEIGHT * len(paper.every_figure)))
     parts.append(Part("regressions", render_html([], front=False, part_css=FOOTERLESS, **context)))
     return parts
 
@@ -187,7 +193,7 @@ def build_report(
     drawn = {key: figure_views(data) for key, data in figures.items()}
     papers = paper_views(tables, figures, drawn, read_papers(Path(published_root)))
     drawings = {p.key: [partial(plots.draw, figures[(v.paper, v.figure)], v.scale, out_dir / v.image)
-                        for v in p.figures] for p in papers}
+                        for v in p.every_figure] for p in papers}
     nightly_view = regressions(Path(nightly))
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     header = [f"Generated {now} at git sha `{git_sha()}` from `{shown_path(results_root)}` and `{shown_path(published_root)}`.",

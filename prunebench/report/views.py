@@ -94,6 +94,7 @@ class TableView:
     scales: list[ScaleView]
     claims: list[ClaimView]
     claims_note: str
+    figures: list[FigureView] = field(default_factory=list)  # the figures drawn from this table's runs
 
 
 @dataclass
@@ -110,7 +111,11 @@ class PaperView:
     key: str
     title: str
     tables: list[TableView] = field(default_factory=list)
-    figures: list[FigureView] = field(default_factory=list)
+    figures: list[FigureView] = field(default_factory=list)  # figures of no table of the paper's (at its end)
+
+    @property
+    def every_figure(self) -> list[FigureView]:
+        return [*(f for t in self.tables for f in t.figures), *self.figures]
 
 
 # ---------------------------------------------------------------- provenance
@@ -244,6 +249,9 @@ def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
     return views, note
 
 
+NO_TITLE = "published numbers only (no reproduction of its own)"  # a table no run's metadata titles
+
+
 def table_view(data: TableData) -> TableView:
     titles = [m["title"] for m in data.meta.values() if m.get("title")]
     published = data.published
@@ -253,7 +261,7 @@ def table_view(data: TableData) -> TableView:
     else:
         source = "none (no published numbers for this table)"
     claims, note = claim_views(data)
-    return TableView(data.paper, data.table, titles[0] if titles else f"{data.paper} · {data.table}", source,
+    return TableView(data.paper, data.table, titles[0] if titles else NO_TITLE if not data.results else f"{data.paper} · {data.table}", source,
                      scale_views(data), claims, note)
 
 
@@ -274,8 +282,9 @@ def paper_views(tables: dict[tuple[str, str], TableData], figures: dict[tuple[st
     papers = {k: PaperView(k, titles.get(k, k)) for k in keys}
     for (paper, _), data in sorted(tables.items(), key=lambda item: in_paper_order(item[0][1])):
         papers[paper].tables.append(table_view(data))
-    for (paper, figure) in figures:
-        papers[paper].figures.extend(drawn[(paper, figure)])
+    for (paper, figure) in figures:  # a figure sits beside the table of its runs, where there is one
+        table = next((t for t in papers[paper].tables if t.table == figure), None)
+        (table.figures if table else papers[paper].figures).extend(drawn[(paper, figure)])
     return list(papers.values())
 
 
