@@ -513,3 +513,11 @@ def test_a_figure_sits_in_the_section_of_the_table_whose_runs_it_draws(tmp_path)
         section = section[:section.index("</article>")]
         assert f'alt="{paper} {figure} at quick scale"' in section
     assert "<h3>slr · figure2 — published numbers only (no reproduction of its own)</h3>" in html
+
+
+def test_overrides_that_share_a_reason_give_it_once():
+    from prunebench.report.views import reasons_once
+
+    assert reasons_once(["data set x", "greg τ: 80 (paper: 1); budget", "greg δλ: 4 (paper: 1e-4); budget",
+                         "quick: a; b", "data set x"]) == ["data set x", "greg τ: 80 (paper: 1), greg δλ: 4 (paper: 1e-4); budget",
+                                             "quick: a; b"]

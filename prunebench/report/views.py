@@ -138,6 +138,16 @@ def _data_differences(data: TableData, frame: pd.DataFrame) -> list[str]:
     return [f"data: {', '.join(sorted(ours))} (paper: {', '.join(sorted(paper))})"]
 
 
+def reasons_once(differences: list[str]) -> list[str]:
+    """Overrides that share a reason ("greg1/2 τ: 80 (paper: 1); <why>", one per option) as one entry: the changes,
+    then the reason once. Other entries as they are (a repeated one once), in their order."""
+    groups: dict[str, list[str]] = {}  # the reason (or the whole text, where two entries share none) -> texts
+    for text in differences:
+        groups.setdefault(text.partition("; ")[2] or text, []).append(text)
+    return [texts[0] if len(texts) == 1 or why == texts[0] else f"{', '.join(t.partition('; ')[0] for t in texts)}; {why}"
+            for why, texts in groups.items()]
+
+
 def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
     frame, meta = data.results[scale], data.meta.get(scale, {})
     runs = frame.drop_duplicates("run_id")
@@ -156,7 +166,7 @@ def provenance(data: TableData, scale: str) -> list[tuple[str, str]]:
     out = [
         ("command", f"`{meta.get('command', make_command(data.paper, data.table, scale))}`"),
         ("scale", f"{scale} — {defaults}"),
-        ("differs from the paper", "; ".join(differences) or "none declared"),
+        ("differs from the paper", "; ".join(reasons_once(differences)) or "none declared"),
         ("hardware", _unique(frame, "device") + (f" ({machine})" if machine else "")),
         ("versions", versions),
         ("git sha", _unique(frame, "git_sha")),
