@@ -503,7 +503,7 @@ def test_a_spread_of_seeds_that_agree_to_the_last_bits_prints_as_zero():
     assert number(spread(0.00047, 100.0)) == "0.00047" and number(spread(1.43, 32.06)) == "1.43"
 
 
-def test_a_figure_sits_in_the_section_of_the_table_whose_runs_it_draws(tmp_path):
+def test_a_figure_sits_in_its_tables_section_with_chance_and_no_signal_drawn(tmp_path):
     from prunebench.paths import PROJECT_ROOT, PUBLISHED
 
     html = build.build_report(PROJECT_ROOT / "results", tmp_path, PUBLISHED, tmp_path / "none", pdf=False) \
@@ -513,6 +513,10 @@ def test_a_figure_sits_in_the_section_of_the_table_whose_runs_it_draws(tmp_path)
         section = section[:section.index("</article>")]
         assert f'alt="{paper} {figure} at quick scale"' in section
     assert "<h3>slr · figure2 — published numbers only (no reproduction of its own)</h3>" in html
+    grda = (tmp_path / "figures" / "grda_figure4_accuracy_sparsity_quick.svg").read_text(encoding="utf-8")
+    assert "chance (0.5 %)" in grda and "no signal: every run at chance" in grda  # ResNet-50 at quick: 0.5 %
+    assert "no signal: our series is flat at 0" in (tmp_path / "figures" / "slr_figure2_quick.svg").read_text()
+    assert "no signal" not in (tmp_path / "figures" / "greg_figure1_quick.svg").read_text()
 
 
 def test_overrides_that_share_a_reason_give_it_once():

@@ -6,6 +6,7 @@ Our series with several seeds are drawn as the mean over seeds with a min–max 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -14,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from prunebench.evidence import chance_ceiling  # noqa: E402
 from prunebench.report.sources import FigureData  # noqa: E402
 
 matplotlib.rcParams.update({
@@ -22,6 +24,7 @@ matplotlib.rcParams.update({
 })
 MAX_COLUMNS = 3
 PANEL_SIZE = (3.6, 2.6)  # inches per subplot
+TITLE_CHARACTERS = 50  # per panel's width, before the figure's title wraps
 LEGEND_ENTRIES = 10  # more series than this: a colour scale in their order instead of a legend
 
 
@@ -43,6 +46,22 @@ def _ours(ax, rows: pd.DataFrame, color: str, label: str) -> None:
     ax.plot(stats.index, stats["mean"], color=color, marker="o", markersize=2.5, linewidth=1.3, label=text)
     if seeds > 1:
         ax.fill_between(stats.index, stats["min"], stats["max"], color=color, alpha=0.2, linewidth=0)
+
+
+ACCURACY_AXIS = ("top-1", "accuracy")  # a y label naming one of these is a top-1 accuracy in %: chance is drawn
+
+
+def _signal(ax, mine: pd.DataFrame | None, chance: float | None, accuracy: bool) -> str:
+    """A dotted line at chance on an accuracy panel; and the note, for the panel's title, where our series measured
+    nothing: every value at chance (`evidence.chance_ceiling`), or every value the same (e.g. mAP 0 throughout)."""
+    if accuracy and chance is not None:
+        ax.axhline(chance, color="0.4", linestyle=":", linewidth=1.0, label=f"chance ({chance:.3g} %)")
+    y = pd.to_numeric(mine["y"], errors="coerce").dropna() if mine is not None else pd.Series(dtype=float)
+    if y.empty:
+        return ""
+    if accuracy and chance is not None and y.max() <= chance_ceiling(chance):
+        return "no signal: every run at chance"
+    return f"no signal: our series is flat at {y.iloc[0]:.3g}" if len(y) > 1 and y.min() == y.max() else ""
 
 
 def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
@@ -73,8 +92,11 @@ def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
                         linewidth=1.1, label=f"{name} (published)")
         labelled = [f for f in (mine, theirs) if f is not None and not f.empty]
         ax.set_xlabel(next((t for f in labelled if (t := _label(f, "x_label"))), "x"))
-        ax.set_ylabel(next((t for f in labelled if (t := _label(f, "y_label"))), "y"))
-        ax.set_title(panel)
+        y_label = next((t for f in labelled if (t := _label(f, "y_label"))), "y")
+        ax.set_ylabel(y_label)
+        note = _signal(ax, mine, figure.chance.get(scale) if scale else None,
+                       any(word in y_label.lower() for word in ACCURACY_AXIS))
+        ax.set_title(f"{panel}\n{note}" if note else panel, color="C3" if note else "black")
         if len(present) > LEGEND_ENTRIES:
             ax.text(0.01, 0.99, f"{len(present)} series, dark → light: {present[0]} … {present[-1]}",
                     transform=ax.transAxes, fontsize=5, va="top")
@@ -83,8 +105,8 @@ def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     what = f"ours at {scale} scale (solid)" if scale else "not run: published series only"
-    fig.suptitle(f"{figure.paper} · {figure.figure} — {what}"
-                 + ("; published (dashed)" if published is not None and scale else ""), fontsize=9)
+    title = f"{figure.paper} · {figure.figure} — {what}" + ("; published (dashed)" if published is not None and scale else "")
+    fig.suptitle(textwrap.fill(title, TITLE_CHARACTERS * cols), fontsize=9)  # whole, on as many lines as it needs
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, format="svg", metadata={"Date": None})
     plt.close(fig)

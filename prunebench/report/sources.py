@@ -25,6 +25,7 @@ from prunebench.csv_files import (
     read_csv_checked,
     read_json_checked,
 )
+from prunebench.evidence import CHANCE_METRIC
 from prunebench.paths import ADHOC, REFERENCE
 from prunebench.results import read_results
 from prunebench.scales import SCALES
@@ -53,6 +54,7 @@ class FigureData:
     published: pd.DataFrame | None = None
     series: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale -> our series
     sources: dict[str, Path] = field(default_factory=dict)
+    chance: dict[str, float] = field(default_factory=dict)  # scale -> top-1 at chance of the runs drawn (their rows)
 
 
 PAPERS_CSV = "papers.csv"  # in the published folder: paper, title (each paper the project reproduces)
@@ -155,4 +157,8 @@ def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str
             frame = read_csv_checked(path, required=FIGURE_REQUIRED, as_text=False)
             data = found.setdefault(split_name(path, papers), FigureData(*split_name(path, papers)))
             data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
+            rows = scale_dir / path.name  # the table of the same runs, where it has one
+            chance = read_results(rows).query(f"metric == '{CHANCE_METRIC}'")["value"] if rows.exists() else ()
+            if len(chance):
+                data.chance[scale_dir.name] = float(pd.Series(chance).median())
     return dict(sorted(found.items()))
