@@ -47,6 +47,18 @@ def string_constants(tree: ast.Module) -> dict[str, str]:
             for t in node.targets if isinstance(t, ast.Name)}
 
 
+def entry_definition(value: ast.expr) -> ast.AST | None:
+    """The definition a lazy entry "package.module:name" names (read from its file, not imported), if it is one."""
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and ":" in value.value):
+        return None
+    module, _, name = value.value.partition(":")
+    path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        return None
+    return next((node for node in ast.parse(path.read_text(encoding="utf-8")).body
+                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name), None)
+
+
 def entries() -> dict[str, dict[str, str]]:
     """{heading: {name: description}} for every registration under the package."""
     found: dict[str, dict[str, str]] = {heading: {} for heading in SECTIONS}
@@ -57,7 +69,7 @@ def entries() -> dict[str, dict[str, str]]:
         for node in ast.walk(tree):
             calls = [(d, node) for d in getattr(node, "decorator_list", [])]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Call):  # X.register("name")(value)
-                calls.append((node.func, None))
+                calls.append((node.func, entry_definition(node.args[0]) if node.args else None))
             for call, definition in calls:
                 hit = registered_name(call, constants)
                 if hit and hit[0] in heading_of:

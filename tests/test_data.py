@@ -20,6 +20,7 @@ from prunebench.data import (
     DatasetInfo,
     DatasetNotFoundError,
     TensorSource,
+    dataset_loader,
     default_data_root,
     load_dataset,
 )
@@ -234,7 +235,7 @@ def write_image_folder(root: Path) -> None:
 
 def test_imagenet_streams_batches_from_an_image_folder(tmp_path):
     write_image_folder(tmp_path / "imagenet")
-    splits = DATASETS.get("imagenet")(tmp_path, True, False, image_size=32)
+    splits = dataset_loader("imagenet")(tmp_path, True, False, image_size=32)
     assert splits.source == str(tmp_path / "imagenet")
     assert (splits.info.num_classes, splits.info.image_size, splits.info.in_channels) == (2, 32, 3)
     assert (len(splits.train), splits.train.num_batches(4)) == (6, 2)
@@ -347,7 +348,7 @@ def test_a_streamed_epoch_is_the_same_whatever_decodes_it_and_its_workers_persis
     write_image_folder(tmp_path / "imagenet")
 
     def epochs(workers: int, count: int) -> list[list[torch.Tensor]]:
-        splits = DATASETS.get("imagenet")(tmp_path, True, False, image_size=24)
+        splits = dataset_loader("imagenet")(tmp_path, True, False, image_size=24)
         splits.train.num_workers = workers
         generator = torch.Generator().manual_seed(3)
         return [[x for x, _ in splits.train.batches(4, generator)] for _ in range(count)]
@@ -355,7 +356,7 @@ def test_a_streamed_epoch_is_the_same_whatever_decodes_it_and_its_workers_persis
     alone, two = epochs(0, 2), epochs(2, 2)
     assert all(torch.equal(a, b) for e, f in zip(alone, two, strict=True) for a, b in zip(e, f, strict=True))
     assert not torch.equal(torch.cat(alone[0]), torch.cat(alone[1]))
-    assert DATASETS.get("imagenet")(tmp_path, True, False).train.eval_batch == 250
+    assert dataset_loader("imagenet")(tmp_path, True, False).train.eval_batch == 250
 
 
 def test_an_epochs_draws_are_the_numbers_a_batch_by_batch_draw_takes():
@@ -399,3 +400,11 @@ def test_tensor_fixed_subset_is_fixed_unshuffled_and_unaugmented():
     assert torch.equal(subset.labels, source.fixed_subset(5, seed=3).labels)
     x, _ = next(iter(subset.batches(5)))
     assert torch.allclose(x * 0.25 * 255 + 0.5 * 255, subset.images.float(), atol=1e-3)
+
+
+def test_every_registered_data_set_names_a_loader_that_exists():
+    """The registry holds "module:loader" entries (imported when loaded): each one resolves, and paper-check's
+    ImageNet stand-in is registered under the name its module gives it."""
+    from prunebench.data.image_folders import TINY_AS_IMAGENET
+
+    assert all(callable(dataset_loader(name)) for name in DATASETS.names()) and TINY_AS_IMAGENET in DATASETS

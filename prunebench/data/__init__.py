@@ -7,7 +7,8 @@ from prunebench.data.base import (
     LoaderSource,
     TensorSource,
 )
-from prunebench.data.registry import DATASETS, default_data_root, load_dataset
+from prunebench.data.registry import DATASETS, dataset_loader, load_dataset
+from prunebench.data.root import default_data_root
 
 __all__ = [
     "Augment",
@@ -17,6 +18,7 @@ __all__ = [
     "LoaderSource",
     "TensorSource",
     "DATASETS",
+    "dataset_loader",
     "default_data_root",
     "load_dataset",
 ]

@@ -14,7 +14,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from prunebench.data.registry import default_data_root
+from prunebench.data.root import default_data_root
 from prunebench.paths import PROJECT_ROOT
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -14,7 +14,7 @@ import torch
 from torchvision.datasets import CIFAR10, CIFAR100
 
 from prunebench.data.base import Augment, DatasetInfo, DatasetNotFoundError, DataSplits, in_memory_splits
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 
 CIFAR10_INFO = DatasetInfo(  # mean/std as in the SLR reference code
     name="cifar10", in_channels=3, num_classes=10, image_size=32,
@@ -57,16 +57,13 @@ def _load(dataset_class: type[CIFAR10], info: DatasetInfo, root: Path | None, au
     )
 
 
-@DATASETS.register("cifar10")
 def load_cifar10(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _load(CIFAR10, CIFAR10_INFO, root, augment, download)
 
 
-@DATASETS.register("cifar100")
 def load_cifar100(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _load(CIFAR100, CIFAR100_INFO, root, augment, download)
 
 
-@DATASETS.register("cifar100_cifar10stats")
 def load_cifar100_with_cifar10_stats(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _load(CIFAR100, CIFAR100_CIFAR10_STATS_INFO, root, augment, download)

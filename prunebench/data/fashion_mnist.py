@@ -16,7 +16,7 @@ import torch
 from torchvision.datasets import FashionMNIST
 
 from prunebench.data.base import Augment, DatasetInfo, DatasetNotFoundError, DataSplits, in_memory_splits
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 
 INFO = DatasetInfo(
     name="fashion_mnist", in_channels=1, num_classes=10, image_size=28, mean=(0.2860,), std=(0.3530,)
@@ -98,7 +98,6 @@ def _not_found(looked: list[Path], folder: Path, download_note: str) -> DatasetN
     )
 
 
-@DATASETS.register("fashion_mnist")
 def load_fashion_mnist(root: Path | None, augment: bool, download: bool) -> DataSplits:
     """Search the Debian package (only when no root is given), then <root>/fashion-mnist, then download."""
     folder = (root or default_data_root()) / FOLDER

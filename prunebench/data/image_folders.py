@@ -27,7 +27,7 @@ from PIL import Image
 from prunebench.data.base import Augment, DatasetInfo, DatasetNotFoundError, DataSplits, in_memory_splits
 from prunebench.data.cifar import CIFAR10_INFO
 from prunebench.data.imagenet import image_folder_splits
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 
 Split = tuple[torch.Tensor, torch.Tensor]
 Rows = list[tuple[Path, int]]  # (image file, label)
@@ -91,12 +91,10 @@ def missing(name: str, folder: Path, layout: str) -> DatasetNotFoundError:
     )
 
 
-@DATASETS.register("cifar10_jpeg")
 def load_cifar10_jpeg(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _cifar10_jpeg(CIFAR10_JPEG_INFO, root, augment)
 
 
-@DATASETS.register("cifar10_jpeg_100class")
 def load_cifar10_jpeg_100class(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return _cifar10_jpeg(CIFAR10_JPEG_100CLASS_INFO, root, augment)
 
@@ -139,7 +137,6 @@ def tiny_imagenet_rows(root: Path | None) -> tuple[Path, list[str], Rows, Rows]:
     return folder, wnids, train, val
 
 
-@DATASETS.register("tiny_imagenet200_subset100")
 def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) -> DataSplits:
     folder, _, train, val = tiny_imagenet_rows(root)
     train_split, test_split = decoded(folder, train, val, 64)
@@ -147,7 +144,6 @@ def load_tiny_imagenet_subset(root: Path | None, augment: bool, download: bool) 
                             augment=Augment(pad=8, flip=True) if augment else None, source=str(folder))
 
 
-@DATASETS.register(TINY_AS_IMAGENET)
 def load_tiny_imagenet_as_imagenet(root: Path | None, augment: bool, download: bool) -> DataSplits:
     """`make paper-check`'s ImageNet stand-in: the same Tiny-ImageNet images read by the ImageNet loader (an
     ImageFolder tree of links, 64×64 JPEGs upscaled by its 224×224 crops) under a 1000-way head, so an ImageNet

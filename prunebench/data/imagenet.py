@@ -9,7 +9,7 @@ from pathlib import Path
 from torchvision import datasets, transforms
 
 from prunebench.data.base import DatasetInfo, DatasetNotFoundError, DataSplits, LoaderSource
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 
 IMAGE_SIZE = 224
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -37,7 +37,6 @@ def _not_found(looked: list[Path]) -> DatasetNotFoundError:
     )
 
 
-@DATASETS.register("imagenet")
 def load_imagenet(root: Path | None, augment: bool, download: bool, *, image_size: int = IMAGE_SIZE) -> DataSplits:
     folder, looked = _find(root or default_data_root())
     if folder is None:

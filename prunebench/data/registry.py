@@ -1,12 +1,11 @@
-"""Data sets by name: `load_dataset("cifar10")` finds the loader and says where data lives by default."""
+"""Data sets by name: `load_dataset("cifar10")` imports the loader the name is registered with and runs it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol
 
 from prunebench.data.base import DataSplits
-from prunebench.registry import Registry
+from prunebench.registry import Registry, import_entry
 
 
 class DatasetLoader(Protocol):
@@ -15,30 +14,32 @@ class DatasetLoader(Protocol):
     def __call__(self, root: Path | None, augment: bool, download: bool) -> DataSplits: ...
 
 
-DATASETS: Registry[DatasetLoader] = Registry("dataset")
+# name -> "module:loader", imported when a run loads it: nothing registers itself by being imported, and the
+# registry imports no data-set module (so none imports it back)
+DATASETS: Registry[str] = Registry("dataset")
+DATASETS.register("cifar10")("prunebench.data.cifar:load_cifar10")
+DATASETS.register("cifar100")("prunebench.data.cifar:load_cifar100")
+DATASETS.register("cifar100_cifar10stats")("prunebench.data.cifar:load_cifar100_with_cifar10_stats")
+DATASETS.register("fashion_mnist")("prunebench.data.fashion_mnist:load_fashion_mnist")
+DATASETS.register("cifar10_jpeg")("prunebench.data.image_folders:load_cifar10_jpeg")
+DATASETS.register("cifar10_jpeg_100class")("prunebench.data.image_folders:load_cifar10_jpeg_100class")
+DATASETS.register("tiny_imagenet200_subset100")("prunebench.data.image_folders:load_tiny_imagenet_subset")
+DATASETS.register("tiny_imagenet200_subset100_224_1000class")("prunebench.data.image_folders:load_tiny_imagenet_as_imagenet")
+DATASETS.register("imagenet")("prunebench.data.imagenet:load_imagenet")
+DATASETS.register("synthetic")("prunebench.data.synthetic:load_synthetic")
+DATASETS.register("tusimple")("prunebench.data.tusimple:load_tusimple")
+DATASETS.register("tusimple_sample10_upscaled")("prunebench.data.tusimple:load_tusimple_sample")
+DATASETS.register("tusimple_generated")("prunebench.data.tusimple_generated:tusimple_generated")
+DATASETS.register("tusimple_generated_smoke")("prunebench.data.tusimple_generated:tusimple_generated_smoke")
 
 
-def default_data_root() -> Path:
-    """`$PRUNEBENCH_DATA` if set, else `~/.cache/prunebench/data`: one place for every set we download."""
-    configured = os.environ.get("PRUNEBENCH_DATA")
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "prunebench" / "data"
+def dataset_loader(name: str) -> DatasetLoader:
+    """The loader of data set `name`, imported now; raises UnknownNameError for a name not registered."""
+    return import_entry(DATASETS.get(name))
 
 
 def load_dataset(
     name: str, *, root: str | Path | None = None, augment: bool = True, download: bool = True
 ) -> DataSplits:
     """Both splits of data set `name`; raises UnknownNameError, DatasetNotFoundError, or ValueError (corrupt files)."""
-    loader = DATASETS.get(name)
-    return loader(None if root is None else Path(root).expanduser(), augment, download)
-
-
-# The data-set modules register themselves on import, so they can only be imported once DATASETS exists.
-from prunebench.data import (  # noqa: E402, F401
-    cifar,
-    fashion_mnist,
-    image_folders,
-    imagenet,
-    synthetic,
-    tusimple,
-    tusimple_generated,
-)
+    return dataset_loader(name)(None if root is None else Path(root).expanduser(), augment, download)

@@ -10,7 +10,6 @@ from pathlib import Path
 import torch
 
 from prunebench.data.base import Augment, DatasetInfo, DataSplits, in_memory_splits
-from prunebench.data.registry import DATASETS
 
 SEED = 0
 NUM_CLASSES = 10
@@ -26,7 +25,6 @@ def _draw(count: int, templates: torch.Tensor, generator: torch.Generator) -> tu
     return images, labels
 
 
-@DATASETS.register("synthetic")
 def load_synthetic(root: Path | None, augment: bool, download: bool) -> DataSplits:
     """`root` and `download` are ignored: the set is generated from a fixed seed."""
     generator = torch.Generator().manual_seed(SEED)

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from torchvision import transforms
 
 from prunebench.data.base import DatasetInfo, DatasetNotFoundError, DataSplits, LoaderSource
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 from prunebench.lanes.task import ANCHOR_Y, GRIDING, IMAGE_W, LANES, pack_target
 
 FOLDER = "tusimple"
@@ -200,7 +200,6 @@ def frame_splits(folder: Path, train_labels: list[LaneLabel], test_labels: list[
     )
 
 
-@DATASETS.register("tusimple")
 def load_tusimple(root: Path | None, augment: bool, download: bool) -> DataSplits:
     return read_tusimple((root or default_data_root()) / FOLDER)
 
@@ -208,7 +207,6 @@ def load_tusimple(root: Path | None, augment: bool, download: bool) -> DataSplit
 SAMPLE_FOLDER = "sample_512x288"  # the offline copy's 10 real training frames, 512×288, their labels' x scaled to it
 
 
-@DATASETS.register("tusimple_sample10_upscaled")
 def load_tusimple_sample(root: Path | None, augment: bool, download: bool) -> DataSplits:
     """`make paper-check`'s TuSimple stand-in: the offline copy's 10 real frames with their labels' x scaled back to
     TuSimple's 1280 px (the frames are upscaled by the resize to UFLD's input), as both splits: no test frame is

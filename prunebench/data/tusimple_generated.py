@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from prunebench.data.base import DataSplits
-from prunebench.data.registry import DATASETS, default_data_root
+from prunebench.data.root import default_data_root
 from prunebench.data.tusimple import read_tusimple
 from prunebench.lanes.task import ANCHOR_Y, IMAGE_H, IMAGE_W
 
@@ -74,5 +74,5 @@ def generated_loader(name: str) -> Callable[[Path | None, bool, bool], DataSplit
     return load
 
 
-DATASETS.register("tusimple_generated")(generated_loader("tusimple_generated"))
-DATASETS.register("tusimple_generated_smoke")(generated_loader("tusimple_generated_smoke"))
+tusimple_generated = generated_loader("tusimple_generated")
+tusimple_generated_smoke = generated_loader("tusimple_generated_smoke")

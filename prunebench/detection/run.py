@@ -23,7 +23,7 @@ import torch
 
 from prunebench.checkpoint import write_json_atomic, write_text_atomic
 from prunebench.config import Operational, OptimizerConfig, RunConfig
-from prunebench.data.registry import default_data_root
+from prunebench.data.root import default_data_root
 from prunebench.detection.coco_eval import coco_detections, coco_map50
 from prunebench.detection.data import DETECTION_DATA
 from prunebench.detection.yolo_format import read_data_yaml, split_images

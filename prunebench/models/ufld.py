@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from prunebench.data.registry import default_data_root
+from prunebench.data.root import default_data_root
 from prunebench.lanes.task import ANCHORS, LANES
 from prunebench.models.common import PretrainedWeightsMissing, scaled
 from prunebench.models.imagenet_resnet import resnet18_imagenet
