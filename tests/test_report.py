@@ -517,6 +517,12 @@ def test_a_figure_sits_in_its_tables_section_with_chance_and_no_signal_drawn(tmp
     assert "chance (0.5 %)" in grda and "no signal: every run at chance" in grda  # ResNet-50 at quick: 0.5 %
     assert "no signal: our series is flat at 0" in (tmp_path / "figures" / "slr_figure2_quick.svg").read_text()
     assert "no signal" not in (tmp_path / "figures" / "greg_figure1_quick.svg").read_text()
+    layers = html[html.index('<article class="table" id="grda-figure4_layerwise">'):]
+    layers = layers[:layers.index("</article>")]  # 54 layers × 2 metrics: a link and the figure, not a grid
+    assert '<a href="tables/grda_figure4_layerwise_quick.csv">' in layers and 'class="matrix"' not in layers
+    download = pd.read_csv(tmp_path / "tables" / "grda_figure4_layerwise_quick.csv")
+    assert len(download) > 200 and {"published", "reproduced", "status"} <= set(download.columns)
+    assert 'class="matrix"' in html[html.index('id="greg-table2"'):]  # GReg Table 2 stays a (transposed) grid
 
 
 def test_overrides_that_share_a_reason_give_it_once():

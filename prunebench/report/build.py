@@ -10,6 +10,7 @@ from functools import cache, partial
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup, escape
 
 from prunebench.csv_files import DataFileError
@@ -124,7 +125,10 @@ def render_markdown(header: list[str], papers: list[PaperView], glance: Glance, 
                 out += [f"#### Scale: {s.scale or 'not run at any scale'}", ""]
                 out += [f"- {k}: {v}" for k, v in s.provenance] + ([""] if s.provenance else [])
                 rows = [long_row(r) for r in s.rows]
-                out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
+                if s.download:
+                    out += [f"{len(rows)} published numbers, too many to print: `{s.download}`.", ""]
+                else:
+                    out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
             out += [TOLERANCE_RULE, "", "#### Claims", ""]
             claim_rows = [[c.id, claim_text(c), v.scale, v.words, v.n, v.interval, v.evidence]
                           for c in t.claims for v in c.verdicts]
@@ -207,6 +211,7 @@ def build_report(
     context = {"header": header, "summary": summary(papers), "summary_columns": SUMMARY_COLUMNS,
                "glance": glance, "glance_note": glance_note(glance),
                "tolerance": TOLERANCE_RULE, "nightly": nightly_view, "print_columns": PRINT_COLUMNS}
+    write_downloads(papers, out_dir)
     html.write_text(render_html(papers, **context), encoding="utf-8")
     if pdf:
         try:  # the parts draw their own figures, in parallel
@@ -217,6 +222,14 @@ def build_report(
             raise
     _draw_all(drawings)
     return html
+
+
+def write_downloads(papers: list[PaperView], out_dir: Path) -> None:
+    """The comparison of each table too long to print, as the CSV its section links to."""
+    for view in (s for p in papers for t in p.tables for s in t.scales if s.download):
+        frame = pd.DataFrame([long_row(r) for r in view.rows], columns=LONG_COLUMNS)
+        (out_dir / view.download).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out_dir / view.download, index=False)
 
 
 def _draw_all(drawings: dict[str, list]) -> None:

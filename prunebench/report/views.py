@@ -45,8 +45,12 @@ def badge(status: str) -> tuple[str, str]:
     return "proxy", status.replace(" (not comparable)", "")  # "<scale>-scale proxy"
 
 
+LONG_TABLE_COLUMNS = 80  # published columns beyond which a table is a download and a figure, not a grid
+
+
 @dataclass
 class ScaleView:
+    table_key: str  # <paper>_<table>
     scale: str | None  # None: not run at any scale
     description: str
     rows: list[Row]
@@ -54,6 +58,16 @@ class ScaleView:
     provenance: list[tuple[str, str]]
     counts: dict[str, int]
     source: str
+
+    @property
+    def download(self) -> str | None:
+        """Where a table too long to print keeps its comparison (relative to the report), None for the others."""
+        return f"tables/{self.table_key}_{self.scale}.csv" if self.too_long else None
+
+    @property
+    def too_long(self) -> bool:
+        """A per-layer table (gRDA's 54 layers × 2 metrics): a CSV to download and its figure, not pages of grid."""
+        return self.scale is not None and len(self.matrix.columns) > LONG_TABLE_COLUMNS and not self.all_not_run
 
     @property
     def all_not_run(self) -> bool:
@@ -209,11 +223,13 @@ def scale_views(data: TableData) -> list[ScaleView]:
                      ("not run at this scale", declined[scale])]
         else:
             about = provenance(data, scale)
-        views.append(ScaleView(scale, description, rows, matrix(rows, data.published), about, status_counts(rows),
+        views.append(ScaleView(f"{data.paper}_{data.table}", scale, description, rows, matrix(rows, data.published),
+                               about, status_counts(rows),
                                shown_path(data.sources[scale])))
     if not views:
         rows = comparison_rows(data.published, None, DASH)
-        views.append(ScaleView(None, "not run at any scale", rows, matrix(rows, data.published), [], status_counts(rows), ""))
+        views.append(ScaleView(f"{data.paper}_{data.table}", None, "not run at any scale", rows,
+                               matrix(rows, data.published), [], status_counts(rows), ""))
     return views
 
 
