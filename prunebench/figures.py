@@ -1,7 +1,7 @@
 """Figure series in one long format, so the report can plot any reproduction's figure from a CSV alone.
 
 `results/<scale>/figures/<paper>_<figure>.csv`: one row per point, columns `panel, series, x, y, x_label,
-y_label` plus the optional `seed, run_id, note`. A reproduction writes the whole figure at once (it is derived
+y_label` plus the optional `seed, run_id, note, x_metric, y_metric`. A reproduction writes the whole figure at once (it is derived
 from its runs, which are cached), atomically, keeping the points of seeds other sessions added.
 """
 from __future__ import annotations
@@ -16,7 +16,9 @@ from prunebench.results import read_results
 from prunebench.shared_files import locked
 
 FIGURE_COLUMNS = ["panel", "series", "x", "y", "x_label", "y_label"]
-OPTIONAL_COLUMNS = ["seed", "run_id", "note"]
+# x_metric / y_metric: the result metrics a point's axes are, where the figure draws a table's numbers; the report
+# then draws the paper's own numbers of those metrics (the published table of the same name) beside ours
+OPTIONAL_COLUMNS = ["seed", "run_id", "note", "x_metric", "y_metric"]
 
 
 def validate_series(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -531,3 +531,16 @@ def test_overrides_that_share_a_reason_give_it_once():
     assert reasons_once(["data set x", "greg τ: 80 (paper: 1); budget", "greg δλ: 4 (paper: 1e-4); budget",
                          "quick: a; b", "data set x"]) == ["data set x", "greg τ: 80 (paper: 1), greg δλ: 4 (paper: 1e-4); budget",
                                              "quick: a; b"]
+
+
+def test_the_papers_points_are_drawn_where_a_figure_names_the_metrics_of_a_published_table():
+    from prunebench.report.plots import paper_points
+
+    table = pd.DataFrame({"cell": ["a", "a", "b", "b", "c"], "method": ["grda"] * 4 + ["sgd"],
+                          "metric": ["top1_trained", "sparsity_all"] * 2 + ["top1_trained"],
+                          "value": ["70.1", "90", "60", "95", "75"]})
+    ours = pd.DataFrame({"x": [99.0], "y": [0.5], "x_metric": ["sparsity_all"], "y_metric": ["top1_trained"]})
+    points = paper_points(table, ours)
+    assert list(points) == ["grda: top1_trained (paper)"]  # SGD prints no sparsity: no point
+    assert points["grda: top1_trained (paper)"].values.tolist() == [[90.0, 70.1], [95.0, 60.0]]
+    assert paper_points(table, ours.drop(columns="x_metric")) == {}

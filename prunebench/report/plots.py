@@ -64,6 +64,21 @@ def _signal(ax, mine: pd.DataFrame | None, chance: float | None, accuracy: bool)
     return f"no signal: our series is flat at {y.iloc[0]:.3g}" if len(y) > 1 and y.min() == y.max() else ""
 
 
+def paper_points(table: pd.DataFrame | None, mine: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The paper's own (x, y) for the metrics our panel's axes draw (its `x_metric`, `y_metric`), per published
+    method: a published cell that prints both numbers is one point."""
+    if table is None or mine is None or not {"x_metric", "y_metric"} <= set(mine.columns):
+        return {}
+    values = table.assign(value=pd.to_numeric(table["value"], errors="coerce")).dropna(subset=["value"])
+    wide = values.pivot_table(index=["method", "cell"], columns="metric", values="value", aggfunc="first")
+    out = {}
+    for x_metric, y_metric in mine[["x_metric", "y_metric"]].drop_duplicates().itertuples(index=False):
+        if {x_metric, y_metric} <= set(wide.columns):
+            for method, points in wide[[x_metric, y_metric]].dropna().groupby(level="method"):
+                out[f"{method}: {y_metric} (paper)"] = points.set_axis(["x", "y"], axis=1).sort_values("x")
+    return out
+
+
 def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
     """Write `out` (SVG) for our series at `scale` (None: the published series alone)."""
     ours = figure.series.get(scale) if scale else None
@@ -90,6 +105,9 @@ def draw(figure: FigureData, scale: str | None, out: Path) -> Path:
                 part = part.sort_values("x")
                 ax.plot(part["x"], part["y"], color=colors[name], linestyle="--", marker="x", markersize=3,
                         linewidth=1.1, label=f"{name} (published)")
+        for i, (name, points) in enumerate(paper_points(figure.published_table, mine).items()):
+            ax.scatter(points["x"], points["y"], marker="x", s=14, color=f"C{(len(series_names) + i) % 10}",
+                       linewidths=1.0, label=name, zorder=3)
         labelled = [f for f in (mine, theirs) if f is not None and not f.empty]
         ax.set_xlabel(next((t for f in labelled if (t := _label(f, "x_label"))), "x"))
         y_label = next((t for f in labelled if (t := _label(f, "y_label"))), "y")

@@ -55,6 +55,7 @@ class FigureData:
     series: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale -> our series
     sources: dict[str, Path] = field(default_factory=dict)
     chance: dict[str, float] = field(default_factory=dict)  # scale -> top-1 at chance of the runs drawn (their rows)
+    published_table: pd.DataFrame | None = None  # the paper's numbers of the same name, where they are a table
 
 
 PAPERS_CSV = "papers.csv"  # in the published folder: paper, title (each paper the project reproduces)
@@ -161,4 +162,8 @@ def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str
             chance = read_results(rows).query(f"metric == '{CHANCE_METRIC}'")["value"] if rows.exists() else ()
             if len(chance):
                 data.chance[scale_dir.name] = float(pd.Series(chance).median())
+    for key, data in found.items():
+        table = Path(published_root) / f"{key[0]}_{key[1]}.csv"
+        if data.published is None and table.exists():
+            data.published_table = read_published(table)
     return dict(sorted(found.items()))

@@ -162,7 +162,8 @@ def write_figure(scale: str, results_root: Path) -> None:
             if metric in values:
                 rows.append({"panel": "ResNet-50: top-1 vs sparsity", "series": series, "x": values.get("sparsity_all"),
                              "y": values[metric], "x_label": "global sparsity, all parameters (%)",
-                             "y_label": "top-1 (%)", "seed": seed, "run_id": run_id, "note": cell})
+                             "y_label": "top-1 (%)", "seed": seed, "run_id": run_id, "note": cell,
+                             "x_metric": "sparsity_all", "y_metric": metric})
     write_series(figure_csv(scale, PAPER, TABLE, results_root), rows)
 
 
