@@ -137,7 +137,8 @@ REDUCED_BASELINE = OptimizerConfig("sgd", lr=0.05, momentum=0.9, weight_decay=5e
 
 SCALES: Registry[Scale] = Registry("scale")
 SCALES.register("paper")(
-    Scale("paper", None, 1.0, None, None, (0, 1, 2), None, 1, "published settings, full data, full width")
+    Scale(name="paper", dataset=None, width=1.0, max_epochs=None, train_subset=None, seeds=(0, 1, 2),
+          batch_size=None, eval_every=1, description="published settings, full data, full width")
 )
 QUICK_DATA = (  # the paper's data set -> its offline copy (../shared/data, unpacked by `make data`)
     ("cifar10", "cifar10_jpeg"),
@@ -146,12 +147,14 @@ QUICK_DATA = (  # the paper's data set -> its offline copy (../shared/data, unpa
     ("imagenet", "tiny_imagenet200_subset100"),  # 64x64, 200 classes, 100 training images per class
 )
 SCALES.register("quick")(
-    Scale("quick", QUICK_DATA, 0.25, 4, 12000, (0, 1, 2), 128, 0,
-          "the papers' data as offline copies (CIFAR-10 JPEG for CIFAR-10, and under a 100-way head for CIFAR-100; "
+    Scale(name="quick", dataset=QUICK_DATA, width=0.25, max_epochs=4, train_subset=12000, seeds=(0, 1, 2),
+          batch_size=128, eval_every=0,
+          description="the papers' data as offline copies (CIFAR-10 JPEG for CIFAR-10, and under a 100-way head for CIFAR-100; "
           "Tiny-ImageNet-200 subset at 64x64 for ImageNet), 1/4 width, <= 4 epochs on 12k training images, 3 seeds",
-          REDUCED_BASELINE, (REDUCED,))
+          baseline_optimizer=REDUCED_BASELINE, falls_back_to=(REDUCED,))
 )
 SCALES.register("smoke")(
-    Scale("smoke", "synthetic", 0.125, 2, 256, (0,), 64, 1, "synthetic 16x16 data, 1/8 width, 2 epochs; for tests",
-          REDUCED_BASELINE, (REDUCED,))
+    Scale(name="smoke", dataset="synthetic", width=0.125, max_epochs=2, train_subset=256, seeds=(0,), batch_size=64,
+          eval_every=1, description="synthetic 16x16 data, 1/8 width, 2 epochs; for tests",
+          baseline_optimizer=REDUCED_BASELINE, falls_back_to=(REDUCED,))
 )

@@ -68,14 +68,24 @@ IMAGENET_FINETUNE = OptimizerConfig(
 PRETRAINED = (("weights", "IMAGENET1K_V1"),)
 
 NETWORKS = {
-    "resnet56": Network("cifar10/resnet56", "cifar10", "resnet56", 50_000, 200, 128, _cifar_base(128), 256, 5e-4,
-                        10, 5000, 120, 256, CIFAR_FINETUNE),
-    "vgg19": Network("cifar100/vgg19", "cifar100", "vgg19_bn_cifar", 50_000, 200, 256, _cifar_base(256), 256, 5e-4,
-                     10, 5000, 120, 256, CIFAR_FINETUNE),
-    "resnet34": Network("imagenet/resnet34", "imagenet", "resnet34_imagenet", 1_281_167, 0, 256, IMAGENET_FINETUNE,
-                        64, 1e-4, 5, 40_000, 90, 256, IMAGENET_FINETUNE, PRETRAINED),
-    "resnet50": Network("imagenet/resnet50", "imagenet", "resnet50_imagenet", 1_281_167, 0, 256, IMAGENET_FINETUNE,
-                        64, 1e-4, 5, 40_000, 90, 256, IMAGENET_FINETUNE, PRETRAINED),
+    "resnet56": Network(cell="cifar10/resnet56", dataset="cifar10", model="resnet56", train_images=50_000,
+                        base_epochs=200, base_batch=128, base_optimizer=_cifar_base(128), prune_batch=256,
+                        weight_decay=5e-4, update_interval=10, stabilize_iterations=5000, finetune_epochs=120,
+                        finetune_batch=256, finetune_optimizer=CIFAR_FINETUNE),
+    "vgg19": Network(cell="cifar100/vgg19", dataset="cifar100", model="vgg19_bn_cifar", train_images=50_000,
+                     base_epochs=200, base_batch=256, base_optimizer=_cifar_base(256), prune_batch=256,
+                     weight_decay=5e-4, update_interval=10, stabilize_iterations=5000, finetune_epochs=120,
+                     finetune_batch=256, finetune_optimizer=CIFAR_FINETUNE),
+    "resnet34": Network(cell="imagenet/resnet34", dataset="imagenet", model="resnet34_imagenet",
+                        train_images=1_281_167, base_epochs=0, base_batch=256, base_optimizer=IMAGENET_FINETUNE,
+                        prune_batch=64, weight_decay=1e-4, update_interval=5, stabilize_iterations=40_000,
+                        finetune_epochs=90, finetune_batch=256, finetune_optimizer=IMAGENET_FINETUNE,
+                        model_options=PRETRAINED),
+    "resnet50": Network(cell="imagenet/resnet50", dataset="imagenet", model="resnet50_imagenet",
+                        train_images=1_281_167, base_epochs=0, base_batch=256, base_optimizer=IMAGENET_FINETUNE,
+                        prune_batch=64, weight_decay=1e-4, update_interval=5, stabilize_iterations=40_000,
+                        finetune_epochs=90, finetune_batch=256, finetune_optimizer=IMAGENET_FINETUNE,
+                        model_options=PRETRAINED),
 }
 
 

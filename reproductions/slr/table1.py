@@ -62,17 +62,25 @@ class Row:
 
 
 ROWS = [
-    Row("cifar10/resnet18", "cifar10", "resnet18_cifar", "residual_branch_convs", 40, 8.71, 10, ADAM_CIFAR, 128, 200),
-    Row("cifar10/resnet50", "cifar10", "resnet50_cifar", "residual_branch_convs", 50, 6.57, 10, ADAM_CIFAR, 128, 200),
-    Row("cifar10/vgg16", "cifar10", "vgg16_bn_cifar", "convs_except_stem", 110, 12.0, 10, ADAM_CIFAR, 128, 200),
-    Row("cifar10/resnet56", "cifar10", "resnet56", "residual_branch_convs", 30, 6.5, 10, ADAM_CIFAR, 128, 200),
-    Row("cifar10/resnet110", "cifar10", "resnet110", "residual_branch_convs", 30, 9.7, 10, ADAM_CIFAR, 128, 200),
-    Row("imagenet/resnet18", "imagenet", "resnet18_imagenet", "residual_branch_convs", 40, 6.5, 1000, SGD_IMAGENET, 256, 0,
-        (("weights", "IMAGENET1K_V1"),)),
-    Row("imagenet/resnet50", "imagenet", "resnet50_imagenet", "residual_branch_convs", 30, 3.89, 1000, SGD_IMAGENET, 256, 0,
-        (("weights", "IMAGENET1K_V1"),)),
-    Row("imagenet/mobilenetv2", "imagenet", "mobilenetv2", "convs_except_stem", 60, 1.76, 1000, SGD_IMAGENET, 256, 0,
-        (("weights", "IMAGENET1K_V1"),)),
+    Row(cell="cifar10/resnet18", dataset="cifar10", model="resnet18_cifar", prune_rule="residual_branch_convs",
+        epochs=40, compression=8.71, classes=10, optimizer=ADAM_CIFAR, batch_size=128, baseline_epochs=200),
+    Row(cell="cifar10/resnet50", dataset="cifar10", model="resnet50_cifar", prune_rule="residual_branch_convs",
+        epochs=50, compression=6.57, classes=10, optimizer=ADAM_CIFAR, batch_size=128, baseline_epochs=200),
+    Row(cell="cifar10/vgg16", dataset="cifar10", model="vgg16_bn_cifar", prune_rule="convs_except_stem", epochs=110,
+        compression=12.0, classes=10, optimizer=ADAM_CIFAR, batch_size=128, baseline_epochs=200),
+    Row(cell="cifar10/resnet56", dataset="cifar10", model="resnet56", prune_rule="residual_branch_convs", epochs=30,
+        compression=6.5, classes=10, optimizer=ADAM_CIFAR, batch_size=128, baseline_epochs=200),
+    Row(cell="cifar10/resnet110", dataset="cifar10", model="resnet110", prune_rule="residual_branch_convs",
+        epochs=30, compression=9.7, classes=10, optimizer=ADAM_CIFAR, batch_size=128, baseline_epochs=200),
+    Row(cell="imagenet/resnet18", dataset="imagenet", model="resnet18_imagenet", prune_rule="residual_branch_convs",
+        epochs=40, compression=6.5, classes=1000, optimizer=SGD_IMAGENET, batch_size=256, baseline_epochs=0,
+        model_options=(("weights", "IMAGENET1K_V1"),)),
+    Row(cell="imagenet/resnet50", dataset="imagenet", model="resnet50_imagenet", prune_rule="residual_branch_convs",
+        epochs=30, compression=3.89, classes=1000, optimizer=SGD_IMAGENET, batch_size=256, baseline_epochs=0,
+        model_options=(("weights", "IMAGENET1K_V1"),)),
+    Row(cell="imagenet/mobilenetv2", dataset="imagenet", model="mobilenetv2", prune_rule="convs_except_stem",
+        epochs=60, compression=1.76, classes=1000, optimizer=SGD_IMAGENET, batch_size=256, baseline_epochs=0,
+        model_options=(("weights", "IMAGENET1K_V1"),)),
 ]
 # What a scale runs of the table (per-scale data, `Scale.pick`): the rows, and ratios added to each row's
 # published one (claim SLR-C2 needs a sweep)
