@@ -57,7 +57,7 @@ def scale_differences(scale: Scale) -> list[str]:
     """How a reduced scale's declaration departs from the paper's settings (nothing at paper scale)."""
     if not scale.reduced:
         return []
-    return departures(scale.substitutes, [scale.width], scale.max_epochs, [scale.train_subset],
+    return departures(scale.substitutes, [scale.width, *dict(scale.widths).values()], scale.max_epochs, [scale.train_subset],
                       [scale.batch_size] if scale.batch_size else [], scale.seeds)
 
 

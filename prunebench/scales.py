@@ -55,10 +55,17 @@ class Scale:
     description: str
     baseline_optimizer: OptimizerConfig | None = None  # a dense baseline trained here; None: the table's recipe
     falls_back_to: tuple[str, ...] = ()  # where `pick` looks for a table's value this scale does not name
+    # model -> its own width where `width` would cut a thin network too far (ResNet-56 or DenseNet-40 at 1/4 width
+    # keep 4 channels in their first stage)
+    widths: tuple[tuple[str, float], ...] = ()
 
     @property
     def reduced(self) -> bool:
         return self.name != "paper"
+
+    def width_for(self, model: str) -> float:
+        """The width this scale trains `model` at: its own entry in `widths`, else the scale's `width`."""
+        return dict(self.widths).get(model, self.width)
 
     def epochs(self, paper_epochs: int) -> int:
         return paper_epochs if self.max_epochs is None else min(paper_epochs, self.max_epochs)

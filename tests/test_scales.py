@@ -108,3 +108,14 @@ def test_overrides_are_printed_once_per_reason_and_recorded_in_the_metadata(caps
     meta = table_meta("p", "t", "quick", None, "cpu", configs=[], started_at="", finished_at="", wall_seconds=0.0,
                       overrides=changes)
     assert "m a: 2 (paper: 1); why one" in meta["differences"]
+
+
+def test_a_scale_may_keep_a_thin_network_wider_than_its_width():
+    """`Scale.widths`: DenseNet-40 at 1/2 width while VGG-19 in the same table takes the scale's 1/4."""
+    from reproductions.proxns import table1
+
+    wider = replace(SCALES.get("quick"), name="wider", widths=(("densenet40_cifar", 0.5),),
+                    falls_back_to=("quick", REDUCED))
+    widths = {(arm.config.model, arm.config.width) for arm in table1.arms(wider)}
+    assert widths == {("densenet40_cifar", 0.5), ("vgg19_ns_cifar", 0.25)}
+    assert SCALES.get("quick").width_for("resnet56") == 0.25  # no entry: the scale's width

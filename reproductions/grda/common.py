@@ -118,7 +118,7 @@ def sgd_config(recipe: Recipe, schedule: Schedule, scale: Scale, seed: int) -> R
     proxy = recipe.proxy(scale)
     return RunConfig(
         dataset=scale.dataset_for(recipe.dataset), model=recipe.model, method="sgd",
-        width=proxy.width or scale.width, epochs=recipe.epochs_at(scale),
+        width=proxy.width or scale.width_for(recipe.model), epochs=recipe.epochs_at(scale),
         batch_size=scale.batch(recipe.batch_size), optimizer=schedule.optimizer(recipe, scale, "sgd"),
         train_subset=proxy.train_subset or scale.images(), seed=seed, eval_every=0, tag=scale.name,
     )

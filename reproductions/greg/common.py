@@ -188,7 +188,7 @@ def baseline(network: Network, scale: Scale) -> RunConfig:
     """The dense model every arm of `network` starts from (seed 0: the paper prunes one base model)."""
     b = budget(scale)
     return RunConfig(
-        dataset=scale.dataset_for(network.dataset), model=network.model, method="dense", width=scale.width,
+        dataset=scale.dataset_for(network.dataset), model=network.model, method="dense", width=scale.width_for(network.model),
         model_options=scale.model_options(network.model_options), epochs=paper_or(b.base_epochs, network.base_epochs),
         batch_size=scale.batch(network.base_batch), optimizer=scale.baseline_recipe(network.base_optimizer),
         train_subset=b.base_images or scale.images(), seed=0, eval_every=0, tag=f"greg-{scale.name}",

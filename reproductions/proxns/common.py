@@ -117,7 +117,7 @@ def training(network: Network, dataset: str, scale: Scale, method: str, options:
     b = budget(scale)
     depth = b.depth.get(network.key)
     return RunConfig(
-        dataset=scale.dataset_for(dataset), model=network.model, method=method, width=scale.width,
+        dataset=scale.dataset_for(dataset), model=network.model, method=method, width=scale.width_for(network.model),
         model_options={"depth": depth} if depth else {}, method_options=options, epochs=epochs(scale),
         batch_size=scale.batch(PAPER_BATCH), optimizer=recipe(scale), train_subset=b.train_subset or scale.images(),
         seed=seed, eval_every=0, tag=f"proxns-{tag}-{scale.name}",

@@ -103,7 +103,7 @@ def baseline(row: Row, scale: Scale, seed: int) -> RunConfig:
     """The dense model a row prunes; at a reduced scale the scale's fast recipe for as many epochs as the
     pruning arms get."""
     return RunConfig(
-        dataset=scale.dataset_for(row.dataset), model=row.model, method="dense", width=scale.width,
+        dataset=scale.dataset_for(row.dataset), model=row.model, method="dense", width=scale.width_for(row.model),
         model_options=scale.model_options(row.model_options), epochs=scale.epochs(row.baseline_epochs),
         batch_size=scale.batch(row.batch_size), optimizer=scale.baseline_recipe(CIFAR_BASELINE),
         train_subset=scale.images(), seed=seed, eval_every=0, tag=scale.name,

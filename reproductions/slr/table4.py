@@ -95,7 +95,7 @@ def baseline(scale: Scale, seed: int) -> RunConfig:
     at = setting(scale)
     seed = seed if at.baseline_seed is None else at.baseline_seed
     return RunConfig(
-        dataset=at.dataset, model=MODEL, method="dense", width=scale.width,
+        dataset=at.dataset, model=MODEL, method="dense", width=scale.width_for(MODEL),
         model_options=scale.model_options({"input_size": at.input_size, "weights": UFLD_WEIGHTS}),
         epochs=at.baseline_epochs, batch_size=BATCH, optimizer=UFLD_ADAM, seed=seed, eval_every=0,
         augment=False, tag=scale.name,
