@@ -31,15 +31,20 @@ def final_word(method: str) -> str:
     return METHODS.get(method).final
 
 
+def named(quantity: str, word: str) -> tuple[str, str | None]:
+    """The names of `quantity` after and before a finalize that leaves `word` (`Method.final`), e.g. ("top1",
+    "pruned") -> ("top1_pruned", "top1_before_removal"); before is None where the finalize changes nothing."""
+    return f"{quantity}_{word}", f"{quantity}_{BEFORE[word]}" if BEFORE[word] else None
+
+
 def after_finalize(quantity: str, method: str) -> str:
     """e.g. ("top1", "slr") -> "top1_hardprune", ("top1", "grda") -> "top1_trained"."""
-    return f"{quantity}_{final_word(method)}"
+    return named(quantity, final_word(method))[0]
 
 
 def before_finalize(quantity: str, method: str) -> str | None:
     """e.g. ("top1", "greg1") -> "top1_before_removal"; None for a method whose finalize changes nothing."""
-    before = BEFORE[final_word(method)]
-    return f"{quantity}_{before}" if before else None
+    return named(quantity, final_word(method))[1]
 
 
 def select(result: RunResult, *names: str | None, optional: tuple[str, ...] = ()) -> dict[str, float]:

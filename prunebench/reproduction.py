@@ -95,16 +95,16 @@ def scripts() -> dict[str, str]:
 
 def load(name: str) -> Reproduction:
     """The `REPRODUCTION` of "<paper>/<table>", imported now."""
-    known = scripts()
-    if name not in known:
-        raise UnknownNameError(f"unknown reproduction {name!r}; known: {', '.join(known)}")
-    return import_entry(f"{known[name]}:REPRODUCTION")
+    found = declared(*name.partition("/")[::2])
+    if found is None:
+        raise UnknownNameError(f"unknown reproduction {name!r}; known: {', '.join(scripts())}")
+    return found
 
 
 def declared(paper: str, table: str) -> Reproduction | None:
     """The reproduction of `paper`'s `table`; None where no script declares it (rows of a table since removed)."""
-    name = f"{paper}/{table}"
-    return load(name) if name in scripts() else None
+    module = scripts().get(f"{paper}/{table}")
+    return import_entry(f"{module}:REPRODUCTION") if module else None
 
 
 def selected(selector: str) -> list[str]:

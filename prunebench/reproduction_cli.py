@@ -51,7 +51,7 @@ def session(args: argparse.Namespace) -> Operational:
 REFUSABLE = {"amp": lambda args: args.amp != "off", "with_method": lambda args: bool(args.with_method)}
 
 
-def declared(reproduction: Reproduction, scale: Scale, args: argparse.Namespace) -> list[Arm]:
+def arms_to_run(reproduction: Reproduction, scale: Scale, args: argparse.Namespace) -> list[Arm]:
     """The reproduction's arms at `scale`, with the `--with-method` arms (unless its follow-up adds them), in the
     precision `--amp` asks for."""
     from prunebench.with_method import parse_spec, with_method
@@ -95,7 +95,7 @@ def run_reproduction(reproduction: Reproduction, argv: list[str] | None = None) 
     scale = SCALES.get(args.scale)
     try:
         ops = session(args)
-        arms = declared(rep, scale, args)
+        arms = arms_to_run(rep, scale, args)
         for arm in arms:
             validate(arm.config)
     except ValueError as error:

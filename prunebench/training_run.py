@@ -19,7 +19,7 @@ from prunebench.checkpoint import load_checkpoint, save_atomic, write_json_atomi
 from prunebench.config import Operational, RunConfig
 from prunebench.evidence import CHANCE_METRIC
 from prunebench.methods import METHODS, Method
-from prunebench.metric_names import BEFORE
+from prunebench.metric_names import after_finalize, named
 from prunebench.models import build_model
 from prunebench.paths import RunPaths
 from prunebench.runner import RunResult, finish, finish_diverged, load_splits, provenance, rows_to_csv
@@ -131,10 +131,12 @@ def finalize_and_measure(run: Built, history: list[dict[str, Any]], ops: Operati
     metrics.update(method.finalize(model))
     # a finalize that changed nothing, or that applied the plan whose result the last epoch evaluated: no new pass
     final = before if kept.matches(model) else trainer.hard_pruned_evaluation(model) or trainer.evaluate(trainer.splits.test)
-    if BEFORE[method.final]:
-        metrics[f"top1_{BEFORE[method.final]}"] = before.top1
-    metrics.update(dict(zip(final_names(method.final), (final.top1, final.top5, final.loss), strict=True)))
-    metrics[f"train_loss_{method.final}"] = trainer.fixed_subset_loss()  # f(W) on the fixed subset, after finalize
+    top1, top1_before = named("top1", method.final)
+    if top1_before:
+        metrics[top1_before] = before.top1
+    metrics.update({top1: final.top1, named("top5", method.final)[0]: final.top5,
+                    named("test_loss", method.final)[0]: final.loss,
+                    named("train_loss", method.final)[0]: trainer.fixed_subset_loss()})  # f(W) on the fixed subset
     metrics.update(method.summary())
     metrics.update(accounting(model, run.base_model().to(ops.device), run.example))
     metrics.update(training_summary(history))
@@ -156,13 +158,9 @@ def final_evaluation(parent: RunResult | None, child: RunConfig) -> Evaluation |
     so its epoch-0 evaluation need not be computed again."""
     if parent is None or parent.diverged or parent.config.dataset != child.dataset or parent.config.method not in METHODS:
         return None
-    m, keys = parent.metrics, final_names(METHODS.get(parent.config.method).final)
+    m = parent.metrics
+    keys = [after_finalize(quantity, parent.config.method) for quantity in ("top1", "top5", "test_loss")]
     return Evaluation(*(m[k] for k in keys)) if all(k in m for k in keys) else None
-
-
-def final_names(word: str) -> tuple[str, str, str]:
-    """The names of a run's final top-1, top-5 and test loss, by what its method's finalize left."""
-    return f"top1_{word}", f"top5_{word}", f"test_loss_{word}"
 
 
 def accounting(model: torch.nn.Module, reference: torch.nn.Module, example: torch.Tensor) -> dict[str, float]:

@@ -259,7 +259,7 @@ def test_reference_folder_and_published_figures_are_not_tables(tree):
     found = discover_tables(tree["results"], tree["published"])
     assert set(found) == {("toy", "t1"), ("other", "t2")}
     assert set(found["toy", "t1"].results) == {"paper", "quick"}  # not "reference"
-    figures = discover_figures(tree["results"], tree["published"])
+    figures = discover_figures(tree["results"], tree["published"], found)
     assert set(figures) == {("toy", "fig1")} and set(figures["toy", "fig1"].series) == {"quick"}
 
 

@@ -193,7 +193,7 @@ def build_report(
     """Write `out_dir/{index.html, report.pdf, report.md, figures/*.svg}` from the CSVs; return the HTML path."""
     out_dir = Path(out_dir)
     tables = discover_tables(Path(results_root), Path(published_root))
-    figures = discover_figures(Path(results_root), Path(published_root))
+    figures = discover_figures(Path(results_root), Path(published_root), tables)
     drawn = {key: figure_views(data) for key, data in figures.items()}
     papers = paper_views(tables, figures, drawn, read_papers(Path(published_root)))
     drawings = {p.key: [partial(plots.draw, figures[(v.paper, v.figure)], v.scale, out_dir / v.image)

@@ -146,7 +146,10 @@ def discover_tables(results_root: Path, published_root: Path) -> dict[tuple[str,
     return dict(sorted(found.items()))
 
 
-def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str, str], FigureData]:
+def discover_figures(results_root: Path, published_root: Path,
+                     tables: dict[tuple[str, str], TableData]) -> dict[tuple[str, str], FigureData]:
+    """Every figure with published or our series; from `tables` (already read), the table of the same name: its
+    runs' chance level and, where the paper's numbers are a table rather than series, that table."""
     found: dict[tuple[str, str], FigureData] = {}
     papers = read_papers(published_root)
     for path in sorted(Path(published_root).glob("*_*.csv")):
@@ -158,12 +161,12 @@ def discover_figures(results_root: Path, published_root: Path) -> dict[tuple[str
             frame = read_csv_checked(path, required=FIGURE_REQUIRED, as_text=False)
             data = found.setdefault(split_name(path, papers), FigureData(*split_name(path, papers)))
             data.series[scale_dir.name], data.sources[scale_dir.name] = frame, path
-            rows = scale_dir / path.name  # the table of the same runs, where it has one
-            chance = read_results(rows).query(f"metric == '{CHANCE_METRIC}'")["value"] if rows.exists() else ()
-            if len(chance):
-                data.chance[scale_dir.name] = float(pd.Series(chance).median())
     for key, data in found.items():
-        table = Path(published_root) / f"{key[0]}_{key[1]}.csv"
-        if data.published is None and table.exists():
-            data.published_table = read_published(table)
+        table = tables.get(key)
+        if table is None:
+            continue
+        data.chance = {scale: float(rows.loc[rows["metric"] == CHANCE_METRIC, "value"].median())
+                       for scale, rows in table.results.items() if (rows["metric"] == CHANCE_METRIC).any()}
+        if data.published is None and not table.published.empty:
+            data.published_table = table.published
     return dict(sorted(found.items()))
