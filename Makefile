@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= quick
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data quick test lint bench paper-check gpu-check report status nightly audit update-reference clean
+.PHONY: help setup data quick test lint bench baselines paper-check gpu-check report status nightly audit update-reference clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: $(STAMP)  ## ruff
 
 bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, as ratios
 	$(BIN)/pytest benchmarks --benchmark-enable -p no:cacheprovider
+
+baselines: setup  ## re-make the dense bases the quick scale prunes (baselines/shipped, manifest.json; ONLY=text: those whose run id has it)
+	$(BIN)/python -m prunebench.make_bases --scale $(SCALE) $(if $(ONLY),--only $(ONLY))
 
 paper-check: setup  ## every reproduction's paper-scale runs for 2 steps each on the offline real data (nothing written to results/)
 	$(BIN)/python -m reproductions.paper_check
@@ -84,5 +87,5 @@ reproduce-proxns:  ## every proximal NS table and figure
 reproduce-slr-figure2: reproduce-slr-table3  ## SLR Figure 2: hard-prune mAP during training (written by Table 3's runs)
 	@true
 
-clean:  ## remove runs, cached baselines and the built report (results/ is kept)
-	rm -rf runs baselines/cache report/build
+clean:  ## remove runs, cached baselines and the built report (results/ and the shipped bases are kept)
+	rm -rf runs baselines/cache baselines/remake report/build

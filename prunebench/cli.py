@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     config = replace(
         dense, method=args.method, prune_rule=args.prune_rule, prune_ratio=args.ratio, epochs=args.epochs,
         method_options=method_options(args), parent=dense, eval_every=args.eval_every,
-    ).with_precision(precision(args))
+    ).with_precision(precision(args) or "float32")
     ops = operational(args)
     if args.dry_run:
         from prunebench.launch import pending_ids

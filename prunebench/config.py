@@ -24,7 +24,7 @@ class OptimizerConfig:
     momentum: float = 0.0
     nesterov: bool = False
     weight_decay: float = 0.0
-    schedule: str = "constant"  # constant | multistep | cosine
+    schedule: str = "constant"  # a name in prunebench.train.SCHEDULES: constant | multistep | cosine | onecycle | ...
     milestones: tuple[int, ...] = ()
     gamma: float = 0.1
 
@@ -178,3 +178,5 @@ class Operational:
     # the training forward through torch.compile with this backend (None: eager); the checkpoint saves the module
     # itself, so its keys do not change. Fused kernels round differently: not bit-identical to an eager run
     compile_backend: str | None = None
+    # a dense base committed under baselines/shipped (prunebench.shipped_bases) is copied into the cache, not trained
+    shipped_bases: bool = True

@@ -1,14 +1,23 @@
 """Disk trouble found before the hours of training it would otherwise end: folders that cannot be written, too
 little free space, and a write that fails for want of space named as such (torch says "enforce fail at
-inline_container.cc")."""
+inline_container.cc"); and a file's SHA-256, what the data archives and the shipped bases are checked against."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import shutil
 import tempfile
 from pathlib import Path
 
 MIN_FREE_BYTES = 256 * 2**20  # room for a few checkpoints of a quick run; paper-scale checkpoints are larger
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class DiskError(OSError):

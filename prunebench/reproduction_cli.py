@@ -48,18 +48,19 @@ def session(args: argparse.Namespace) -> Operational:
     return operational(args, launcher=args.launcher, launcher_options=options)
 
 
-REFUSABLE = {"amp": lambda args: args.amp != "off", "with_method": lambda args: bool(args.with_method)}
+REFUSABLE = {"amp": lambda args: args.amp not in (None, "off"), "with_method": lambda args: bool(args.with_method)}
 
 
 def arms_to_run(reproduction: Reproduction, scale: Scale, args: argparse.Namespace) -> list[Arm]:
     """The reproduction's arms at `scale`, with the `--with-method` arms (unless its follow-up adds them), in the
-    precision `--amp` asks for."""
+    precision `--amp` asks for (as declared where it asks for none)."""
     from prunebench.with_method import parse_spec, with_method
 
     arms = reproduction.arms(scale, tuple(args.seeds) if args.seeds else None)
     for spec in () if reproduction.methods_in_follow_up else args.with_method:
         arms = with_method(arms, *parse_spec(spec))
-    return [replace(arm, config=arm.config.with_precision(precision(args))) for arm in arms]
+    chosen = precision(args)
+    return arms if chosen is None else [replace(arm, config=arm.config.with_precision(chosen)) for arm in arms]
 
 
 def dry_run_summary(paper: str, table: str, scale: str, arms: list[Arm], pending: set[str], results: Path) -> str:

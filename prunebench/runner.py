@@ -33,6 +33,7 @@ from prunebench.models import MODELS
 from prunebench.paths import RunPaths
 from prunebench.results import environment, utc_now
 from prunebench.run_kinds import RUN_KINDS, run_function
+from prunebench.shipped_bases import install
 from prunebench.sparsity import (
     PRUNE_SETS,
     validate_ratio,
@@ -121,7 +122,7 @@ def run(config: RunConfig, ops: Operational | None = None) -> RunResult:
     validate(config)
     validate_device(ops.device)
     paths = RunPaths(config, ops.runs_root, ops.baselines_root)
-    if paths.result.exists():
+    if paths.result.exists() or (ops.shipped_bases and install(config, paths)):
         return replace(load_result(config, paths.result), paths=paths)
     writes = ops.rank == 0  # data-parallel: the other processes train the same run and write nothing
     if paths.dir.exists() and writes:

@@ -139,6 +139,19 @@ class Override:
         return f"{self.change}; {self.why}"
 
 
+@dataclass(frozen=True)
+class BaseRecipe:
+    """How a reduced scale trains the dense base a table prunes, where the scale's fast baseline would leave it far
+    from the converged network the paper prunes: a table declares one per scale as data (`Scale.pick`). Every seed of
+    the table starts from this one base, as the papers start from one pretrained model; the committed copy in
+    `baselines/` (`prunebench.shipped_bases`) spares a fresh clone its training."""
+
+    optimizer: OptimizerConfig
+    epochs: int
+    images: int | None = None  # training images per epoch; None: the whole training split
+    precision: str = "float32"  # the base only: the runs that start from it train in their own precision
+
+
 # Fast dense baselines trained here at reduced scales (the papers start from their own; not what they compare).
 REDUCED_BASELINE = OptimizerConfig("sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine")
 
@@ -157,8 +170,11 @@ SCALES.register("quick")(
     Scale(name="quick", dataset=QUICK_DATA, width=0.25, max_epochs=4, train_subset=12000, seeds=(0, 1, 2),
           batch_size=128, eval_every=0,
           description="the papers' data as offline copies (CIFAR-10 JPEG for CIFAR-10, and under a 100-way head for CIFAR-100; "
-          "Tiny-ImageNet-200 subset at 64x64 for ImageNet), 1/4 width, <= 4 epochs on 12k training images, 3 seeds",
-          baseline_optimizer=REDUCED_BASELINE, falls_back_to=(REDUCED,))
+          "Tiny-ImageNet-200 subset at 64x64 for ImageNet), 1/4 width (ResNet-18 1/2), <= 4 epochs on 12k training images, "
+          "3 seeds, shipped converged bases where a table declares one",
+          baseline_optimizer=REDUCED_BASELINE, falls_back_to=(REDUCED,),
+          # a converged 1/2-width ResNet-18 base trains in under an hour here (1/4 width stays short of it)
+          widths=(("resnet18_cifar", 0.5),))
 )
 SCALES.register("smoke")(
     Scale(name="smoke", dataset="synthetic", width=0.125, max_epochs=2, train_subset=256, seeds=(0,), batch_size=64,

@@ -1,6 +1,6 @@
 """docs/status.md, generated: what each reproduction last ran, at which scale, on which machine, how long it took and
 what its claims said — read from the run metadata (`results/<scale>/meta/*.json`), the verdict files
-(`results/<scale>/claims/*.csv`) and `make gpu-check`'s page. Nothing here is typed by hand: `make status` writes it,
+(`results/<scale>/claims/*.csv`), the shipped bases' manifest and `make gpu-check`'s page. Nothing here is typed by hand: `make status` writes it,
 and a test fails when the committed page differs from what the committed results give.
 
 `python -m prunebench.status [--results DIR] [--out FILE] [--check]`
@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from prunebench.paths import RESULTS
+from prunebench.shipped_bases import MANIFEST, read_manifest
 
 OUT = Path("docs") / "status.md"
 SCALES = ("quick", "paper", "smoke")
@@ -70,6 +71,17 @@ def scale_section(results: Path, scale: str) -> list[str]:
             "|---|---|---|---|---|---|---|", *rows, ""]
 
 
+def bases_section(manifest: Path) -> list[str]:
+    bases = read_manifest(manifest)
+    if not bases:
+        return ["## Shipped dense bases", "", "None shipped: every base is trained by the first table that needs it.", ""]
+    rows = [f"| `{b.run_id}` | {b.top1:.2f} | {minutes(b.wall_seconds)} | {b.machine} | {b.finished_at[:10]} |"
+            for b in bases.values()]
+    return ["## Shipped dense bases", "",
+            "What `make baselines` measured when it made each base in `baselines/manifest.json` (docs/baselines.md).", "",
+            "| base (run id) | test top-1 | wall time | machine | finished |", "|---|---|---|---|---|", *rows, ""]
+
+
 def gpu_section(results: Path) -> list[str]:
     page = results / "gpu_check.md"
     if not page.exists():
@@ -78,10 +90,11 @@ def gpu_section(results: Path) -> list[str]:
     return ["## GPU", "", page.read_text(encoding="utf-8").strip(), ""]
 
 
-def render(results: Path = RESULTS) -> str:
+def render(results: Path = RESULTS, manifest: Path = MANIFEST) -> str:
     lines = [HEADER]
     for scale in SCALES:
         lines += scale_section(results, scale)
+    lines += bases_section(manifest)
     lines += gpu_section(results)
     return "\n".join(lines).rstrip() + "\n"
 

@@ -60,6 +60,20 @@ SCHEDULES.register("mode_connectivity")(
 )
 
 
+def one_cycle_factor(epoch: int, epochs: int) -> float:
+    """lr factor for training epoch `epoch` (counted from 1) of a one-cycle schedule stepped per epoch: linear up to
+    1 over the first 15 % of the epochs (at least one), then linear down to 1/(epochs left + 1) at the last."""
+    warm = max(1, round(0.15 * epochs))
+    if epoch <= warm:
+        return epoch / warm
+    return (epochs - epoch + 1) / (epochs - warm + 1)
+
+
+SCHEDULES.register("onecycle")(
+    lambda opt, c, epochs: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: one_cycle_factor(e + 1, epochs))
+)
+
+
 class DivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
 

@@ -34,9 +34,10 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     fast.add_argument("--compile", nargs="?", const="inductor", default=None, metavar="BACKEND",
                       help="train the forward through torch.compile (default backend inductor; fused kernels round "
                            "differently, so not bit-identical to eager; evaluation stays eager)")
-    parser.add_argument("--amp", choices=("off", "bf16"), default="off",
-                        help="bf16 autocast of forward passes and losses (changes the numbers: part of the run id and "
-                             "of every row; default off)")
+    parser.add_argument("--amp", choices=("off", "bf16"), default=None,
+                        help="bf16 autocast of forward passes and losses for every run and the runs it starts from "
+                             "(changes the numbers: part of the run id and of every row); off: float32 throughout; "
+                             "default: as each run is declared (float32, a shipped base its own recipe's)")
 
 
 def operational(args: argparse.Namespace, **more: object) -> Operational:
@@ -53,6 +54,6 @@ def operational(args: argparse.Namespace, **more: object) -> Operational:
                        compile_backend=args.compile, **more)
 
 
-def precision(args: argparse.Namespace) -> str:
-    """`--amp` as a RunConfig precision."""
-    return "float32" if args.amp == "off" else args.amp
+def precision(args: argparse.Namespace) -> str | None:
+    """`--amp` as a RunConfig precision; None where it was not given (each run keeps its declared one)."""
+    return {None: None, "off": "float32"}.get(args.amp, args.amp)

@@ -21,6 +21,9 @@ def test_help_answers_within_a_second_without_importing_torch():
     help_run = subprocess.run([sys.executable, "-m", "prunebench.cli", "--help"], capture_output=True, text=True)
     assert help_run.returncode == 0 and "reproduce" in help_run.stdout
     assert time.perf_counter() - began < 1.0
+    # what the Makefile's reproduce-<paper>-<table> targets run: `python -m prunebench ...`
+    as_make_runs_it = subprocess.run([sys.executable, "-m", "prunebench", "--help"], capture_output=True, text=True)
+    assert as_make_runs_it.returncode == 0 and as_make_runs_it.stdout == help_run.stdout
 
 
 def test_reproduce_help_is_the_scripts_own(capsys, monkeypatch):
@@ -91,3 +94,32 @@ def test_run_has_a_dry_run_that_checks_and_lists_without_training(tmp_path, caps
     assert lines[0].split()[-1].startswith("dense-") and lines[1].split()[-1].startswith("slr-")
     assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
     assert main(["run", "--method", "slr", "--rho", "nan", "--dry-run", *where]) == 2
+
+
+@pytest.mark.unit
+def test_a_table_in_a_log_file_prints_runs_left_and_an_estimate():
+    from prunebench.reproduce import progress_line
+
+    # 4 of 19 runs: one cached (0.2 s), three trained in 124 s each: 15 left at 124 s -> 1860 s = 31 min
+    assert progress_line("slr table1 (quick)", [0.2, 124.0, 124.0, 124.0], 19) == \
+        "slr table1 (quick): 4/19 runs, 6.2 min, about 31 min left"
+    assert progress_line("t", [0.1], 3) == "t: 1/3 runs, 0.0 min, an estimate after the first run that trains"
+    assert progress_line("t", [0.1, 0.1], 2) == "t: 2/2 runs, 0.0 min, about 0 min left"
+
+
+@pytest.mark.unit
+def test_amp_unset_keeps_each_runs_declared_precision_and_off_or_bf16_set_the_whole_chain():
+    from prunebench.reproduction import load
+    from prunebench.reproduction_cli import arms_to_run, parser
+    from prunebench.scales import SCALES
+
+    table1 = load("slr/table1")
+    quick = SCALES.get("quick")
+
+    def precisions(*flags: str) -> set[tuple[str, str]]:
+        args = parser("t", "d").parse_args(["--scale", "quick", *flags])
+        return {(c.method, c.precision) for arm in arms_to_run(table1, quick, args) for c in arm.config.lineage}
+
+    assert precisions() == {("dense", "bf16"), ("admm", "float32"), ("slr", "float32")}  # the base's own recipe
+    assert precisions("--amp", "off") == {("dense", "float32"), ("admm", "float32"), ("slr", "float32")}
+    assert precisions("--amp", "bf16") == {("dense", "bf16"), ("admm", "bf16"), ("slr", "bf16")}

@@ -4,6 +4,7 @@ are in test_report_render.py)."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -503,11 +504,23 @@ def test_a_spread_of_seeds_that_agree_to_the_last_bits_prints_as_zero():
     assert number(spread(0.00047, 100.0)) == "0.00047" and number(spread(1.43, 32.06)) == "1.43"
 
 
-def test_a_figure_sits_in_its_tables_section_with_chance_and_no_signal_drawn(tmp_path):
-    from prunebench.paths import PROJECT_ROOT, PUBLISHED
+def committed_with_grda_figure4(tmp_path: Path) -> Path:
+    """The committed results and gRDA Figure 4's last quick rows (every run at chance; the table is not run at quick
+    since): a figure at chance beside the paper's points, and a table too long to print."""
+    from prunebench.paths import PROJECT_ROOT
 
-    html = build.build_report(PROJECT_ROOT / "results", tmp_path, PUBLISHED, tmp_path / "none", pdf=False) \
-        .read_text(encoding="utf-8")
+    root = tmp_path / "results"
+    shutil.copytree(PROJECT_ROOT / "results", root)
+    shutil.copytree(Path(__file__).parent / "data" / "grda_figure4_quick", root, dirs_exist_ok=True)
+    return root
+
+
+def test_a_figure_sits_in_its_tables_section_with_chance_and_no_signal_drawn(tmp_path):
+    from prunebench.paths import PUBLISHED
+
+    results = committed_with_grda_figure4(tmp_path)
+    tmp_path = tmp_path / "report"
+    html = build.build_report(results, tmp_path, PUBLISHED, tmp_path / "none", pdf=False).read_text(encoding="utf-8")
     for paper, figure in (("greg", "figure1"), ("slr", "figure2")):  # slr figure2: published numbers, Table 3's runs
         section = html[html.index(f'<article class="table" id="{paper}-{figure}">'):]
         section = section[:section.index("</article>")]

@@ -91,9 +91,10 @@ def run_table(name: str, tmp_path: Path, *args: str) -> None:
                  "--baselines-root", str(tmp_path / "base"), "--results", str(tmp_path / "results"), *args]) == 0
 
 
-def rows_per_seed(tmp_path: Path, table: str) -> dict[int, int]:
+def rows_per_seed(tmp_path: Path, table: str, method: str | None = None) -> dict[int, int]:
+    """seed -> its rows (of `method` only, where given)."""
     frame = pd.read_csv(tmp_path / "results" / "smoke" / f"{table}.csv")
-    return frame.groupby("seed").size().to_dict()
+    return (frame if method is None else frame[frame["method"] == method]).groupby("seed").size().to_dict()
 
 
 @pytest.mark.smoke
@@ -127,8 +128,10 @@ def test_three_concurrent_seed_processes_of_one_table_write_every_row(tmp_path):
     outputs = [p.communicate(timeout=600)[0] for p in processes]
     assert all(p.returncode == 0 for p in processes), outputs
     assert not any("removed the rows" in out for out in outputs), outputs
-    per_seed = rows_per_seed(tmp_path, "slr_table1")
-    assert set(per_seed) == {0, 1, 2} and len(set(per_seed.values())) == 1, per_seed  # every seed whole
+    per_seed = {method: rows_per_seed(tmp_path, "slr_table1", method) for method in ("admm", "slr")}
+    for rows in per_seed.values():
+        assert set(rows) == {0, 1, 2} and len(set(rows.values())) == 1, per_seed  # every seed whole
+    assert set(rows_per_seed(tmp_path, "slr_table1", "dense")) == {0}  # every seed prunes the one base
 
 
 @pytest.mark.smoke

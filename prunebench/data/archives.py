@@ -7,7 +7,6 @@ whose archive changed; a loader that finds its folder missing says to run it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import sys
 import tarfile
@@ -15,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from prunebench.data.root import default_data_root
+from prunebench.disk import file_sha256
 from prunebench.paths import PROJECT_ROOT
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -36,14 +36,6 @@ def listed(archives: Path) -> dict[str, str]:
     return sums
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def unpack(archive: Path, expected: str, root: Path) -> Path | None:
     """Verify and unpack one archive into `root` (into a temp folder first, moved into place when complete);
     returns the unpacked folder, or None when it was already there from the same archive."""
@@ -55,7 +47,7 @@ def unpack(archive: Path, expected: str, root: Path) -> Path | None:
         folder = root / tops.pop()
         if (folder / MARKER).exists() and (folder / MARKER).read_text().strip() == expected:
             return None
-        actual = sha256(archive)
+        actual = file_sha256(archive)
         if actual != expected:
             raise ArchiveError(f"{archive} has SHA-256 {actual}, but {SUMS} lists {expected}: a damaged copy")
         root.mkdir(parents=True, exist_ok=True)

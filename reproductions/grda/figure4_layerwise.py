@@ -7,8 +7,8 @@ Spearman(per-layer sparsity, layer parameter count) > 0.5 in every setting.
 
 Command: make reproduce-grda-figure4_layerwise SCALE=quick|paper|smoke  (= python -m reproductions.grda.figure4_layerwise)
 Scales: the two settings' runs of figure4_accuracy_sparsity (same run ids: trained once, shared), paper
-(ImageNet, full width) or quick (the Tiny-ImageNet-200 subset, ResNet-50 at 1/8 width, 4 epochs on 6,000 images; the layer
-names are the same, so each row sits beside its published layer) or smoke.
+(ImageNet, full width) or smoke (synthetic data; the layer names are the same, so each row sits beside its published
+layer); not run where figure4_accuracy_sparsity is not (quick: its ResNet-50 stays at chance).
 Outputs: results/<scale>/grda_figure4_layerwise.csv (metrics `sparsity/<layer>` in %, `params/<layer>`) and the
 figure series results/<scale>/figures/grda_figure4_layerwise.csv (x = layer index, y = sparsity %).
 """
@@ -37,12 +37,12 @@ from reproductions.grda.common import (
     grda_metrics,
     options_detail,
 )
-from reproductions.grda.figure4_accuracy_sparsity import DROP, RESNET50, SEEDS, recipe_for
+from reproductions.grda.figure4_accuracy_sparsity import DROP, POINTS, RESNET50, recipe_for
 
 PAPER, TABLE = "grda", "figure4_layerwise"
 SETTINGS = [(0.005, 0.55), (0.01, 0.4)]  # (c, μ), both with the epoch-140 drop, 150 epochs
 EPOCHS = 150
-DIFFERENCES = ["quick/smoke: the figure4_accuracy_sparsity proxies (width, data, c threshold-matching)"]
+DIFFERENCES = ["smoke: the figure4_accuracy_sparsity proxies (width, data, c threshold-matching)"]
 
 
 def spearman_with_size(threshold: float) -> Callable[[pd.DataFrame], Verdict]:
@@ -94,10 +94,11 @@ def layer_metrics(c: float) -> Callable[[RunResult], dict[str, float]]:
 
 
 def arms(scale: Scale, seeds: tuple[int, ...] | None = None) -> list[Arm]:
+    scale.pick(POINTS, what="gRDA Figure 4 points")  # not run where figure4_accuracy_sparsity is not
     recipe = recipe_for(EPOCHS, scale)
     return [Arm(grda_cell(RESNET50, DROP, c, mu), grda_config(recipe, DROP, scale, seed, c, mu), layer_metrics(c),
                 counting_rule=COUNTING_RULE)
-            for seed in seeds or scale.pick(SEEDS, default=(0,)) for c, mu in SETTINGS]
+            for seed in seeds or (0,) for c, mu in SETTINGS]
 
 
 def write_figure(scale: str, results_root: Path) -> None:

@@ -33,12 +33,13 @@ def pruned_config(
     eval_every: int, method_options: dict[str, Any] | None = None, model_options: dict[str, Any] | None = None,
     **changes: Any,
 ) -> RunConfig:
-    """An ADMM/SLR arm that starts from `dense`'s final weights (ρ = 0.1 unless `method_options` says). The
-    model options are the architecture's only (no pretrained-weights option: the parent's weights are loaded)."""
+    """An ADMM/SLR arm that starts from `dense`'s final weights (ρ = 0.1 unless `method_options` says), in float32
+    whatever precision trained the base (`changes` set the rest: the seed, images per epoch, ...). The model options
+    are the architecture's only (no pretrained-weights option: the parent's weights are loaded)."""
     return replace(
         dense, method=method, prune_rule=prune_rule, prune_ratio=ratio, epochs=epochs, optimizer=optimizer,
         eval_every=eval_every, method_options={"rho": RHO, **(method_options or {})}, parent=dense,
-        model_options=model_options or {}, **changes,
+        model_options=model_options or {}, **{"precision": "float32", **changes},
     )
 
 
