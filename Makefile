@@ -7,6 +7,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: help setup data quick test lint bench baselines paper-check gpu-check report status nightly audit update-reference clean
 
+# $(call timed,COMMAND,RECIPE): run RECIPE and record its wall time against COMMAND's budget (prunebench.budgets);
+# the run cache counts as empty when none of runs/, baselines/cache/, baselines/remake/ exists at the start
+timed = started=$$(date +%s); cache=empty; for d in runs baselines/cache baselines/remake; do [ -e $$d ] && cache=warm; done; \
+	$(2) && $(BIN)/python -m prunebench.budgets record "$(1)" $$started $$cache
+
 help:  ## list the targets
 	@grep -E '^[a-z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
@@ -23,9 +28,8 @@ data: $(STAMP)  ## Fashion-MNIST, and the offline real-data copies of ../shared/
 	@bash scripts/get_data.sh
 	@$(BIN)/python -m prunebench.data.archives
 
-quick: setup  ## fresh machine -> quick reproduction of every Table 1 + report (one command)
-	$(MAKE) reproduce-table1 SCALE=quick
-	$(MAKE) report
+quick:  ## fresh machine -> quick reproduction of every Table 1 + report (one command; its time goes to docs/status.md)
+	@$(call timed,make quick,$(MAKE) setup && $(MAKE) reproduce-table1 SCALE=quick && $(MAKE) report)
 
 test: setup  ## fresh machine -> the test suite (what CI runs)
 	@REPORT_TEST_TOOLS=1 bash scripts/report_deps.sh  # chromium + poppler for the report's render tests (as root)
@@ -38,7 +42,7 @@ bench: setup  ## pytest-benchmark suites: trainer throughput and per-step cost, 
 	$(BIN)/pytest benchmarks --benchmark-enable -p no:cacheprovider
 
 baselines: setup  ## re-make the dense bases the quick scale prunes (baselines/shipped, manifest.json; ONLY=text: those whose run id has it)
-	$(BIN)/python -m prunebench.make_bases --scale $(SCALE) $(if $(ONLY),--only $(ONLY))
+	@$(if $(ONLY),$(BIN)/python -m prunebench.make_bases --scale $(SCALE) --only $(ONLY),$(call timed,make baselines,$(BIN)/python -m prunebench.make_bases --scale $(SCALE)))
 
 paper-check: setup  ## every reproduction's paper-scale runs for 2 steps each on the offline real data (nothing written to results/)
 	$(BIN)/python -m reproductions.paper_check
@@ -66,7 +70,7 @@ status: $(STAMP)  ## docs/status.md from results/*/meta/*.json, the verdicts and
 	$(BIN)/python -m prunebench.status
 
 nightly: setup  ## every reproduce-<word> aggregate at SCALE=quick + benchmarks, compared with results/reference/
-	$(BIN)/python -m prunebench.nightly run
+	@$(call timed,make nightly,$(BIN)/python -m prunebench.nightly run)
 
 audit: $(STAMP)  ## results/<SCALE>/ against the declarations: declared runs without rows, rows no declaration makes, rows re-derived from runs/
 	$(BIN)/python -m reproductions.audit --scale $(SCALE)

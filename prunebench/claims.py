@@ -20,6 +20,7 @@ from prunebench.evidence import (
     FAILS,
     HOLDS,
     INCONCLUSIVE,
+    MAX_SEEDS_ESTIMATED,
     MIN_SEEDS,
     NO_SIGNAL,
     NOT_RUN,
@@ -36,12 +37,26 @@ __all__ = ["FAILS", "HOLDS", "INCONCLUSIVE", "NO_SIGNAL", "NOT_RUN"]  # the stat
 
 
 @dataclass(frozen=True)
+class Compared:
+    """One paired comparison a verdict rests on, named as the paper's table names its numbers: so that its interval
+    can be set beside the paper's own difference (`beside_the_paper`)."""
+
+    cell: str
+    prune_ratio: float
+    metric: str
+    better: str
+    worse: str
+    interval: Interval
+
+
+@dataclass(frozen=True)
 class Verdict:
     status: str
     evidence: str
     n: int | None = None  # seeds (or runs) the verdict rests on; None: the check did not say
     interval: str = ""  # the interval(s) judged; "" where the check has none
     rule: str = ""  # how the status follows from the evidence
+    compared: tuple[Compared, ...] = ()  # its comparisons of two methods in a cell the paper prints
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,8 @@ class Pair:
     b: pd.Series
     chance: float | None
     runs_at_chance: bool = False  # every run behind a and b is at chance (whatever metric a and b are)
+    in_paper: bool = True  # the cell is one the paper's table prints (not a sweep point or ablation added here)
+    printed_cell: str = ""  # the paper's name of the cell, where a check grouped cells under another ("": `cell`)
 
     @property
     def interval(self) -> Interval:
@@ -156,8 +173,10 @@ def paired(results: pd.DataFrame, metric: str, better: str, worse: str) -> list[
         seeds = a.index.intersection(b.index)
         if len(seeds):
             arms = group[group["method"].isin([better, worse]) & group["seed"].isin(seeds)]
+            printed = set(arms.get(PRINTED_CELL, pd.Series([cell])))
             out.append(Pair(cell, float(ratio), a[seeds], b[seeds], _chance_for(metric, results, cell),
-                            all_runs_at_chance(arms, at_chance)))
+                            all_runs_at_chance(arms, at_chance), bool(arms.get(IN_PAPER, pd.Series([True])).all()),
+                            printed.pop() if len(printed) == 1 else ""))
     return out
 
 
@@ -184,9 +203,13 @@ def interval_verdict(statuses: list[str], evidence: str, intervals: list[Interva
     return Verdict(combine(statuses), evidence, min(iv.n for iv in intervals), "; ".join(map(str, intervals)), rule)
 
 
-def _verdict(status: str, pairs: list[Pair], parts: list[str], rule: str = RULE) -> Verdict:
+def _verdict(status: str, pairs: list[Pair], parts: list[str], compared: tuple[str, str, str],
+             rule: str = RULE) -> Verdict:
+    """`compared`: the (metric, better, worse) every pair compares."""
     n = min((len(p.a) for p in pairs), default=0)
-    return Verdict(status, "; ".join(parts), n, "; ".join(str(p.interval) for p in pairs), rule)
+    comparisons = tuple(Compared(p.printed_cell or p.cell, p.prune_ratio, *compared, p.interval)
+                        for p in pairs if p.in_paper)
+    return Verdict(status, "; ".join(parts), n, "; ".join(str(p.interval) for p in pairs), rule, comparisons)
 
 
 def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verdict]:
@@ -197,7 +220,7 @@ def beats(metric: str, better: str, worse: str) -> Callable[[pd.DataFrame], Verd
         if not pairs:
             return Verdict(NOT_RUN, f"no {metric} rows for both {better} and {worse}")
         status = combine([p.judge("above") for p in pairs])
-        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs])
+        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs], (metric, better, worse))
 
     return check
 
@@ -227,7 +250,7 @@ def no_worse_and_wins_at_top(metric: str, better: str, worse: str) -> Callable[[
         status = combine(tests)
         if status == HOLDS and tops_silent:
             status = NO_SIGNAL  # the part that can make it hold (ahead at the top) measured nothing
-        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs])
+        return _verdict(status, pairs, [p.describe(better, worse) for p in pairs], (metric, better, worse))
 
     return check
 
@@ -244,7 +267,8 @@ def within_noise_or_better(metric: str, better: str, worse: str) -> Callable[[pd
         statuses = [INCONCLUSIVE if math.isnan(m) and not p.silent else p.judge("above", -m)
                     for p, m in zip(pairs, margins, strict=True)]
         parts = [f"{p.describe(better, worse)}, bound −{m:.2f}" for p, m in zip(pairs, margins, strict=True)]
-        return _verdict(combine(statuses), pairs, parts, RULE + f"; here the bound is −(seed std of {worse})")
+        return _verdict(combine(statuses), pairs, parts, (metric, better, worse),
+                        RULE + f"; here the bound is −(seed std of {worse})")
 
     return check
 
@@ -386,6 +410,7 @@ def on_stand_in_data(verdict: Verdict, results: pd.DataFrame) -> Verdict:
 
 
 IN_PAPER = "in_paper"  # a row's column while claims are judged: its cell is one the paper's table prints
+PRINTED_CELL = "printed_cell"  # ... and the cell as the paper prints it, whatever a check groups it under
 
 
 def evaluate_claims(claims: list[Claim], results: pd.DataFrame,
@@ -395,21 +420,52 @@ def evaluate_claims(claims: list[Claim], results: pd.DataFrame,
     if not results.empty:
         results = results.assign(**{IN_PAPER: results["cell"].isin(paper_cells) if paper_cells is not None else True},
                                  cell=results["cell"].map(published_cell))
+        results = results.assign(**{PRINTED_CELL: results["cell"]})
     return [(claim, on_stand_in_data(held_to_the_rule(claim.evaluate(results), results), results)) for claim in claims]
 
 
+def beside_the_paper(verdict: Verdict, published: pd.DataFrame | None) -> str:
+    """Each comparison's 95 % half-width beside the paper's own difference in that cell (its published `better` −
+    `worse` on the same metric), and the seeds that would bring the half-width to half the paper's difference at the
+    spread measured: whether the interval could tell the paper's effect from none. "" where the paper prints no
+    such pair."""
+    if published is None or not verdict.compared:
+        return ""
+    numbers = published.assign(value=pd.to_numeric(published["value"], errors="coerce")).dropna(subset=["value"])
+    value = numbers.groupby(["cell", "method", "metric"])["value"].first().to_dict()
+    parts = []
+    for c in verdict.compared:
+        if (c.cell, c.better, c.metric) not in value or (c.cell, c.worse, c.metric) not in value:
+            continue
+        effect = value[(c.cell, c.better, c.metric)] - value[(c.cell, c.worse, c.metric)]
+        where = c.cell if math.isnan(c.prune_ratio) else f"{c.cell} p={c.prune_ratio:g}"
+        if math.isnan(c.interval.half_width):
+            parts.append(f"{where}: no interval (n={c.interval.n}) beside the paper's {effect:+.2f}")
+            continue
+        target = abs(effect) / 2
+        seeds = c.interval.seeds_for(target)
+        need = "the paper's difference is 0" if target == 0 else \
+            f"±{target:.2f} needs {seeds or f'more than {MAX_SEEDS_ESTIMATED}'} seeds at this spread"
+        parts.append(f"{where}: ±{c.interval.half_width:.2f} (n={c.interval.n}) beside the paper's {effect:+.2f}; {need}")
+    return "; ".join(parts)
+
+
 VERDICT_COLUMNS = ["paper", "table", "scale", "claim", "statement", "source", "bound", "status", "verdict", "n",
-                   "interval", "evidence", "rule", "evaluated_at", "git_sha"]
+                   "interval", "beside_paper", "evidence", "rule", "evaluated_at", "git_sha"]
 
 
-def verdict_frame(claims: list[Claim], results: pd.DataFrame, paper_cells: set[str] | None = None,
+def verdict_frame(claims: list[Claim], results: pd.DataFrame, published: pd.DataFrame | None = None,
                   **identity: str) -> pd.DataFrame:
     """The verdicts as rows of `results/<scale>/claims/<paper>_<table>.csv`, which the report reads;
-    `identity` gives paper, table, scale, evaluated_at and git_sha. `verdict` is the status with its scope ("holds
-    at quick scale"): a reduced-scale verdict is about the proxy runs, never the paper's setting."""
+    `identity` gives paper, table, scale, evaluated_at and git_sha. `published`: the paper's table (its cells are
+    the ones it prints; its differences are set beside the intervals). `verdict` is the status with its scope
+    ("holds at quick scale"): a reduced-scale verdict is about the proxy runs, never the paper's setting."""
     scope = f" at {identity['scale']} scale" if identity.get("scale") else ""
+    printed = set(published["cell"]) if published is not None and "cell" in published.columns else None
     rows = [{**identity, "claim": c.id, "statement": c.statement, "source": c.source, "bound": c.bound,
              "status": v.status, "verdict": v.status + ("" if v.status == NOT_RUN else scope),
-             "n": "" if v.n is None else v.n, "interval": v.interval, "evidence": v.evidence, "rule": v.rule}
-            for c, v in evaluate_claims(claims, results, paper_cells)]
+             "n": "" if v.n is None else v.n, "interval": v.interval,
+             "beside_paper": beside_the_paper(v, published if printed is not None else None),
+             "evidence": v.evidence, "rule": v.rule}
+            for c, v in evaluate_claims(claims, results, printed)]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

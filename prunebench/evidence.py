@@ -26,6 +26,7 @@ from scipy import stats
 HOLDS, FAILS, INCONCLUSIVE, NO_SIGNAL, NOT_RUN = "holds", "fails", "inconclusive", "no signal", "not run"
 STATUSES = (HOLDS, FAILS, INCONCLUSIVE, NO_SIGNAL, NOT_RUN)
 MIN_SEEDS = 3
+MAX_SEEDS_ESTIMATED = 1000  # a seed count past this is reported as "more than"
 CONFIDENCE = 0.95
 ALPHA = (1 - CONFIDENCE) / 2  # one-sided, each direction
 CHANCE_METRIC = "top1_chance"  # each run's row: the chance level (%) of its headline accuracy
@@ -118,6 +119,21 @@ class Interval:
         """The test of 'the difference does not lie on the far side of `bound` from `claimed`': it can only fail
         (nothing to show for it to hold), as in 'no worse at any ratio'."""
         return Judged(0.0, self.p_below(bound) if claimed == "above" else self.p_above(bound))
+
+    @property
+    def half_width(self) -> float:
+        """Half the 95 % interval's width (NaN with fewer than two seeds)."""
+        return (self.high - self.low) / 2
+
+    def seeds_for(self, half_width: float, at_most: int = MAX_SEEDS_ESTIMATED) -> int | None:
+        """The fewest seeds (at least MIN_SEEDS) whose 95 % interval would be at most `half_width` wide on either
+        side, if the seed-to-seed spread stayed this one's; None where no spread is known or more than `at_most`."""
+        if self.n < 2 or math.isnan(self.std) or half_width <= 0:
+            return None
+        for n in range(MIN_SEEDS, at_most + 1):
+            if t_quantile(n - 1) * self.std / math.sqrt(n) <= half_width:
+                return n
+        return None
 
     def __str__(self) -> str:
         if math.isnan(self.low):

@@ -6,7 +6,6 @@ so a killed table loses nothing that finished.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
@@ -250,15 +249,14 @@ def judge_all(declared: Callable[[str, str], Reproduction | None], results_root:
     return [p for p in written if p is not None]
 
 
-def printed_cells(paper: str, table: str) -> set[str] | None:
-    """The cells the paper's table prints (its published CSV), None where it has no published table (none, or a
-    figure's points)."""
+def published_table(paper: str, table: str) -> pd.DataFrame | None:
+    """The paper's table as the project transcribed it (its published CSV, one number per cell, method and metric);
+    None where it has none, or only a figure's points (no cells)."""
     path = published_csv(paper, table)
     if not path.exists():
         return None
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = csv.DictReader(file)
-        return {row["cell"] for row in rows} if "cell" in (rows.fieldnames or ()) else None
+    frame = pd.read_csv(path, dtype={"value": str}, keep_default_na=False)
+    return frame if "cell" in frame.columns else None
 
 
 def judge_claims(paper: str, table: str, scale: str, claims: Sequence[Claim], results_root: Path = RESULTS) -> Path | None:
@@ -269,7 +267,7 @@ def judge_claims(paper: str, table: str, scale: str, claims: Sequence[Claim], re
         if not claims or results.empty:
             return None
         path = claims_csv(scale, paper, table, results_root)
-        verdicts = verdict_frame(claims, results, printed_cells(paper, table), paper=paper, table=table, scale=scale,
+        verdicts = verdict_frame(claims, results, published_table(paper, table), paper=paper, table=table, scale=scale,
                                  evaluated_at=utc_now(), git_sha=git_sha())
         write_text_atomic(verdicts.to_csv(index=False), path)
     return path

@@ -1,6 +1,7 @@
 """docs/status.md, generated: what each reproduction last ran, at which scale, on which machine, how long it took and
 what its claims said — read from the run metadata (`results/<scale>/meta/*.json`), the verdict files
-(`results/<scale>/claims/*.csv`), the shipped bases' manifest and `make gpu-check`'s page. Nothing here is typed by hand: `make status` writes it,
+(`results/<scale>/claims/*.csv`), the commands' timed budgets (`results/budgets/`), the shipped bases' manifest
+and `make gpu-check`'s page. Nothing here is typed by hand: `make status` writes it,
 and a test fails when the committed page differs from what the committed results give.
 
 `python -m prunebench.status [--results DIR] [--out FILE] [--check]`
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from prunebench.budgets import BUDGETS, LIMITS, read_records
 from prunebench.paths import RESULTS
 from prunebench.shipped_bases import MANIFEST, read_manifest
 
@@ -47,25 +49,31 @@ def verdicts(results: Path, scale: str, name: str) -> str:
     return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v]) or "–"
 
 
+def table_metas(results: Path, scale: str) -> dict[str, dict]:
+    """table file stem -> its metadata, at `scale`."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted((results / scale / "meta").glob("*.json"))}
+
+
+def wall(meta: dict) -> float:
+    return float(meta.get("session_wall_seconds") or 0.0)
+
+
 def scale_section(results: Path, scale: str) -> list[str]:
-    metas = sorted((results / scale / "meta").glob("*.json"))
+    metas = table_metas(results, scale)
     if not metas:
         return []
     rows: list[str] = []
-    total = 0.0
-    for path in metas:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+    for stem, meta in metas.items():
         if "not_run" in meta:
             rows.append(f"| {meta['paper']} · {meta['table']} | `{meta.get('command', '')}` | – | not run at this scale: "
-                        f"{meta['not_run']} | – | – | {verdicts(results, scale, path.stem)} |")
+                        f"{meta['not_run']} | – | – | {verdicts(results, scale, stem)} |")
             continue
-        wall = float(meta.get("session_wall_seconds") or 0.0)
-        total += wall
         rows.append(f"| {meta['paper']} · {meta['table']} | `{meta.get('command', '')}` | {meta.get('runs', '–')} | "
-                    f"{minutes(wall)} | {machine(meta)} | {str(meta.get('finished_at', ''))[:10]} | "
-                    f"{verdicts(results, scale, path.stem)} |")
+                    f"{minutes(wall(meta))} | {machine(meta)} | {str(meta.get('finished_at', ''))[:10]} | "
+                    f"{verdicts(results, scale, stem)} |")
     return [f"## {scale} scale", "",
-            f"{len(rows)} reproductions; their latest runs took {minutes(total)} in all (each on the machine named; "
+            f"{len(rows)} reproductions; their latest runs took {minutes(sum(map(wall, metas.values())))} in all (each on the machine named; "
             "a table whose runs were cached by another is shorter than a fresh one).", "",
             "| reproduction | command | runs | wall time | machine | finished | claims |",
             "|---|---|---|---|---|---|---|", *rows, ""]
@@ -82,6 +90,32 @@ def bases_section(manifest: Path) -> list[str]:
             "| base (run id) | test top-1 | wall time | machine | finished |", "|---|---|---|---|---|", *rows, ""]
 
 
+def budgets_section(results: Path, manifest: Path) -> list[str]:
+    """Each promised budget beside what measured it: a whole command timed from an empty run cache where one was
+    (`prunebench.budgets`), else the sum of its parts' latest times, said as such."""
+    measured = read_records(results / BUDGETS.name)
+    rows = []
+    for command, limit in LIMITS.items():
+        entry = measured.get(command)
+        if entry is not None:
+            took = float(entry["wall_seconds"])
+            cache = "empty" if entry["cache_was_empty"] else "warm (cached runs: not a fresh-clone measurement)"
+            rows.append(f"| `{command}` | {limit / 3600:g} h | {minutes(took)} | "
+                        f"{'within' if took <= limit else 'over'} | {machine(entry)} | {cache} | "
+                        f"{entry['finished_at'][:10]} |")
+            continue
+        parts = {"make nightly": ("every quick table's latest run sums to",
+                                          sum(map(wall, table_metas(results, "quick").values()))),
+                 "make baselines": ("the shipped bases' training sums to",
+                                    sum(b.wall_seconds for b in read_manifest(manifest).values()))}.get(command)
+        summed = f"not timed as one command; {parts[0]} {minutes(parts[1])}" if parts else "not timed"
+        rows.append(f"| `{command}` | {limit / 3600:g} h | {summed} | – | – | – | – |")
+    return ["## Budgets", "",
+            "Whole commands on a 2-core CPU from a fresh clone, as timed by the command itself (docs/running.md).", "",
+            "| command | limit | measured | | machine | run cache at the start | finished |",
+            "|---|---|---|---|---|---|---|", *rows, ""]
+
+
 def gpu_section(results: Path) -> list[str]:
     page = results / "gpu_check.md"
     if not page.exists():
@@ -94,6 +128,7 @@ def render(results: Path = RESULTS, manifest: Path = MANIFEST) -> str:
     lines = [HEADER]
     for scale in SCALES:
         lines += scale_section(results, scale)
+    lines += budgets_section(results, manifest)
     lines += bases_section(manifest)
     lines += gpu_section(results)
     return "\n".join(lines).rstrip() + "\n"

@@ -95,3 +95,33 @@ def test_ahead_at_the_top_measured_at_chance_cannot_hold():
                        ("c", "g", M, 0.9): [12.0, 13.0, 12.5], ("c", "l", M, 0.9): [13.0, 13.5, 13.2],
                        **{("c", m, "top1_chance", r): [10.0] * 3 for m in "gl" for r in (0.5, 0.9)}})
     assert no_worse_and_wins_at_top(M, "g", "l")(rows).status == NO_SIGNAL
+
+
+def published(cell: str, values: dict[str, float], metric: str = M) -> pd.DataFrame:
+    return pd.DataFrame([{"cell": cell, "method": method, "metric": metric, "value": str(value)}
+                         for method, value in values.items()])
+
+
+def test_each_interval_stands_beside_the_papers_difference_with_the_seeds_it_would_need():
+    """Differences 10, 11, 12 (std 1, n 3): half-width t(0.975, 2)/√3 = 2.48. Beside a published +20 (target ±10):
+    3 seeds suffice; beside +2 (target ±1): t(n−1)/√n ≤ 1 first at n = 7 (n = 6: 2.571/2.449 = 1.05)."""
+    claim = Claim("X-C1", "x beats y.", beats(M, "x", "y"))
+    rows = claim_rows({("c", "x", M, 0.5): [60.0, 62.0, 64.0], ("c", "y", M, 0.5): [50.0, 51.0, 52.0],
+                       ("d", "x", M, 0.5): [60.0, 62.0, 64.0], ("d", "y", M, 0.5): [50.0, 51.0, 52.0]})
+    paper = pd.concat([published("c", {"x": 90.0, "y": 70.0}), published("d", {"x": 71.0, "y": 69.0})])
+    row = verdict_frame([claim], rows, paper, paper="p", table="t", scale="quick", evaluated_at="", git_sha="").iloc[0]
+    assert row["beside_paper"] == ("c p=0.5: ±2.48 (n=3) beside the paper's +20.00; ±10.00 needs 3 seeds at this "
+                                   "spread; d p=0.5: ±2.48 (n=3) beside the paper's +2.00; ±1.00 needs 7 seeds at "
+                                   "this spread")
+
+
+def test_nothing_beside_a_sweep_point_or_a_difference_the_paper_does_not_print():
+    claim = Claim("X-C1", "x beats y.", beats(M, "x", "y"))
+    rows = claim_rows({("c", "x", M, 0.5): [60.0, 62.0, 64.0], ("c", "y", M, 0.5): [50.0, 51.0, 52.0],
+                       ("c~p0.8", "x", M, 0.8): [60.0, 62.0, 64.0], ("c~p0.8", "y", M, 0.8): [50.0, 51.0, 52.0]})
+    only_x = published("c", {"x": 90.0, "z": 70.0})
+    frame = verdict_frame([claim], rows, only_x, paper="p", table="t", scale="quick", evaluated_at="", git_sha="")
+    assert frame.iloc[0]["beside_paper"] == ""
+    both = published("c", {"x": 90.0, "y": 70.0})
+    frame = verdict_frame([claim], rows, both, paper="p", table="t", scale="quick", evaluated_at="", git_sha="")
+    assert frame.iloc[0]["beside_paper"].startswith("c p=0.5: ") and "p=0.8" not in frame.iloc[0]["beside_paper"]

@@ -130,9 +130,10 @@ def render_markdown(header: list[str], papers: list[PaperView], glance: Glance, 
                 else:
                     out += [*markdown_table(LONG_COLUMNS, LONG_ALIGN, rows), ""] if rows else ["No published numbers.", ""]
             out += [TOLERANCE_RULE, "", "#### Claims", ""]
-            claim_rows = [[c.id, claim_text(c), v.scale, v.words, v.n, v.interval, v.evidence]
+            claim_rows = [[c.id, claim_text(c), v.scale, v.words, v.n, v.interval, v.beside_paper or "–", v.evidence]
                           for c in t.claims for v in c.verdicts]
-            out += [*markdown_table(["id", "statement", "scale", "verdict", "n", "95 % interval", "evidence"], ["l"] * 7,
+            out += [*markdown_table(["id", "statement", "scale", "verdict", "n", "95 % interval",
+                                     "half-width beside the paper's difference", "evidence"], ["l"] * 8,
                                     claim_rows), ""] \
                 if claim_rows else []
             out += [t.claims_note, ""]

@@ -83,6 +83,7 @@ class VerdictView:
     n: str = ""  # seeds or runs judged ("" where the verdict file predates it)
     interval: str = ""  # 95 % interval of the judged difference(s)
     rule: str = ""
+    beside_paper: str = ""  # the interval's half-width beside the paper's own difference (claims.beside_the_paper)
 
     @property
     def words(self) -> str:
@@ -263,7 +264,7 @@ def claim_views(data: TableData) -> tuple[list[ClaimView], str]:
                 latest = data.results[scale]["finished_at"].max() if scale in data.results else None
                 if latest is not None and str(row["evaluated_at"]) < str(latest):
                     evidence += " [judged before the latest results: run `prunebench claims`]"
-                found_in = {k: "" if pd.isna(row.get(k)) else str(row.get(k)) for k in ("n", "interval", "rule")}
+                found_in = {k: "" if pd.isna(row.get(k)) else str(row.get(k)) for k in ("n", "interval", "rule", "beside_paper")}
                 verdicts.append(VerdictView(scale, str(row["status"]), evidence, **found_in))
             elif scale in data.results:
                 verdicts.append(VerdictView(scale, NOT_JUDGED, "results present, no verdict recorded: run `prunebench claims`"))
