@@ -424,15 +424,19 @@ def evaluate_claims(claims: list[Claim], results: pd.DataFrame,
     return [(claim, on_stand_in_data(held_to_the_rule(claim.evaluate(results), results), results)) for claim in claims]
 
 
-def beside_the_paper(verdict: Verdict, published: pd.DataFrame | None) -> str:
+def published_values(published: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
+    """(cell, method, metric) -> the paper's number, for every numeric entry of its table (empty without one)."""
+    if published is None:
+        return {}
+    numbers = published.assign(value=pd.to_numeric(published["value"], errors="coerce")).dropna(subset=["value"])
+    return numbers.groupby(["cell", "method", "metric"])["value"].first().to_dict()
+
+
+def beside_the_paper(verdict: Verdict, value: dict[tuple[str, str, str], float]) -> str:
     """Each comparison's 95 % half-width beside the paper's own difference in that cell (its published `better` −
     `worse` on the same metric), and the seeds that would bring the half-width to half the paper's difference at the
-    spread measured: whether the interval could tell the paper's effect from none. "" where the paper prints no
-    such pair."""
-    if published is None or not verdict.compared:
-        return ""
-    numbers = published.assign(value=pd.to_numeric(published["value"], errors="coerce")).dropna(subset=["value"])
-    value = numbers.groupby(["cell", "method", "metric"])["value"].first().to_dict()
+    spread measured: whether the interval could tell the paper's effect from none (`value`: `published_values`).
+    "" where the paper prints no such pair."""
     parts = []
     for c in verdict.compared:
         if (c.cell, c.better, c.metric) not in value or (c.cell, c.worse, c.metric) not in value:
@@ -462,10 +466,11 @@ def verdict_frame(claims: list[Claim], results: pd.DataFrame, published: pd.Data
     ("holds at quick scale"): a reduced-scale verdict is about the proxy runs, never the paper's setting."""
     scope = f" at {identity['scale']} scale" if identity.get("scale") else ""
     printed = set(published["cell"]) if published is not None and "cell" in published.columns else None
+    paper_numbers = published_values(published if printed is not None else None)  # once per table, not per claim
     rows = [{**identity, "claim": c.id, "statement": c.statement, "source": c.source, "bound": c.bound,
              "status": v.status, "verdict": v.status + ("" if v.status == NOT_RUN else scope),
              "n": "" if v.n is None else v.n, "interval": v.interval,
-             "beside_paper": beside_the_paper(v, published if printed is not None else None),
+             "beside_paper": beside_the_paper(v, paper_numbers),
              "evidence": v.evidence, "rule": v.rule}
             for c, v in evaluate_claims(claims, results, printed)]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
